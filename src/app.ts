@@ -1,0 +1,105 @@
+/**
+ * createApp(deps) → { start(port), stop() }: graphql-yoga over a Node HTTP server, with graphql-ws
+ * on the same port and path.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { useServer } from 'graphql-ws/use/ws';
+import { createYoga } from 'graphql-yoga';
+import { WebSocketServer } from 'ws';
+import type { Config } from './config.js';
+import { type Context, resolveViewer } from './context.js';
+import { type Database, openDatabase } from './db/database.js';
+import { schema } from './graphql/schema.js';
+import type { Services } from './services/services.js';
+import { loadTokenSecret } from './services/token-secret.js';
+
+export interface AppOptions {
+  config: Config;
+  /** An already open database (tests share one per file); otherwise opened from the config. */
+  database?: Database;
+}
+
+export interface App {
+  services: Services;
+  database: Database;
+  /** Listens on `port` (0 picks a free one) and resolves to the base URL. */
+  start(port?: number): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function createApp(options: AppOptions): Promise<App> {
+  const { config } = options;
+  const ownsDatabase = !options.database;
+  const database = options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  const services: Services = {
+    prisma: database.prisma,
+    tokenSecret: await loadTokenSecret(database.prisma, config.tokenSecret),
+    tokenTtlSeconds: config.tokenTtlSeconds,
+    maxBatchSize: config.maxBatchSize,
+  };
+  const contextFor = async (authorization: string | null | undefined): Promise<Context> => ({
+    prisma: database.prisma,
+    services,
+    viewer: await resolveViewer(database.prisma, services.tokenSecret, authorization),
+  });
+
+  const yoga = createYoga<{ authorization?: string | null }>({
+    schema,
+    graphiql: { subscriptionsProtocol: 'WS' },
+    context: ({ request, authorization }) => contextFor(authorization ?? request?.headers.get('authorization')),
+    logging: 'warn',
+  });
+
+  const server: Server = createServer(yoga);
+  const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  const wsCleanup = useServer(
+    {
+      onSubscribe: async (ctx, _id, params) => {
+        const connectionAuth = (ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization) as string | undefined;
+        const enveloped = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params,
+          authorization: connectionAuth ?? null,
+        });
+        const document = enveloped.parse(params.query);
+        const errors = enveloped.validate(enveloped.schema, document);
+        if (errors.length > 0) return errors;
+        return {
+          schema: enveloped.schema,
+          operationName: params.operationName,
+          document,
+          variableValues: params.variables,
+          contextValue: await enveloped.contextFactory(),
+          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
+        };
+      },
+      execute: (args) => (args.rootValue as { execute: typeof import('graphql').execute }).execute(args),
+      subscribe: (args) => (args.rootValue as { subscribe: typeof import('graphql').subscribe }).subscribe(args),
+    },
+    wsServer,
+  );
+
+  return {
+    services,
+    database,
+    start(port = config.port) {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, config.host, () => {
+          const { port: actual } = server.address() as AddressInfo;
+          resolve(`http://${config.host}:${actual}`);
+        });
+      });
+    },
+    async stop() {
+      await wsCleanup.dispose();
+      wsServer.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (ownsDatabase) await database.close();
+    },
+  };
+}

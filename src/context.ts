@@ -1,0 +1,47 @@
+/**
+ * The request (or socket) context: who is calling, resolved once from the credentials, plus the
+ * service dependencies. Read-only after creation.
+ */
+
+import { parseApiKey, secretMatches } from './auth/api-keys.js';
+import { verifyToken } from './auth/tokens.js';
+import type { Db } from './db/database.js';
+import type { Services } from './services/services.js';
+
+export type Viewer =
+  | { kind: 'anonymous'; reason?: 'MALFORMED' | 'BAD_SIGNATURE' | 'EXPIRED' | 'UNKNOWN_CREDENTIAL' }
+  | { kind: 'integrator'; organizationId: string; apiKeyId: string }
+  | { kind: 'operator'; organizationId: string; operatorId: string; isAdmin: boolean };
+
+export interface Context {
+  prisma: Db;
+  viewer: Viewer;
+  services: Services;
+}
+
+/** Resolves `Authorization: Bearer <token or API key>` to a viewer (one primary-key lookup). */
+export async function resolveViewer(prisma: Db, tokenSecret: string, authorization: string | null | undefined): Promise<Viewer> {
+  const credential = authorization?.replace(/^Bearer\s+/i, '').trim();
+  if (!credential) return { kind: 'anonymous' };
+  if (credential.startsWith('nbk_')) {
+    const parsed = parseApiKey(credential);
+    if (!parsed) return { kind: 'anonymous', reason: 'MALFORMED' };
+    const key = await prisma.apiKey.findUnique({ where: { id: parsed.keyId } });
+    if (!key || key.revokedAt || !secretMatches(parsed.secret, key.secretHash)) return { kind: 'anonymous', reason: 'UNKNOWN_CREDENTIAL' };
+    return { kind: 'integrator', organizationId: key.organizationId, apiKeyId: key.id };
+  }
+  const check = verifyToken(tokenSecret, credential);
+  if (!check.ok) return { kind: 'anonymous', reason: check.reason };
+  const operator = await prisma.operator.findFirst({
+    where: { id: check.claims.sub, organizationId: check.claims.org, deletedAt: null },
+    select: { id: true, organizationId: true, role: { select: { isAdmin: true } } },
+  });
+  if (!operator) return { kind: 'anonymous', reason: 'UNKNOWN_CREDENTIAL' };
+  return { kind: 'operator', organizationId: operator.organizationId, operatorId: operator.id, isAdmin: operator.role.isAdmin };
+}
+
+/** The caller's organization; only call behind an auth scope that guarantees one. */
+export function organizationOf(viewer: Viewer): string {
+  if (viewer.kind === 'anonymous') throw new Error('organizationOf called without an authenticated viewer');
+  return viewer.organizationId;
+}

@@ -1,0 +1,67 @@
+/**
+ * Opens the service's PostgreSQL: the embedded PGlite in a data directory by default, or a real
+ * server when a connection string is given. Migrations are applied before the client is handed out.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PrismaClient } from '../generated/prisma/client.js';
+import { applyMigrations } from './migrations.js';
+
+export type Db = PrismaClient;
+
+export interface DatabaseOptions {
+  /** PostgreSQL URL; absent selects PGlite. */
+  databaseUrl?: string | undefined;
+  /** PGlite data directory; `memory://` keeps it in memory (tests). */
+  dataDir?: string;
+  /** A PGlite data directory dump to start from (tests start from a migrated template). */
+  pgliteTemplate?: Blob;
+  /** Called with every SQL statement the client sends (query log for N+1 checks). */
+  onQuery?: (sql: string) => void;
+}
+
+export interface Database {
+  prisma: PrismaClient;
+  kind: 'pglite' | 'postgresql';
+  appliedMigrations: string[];
+  close(): Promise<void>;
+}
+
+async function adapterFor(
+  options: DatabaseOptions,
+): Promise<{ factory: SqlMigrationAwareDriverAdapterFactory; kind: Database['kind']; closeDriver: () => Promise<void> }> {
+  if (options.databaseUrl) {
+    const factory = new PrismaPg({ connectionString: options.databaseUrl, max: 20 });
+    return { factory, kind: 'postgresql', closeDriver: async () => {} };
+  }
+  const dataDir = options.dataDir ?? 'memory://';
+  if (!dataDir.startsWith('memory://')) await mkdir(dataDir, { recursive: true });
+  const pglite = new PGlite(dataDir.startsWith('memory://') ? dataDir : join(dataDir, 'pglite'), { loadDataDir: options.pgliteTemplate });
+  return { factory: new PrismaPGlite(pglite), kind: 'pglite', closeDriver: () => pglite.close() };
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  const { factory, kind, closeDriver } = await adapterFor(options);
+  const appliedMigrations = await applyMigrations(factory);
+  const prisma = new PrismaClient({
+    adapter: factory,
+    log: options.onQuery ? [{ emit: 'event', level: 'query' }] : [],
+  });
+  if (options.onQuery) {
+    const onQuery = options.onQuery;
+    (prisma as unknown as { $on(event: 'query', cb: (e: { query: string }) => void): void }).$on('query', (e) => onQuery(e.query));
+  }
+  return {
+    prisma,
+    kind,
+    appliedMigrations,
+    async close() {
+      await prisma.$disconnect();
+      await closeDriver();
+    },
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * The Pothos builder: plugins, auth scopes, error types and scalars. No GraphQL types live here.
+ */
+import SchemaBuilder from '@pothos/core';
+import DataloaderPlugin from '@pothos/plugin-dataloader';
+import ErrorsPlugin from '@pothos/plugin-errors';
+import PrismaPlugin from '@pothos/plugin-prisma';
+import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
+import { GraphQLError } from 'graphql';
+import type { Context } from '../context.js';
+import { AppError } from '../errors.js';
+import type PrismaTypes from '../generated/pothos-types.js';
+import { getDatamodel } from '../generated/pothos-types.js';
+
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  PrismaTypes: PrismaTypes;
+  AuthScopes: { integrator: boolean; operator: boolean; admin: boolean };
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    JSON: { Input: unknown; Output: unknown };
+  };
+  DefaultFieldNullability: false;
+}>({
+  defaultFieldNullability: false,
+  plugins: [ScopeAuthPlugin, ErrorsPlugin, PrismaPlugin, RelayPlugin, SimpleObjectsPlugin, DataloaderPlugin],
+  scopeAuth: {
+    authorizeOnSubscribe: true,
+    authScopes: ({ viewer }) => ({
+      integrator: viewer.kind === 'integrator',
+      operator: viewer.kind === 'operator',
+      admin: viewer.kind === 'operator' && viewer.isAdmin,
+    }),
+    unauthorizedError: (_parent, context) =>
+      context.viewer.kind === 'anonymous'
+        ? new GraphQLError('Not authenticated: send "Authorization: Bearer <operator token or API key>"', {
+            extensions: { code: 'UNAUTHENTICATED', reason: context.viewer.reason ?? 'MISSING_CREDENTIAL' },
+          })
+        : new GraphQLError('Not allowed for these credentials', { extensions: { code: 'FORBIDDEN' } }),
+  },
+  prisma: {
+    client: (ctx) => ctx.prisma,
+    dmmf: getDatamodel(),
+    exposeDescriptions: false,
+    filterConnectionTotalCount: true,
+    onUnusedQuery: null,
+  },
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+  },
+  errors: {
+    defaultTypes: [AppError],
+  },
+});

@@ -1,0 +1,13 @@
+// Imports every type file, then builds the schema. Nothing else belongs here.
+import { builder } from './builder.js';
+import './types/scalars.js';
+import './types/error.js';
+import './types/enums.js';
+import './types/organization.js';
+import './types/role.js';
+import './types/operator.js';
+
+builder.queryType({ description: "Reads. Every field is scoped to the caller's organization." });
+builder.mutationType({ description: 'Changes and reports. A refused mutation returns an AppError and changes nothing.' });
+
+export const schema = builder.toSchema({ sortSchema: true });

@@ -1,0 +1,71 @@
+import { EVENT_DESCRIPTIONS, NOTIFICATION_EVENTS, OPERATOR_CHANNELS } from '../../domain/catalog.js';
+import { builder } from '../builder.js';
+
+const valuesOf = <T extends string>(values: readonly T[], describe: (value: T) => string) =>
+  Object.fromEntries(values.map((value) => [value, { value, description: describe(value) }])) as Record<
+    T,
+    { value: T; description: string }
+  >;
+
+export const NotificationEventKindEnum = builder.enumType('NotificationEventKind', {
+  description: 'A notification event, as listed in the product tutorial.',
+  values: valuesOf(NOTIFICATION_EVENTS, (kind) => EVENT_DESCRIPTIONS[kind]),
+});
+
+const CHANNEL_DESCRIPTIONS = {
+  BROWSER: 'A live notification in the Chat Panel (and the operator inbox).',
+  AUDIO: 'A sound played by the Chat Panel with a live notification.',
+  EMAIL: "An email to the operator's address.",
+  ADDON: 'A delivery to an organization-level addon (Slack, EmailTicket, Help Scout, webhook).',
+} as const;
+
+export const ChannelEnum = builder.enumType('Channel', {
+  description: 'Where a notification is delivered.',
+  values: valuesOf(['BROWSER', 'AUDIO', 'EMAIL', 'ADDON'] as const, (channel) => CHANNEL_DESCRIPTIONS[channel]),
+});
+
+export const OperatorChannelEnum = builder.enumType('OperatorChannel', {
+  description: 'A channel an operator chooses in their preferences.',
+  values: valuesOf(OPERATOR_CHANNELS, (channel) => CHANNEL_DESCRIPTIONS[channel]),
+});
+
+const REASON_DESCRIPTIONS = {
+  DELIVERED: 'Every check passed: the notification is delivered.',
+  CHANNEL_NOT_AVAILABLE: 'The event is not offered on this channel.',
+  ROLE_DISABLED: "The operator's role has notifications switched off.",
+  OPERATOR_OPTED_OUT: "The operator's own preference for this event and channel is off.",
+  WIDGET_MUTED: "The chat widget's switch for this channel is off and mutes this event.",
+  OUTSIDE_WIDGET_GROUP: 'The widget sends this email only to its operator group, and the operator is not in it.',
+  ADDON_DISABLED: 'The addon instance is disabled.',
+  ADDON_EVENT_UNSUPPORTED: "The addon's kind does not implement this event.",
+  ADDON_EVENT_NOT_CHOSEN: 'The addon instance did not choose this event.',
+} as const;
+
+export const ReasonEnum = builder.enumType('Reason', {
+  description: 'The outcome of the precedence rule: the first check that failed, or DELIVERED.',
+  values: valuesOf(Object.keys(REASON_DESCRIPTIONS) as (keyof typeof REASON_DESCRIPTIONS)[], (reason) => REASON_DESCRIPTIONS[reason]),
+});
+
+export const PresenceEnum = builder.enumType('Presence', {
+  description: "An operator's presence.",
+  values: valuesOf(['ONLINE', 'AWAY', 'OFFLINE'] as const, (presence) => `The operator is ${presence.toLowerCase()}.`),
+});
+
+export const AddonKindEnum = builder.enumType('AddonKind', {
+  description: 'The kinds of addon an organization can configure.',
+  values: {
+    EMAIL_TICKET: { value: 'EMAIL_TICKET', description: 'An email with a JSON attachment of the chat meta information.' },
+    SLACK: { value: 'SLACK', description: 'A formatted message to a Slack incoming webhook.' },
+    HELP_SCOUT: { value: 'HELP_SCOUT', description: 'A Help Scout conversation (offline messages, finished chats).' },
+    WEBHOOK: { value: 'WEBHOOK', description: 'A signed JSON POST to any URL.' },
+  } as const,
+});
+
+export const PreferenceSourceEnum = builder.enumType('PreferenceSource', {
+  description: 'Where a preference was last changed; the Dashboard and the Chat Panel take effect differently.',
+  values: {
+    DEFAULT: { value: 'DEFAULT', description: "Never changed: the organization's default when the operator was created." },
+    DASHBOARD: { value: 'DASHBOARD', description: 'Changed in the Dashboard: reaches live streams when they next connect.' },
+    CHAT_PANEL: { value: 'CHAT_PANEL', description: "Changed in the Chat Panel: takes effect at once on the operator's open streams." },
+  } as const,
+});

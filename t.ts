@@ -1,0 +1,27 @@
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { applyMigrations } from './src/db/migrations.js';
+import { openSchemaEngine } from './src/db/schema-engine.js';
+
+let t = Date.now();
+const p = new PGlite();
+await p.waitReady;
+console.log('pglite', Date.now() - t);
+t = Date.now();
+const e = await openSchemaEngine(new PrismaPGlite(p));
+console.log('engine', Date.now() - t);
+e.free();
+t = Date.now();
+await applyMigrations(new PrismaPGlite(p));
+console.log('apply', Date.now() - t);
+t = Date.now();
+await applyMigrations(new PrismaPGlite(p));
+console.log('apply again', Date.now() - t);
+t = Date.now();
+const dump = await p.dumpDataDir('none');
+console.log('dump', Date.now() - t, dump.size);
+t = Date.now();
+const q = new PGlite({ loadDataDir: dump });
+await q.waitReady;
+console.log('load', Date.now() - t);
+t = Date.now();

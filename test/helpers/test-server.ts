@@ -1,0 +1,75 @@
+/**
+ * Starts the real app on a random port over its own database: PGlite in memory by default, or the
+ * PostgreSQL named by TEST_DATABASE_URL (.ci/run's second pass). Tests speak HTTP to it.
+ */
+import { readFile } from 'node:fs/promises';
+import { type App, createApp } from '../../src/app.js';
+import { readConfig } from '../../src/config.js';
+import { openDatabase } from '../../src/db/database.js';
+import { createApiKey, createOrganization, issueOperatorToken } from '../../src/services/organizations.js';
+
+export interface TestServer {
+  app: App;
+  url: string;
+  /** Every SQL statement the app sent, for N+1 assertions; clear it with `queries.length = 0`. */
+  queries: string[];
+  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, credential?: string): Promise<GqlResult<T>>;
+  /** A new organization with an admin: each test makes its own so tests never share state. */
+  newOrganization(name?: string): Promise<TestOrganization>;
+  stop(): Promise<void>;
+}
+
+export interface GqlResult<T> {
+  data?: T;
+  errors?: { message: string; extensions?: { code?: string } }[];
+}
+
+export interface TestOrganization {
+  organizationId: string;
+  adminId: string;
+  adminToken: string;
+  apiKey: string;
+}
+
+/** A fresh database for one test file: the migrated PGlite template, or the suite's PostgreSQL. */
+export async function openTestDatabase(onQuery?: (sql: string) => void) {
+  const templatePath = process.env.TEST_PGLITE_TEMPLATE;
+  const pgliteTemplate = templatePath ? new Blob([await readFile(templatePath)]) : undefined;
+  return openDatabase({ databaseUrl: process.env.TEST_DATABASE_URL, dataDir: 'memory://', pgliteTemplate, onQuery });
+}
+
+export async function startTestServer(): Promise<TestServer> {
+  const queries: string[] = [];
+  const config = { ...readConfig(), port: 0, tokenSecret: 'test-secret', redisUrl: undefined };
+  const database = await openTestDatabase((sql) => queries.push(sql));
+  const app = await createApp({ config, database });
+  const url = await app.start(0);
+  const gql: TestServer['gql'] = async (query, variables, credential) => {
+    const response = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(credential ? { authorization: `Bearer ${credential}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await response.json()) as GqlResult<never>;
+  };
+  return {
+    app,
+    url,
+    queries,
+    gql,
+    async newOrganization(name = 'Test org') {
+      const { organization, admin } = await createOrganization(database.prisma, {
+        name,
+        adminName: 'Admin',
+        adminEmail: 'admin@example.test',
+      });
+      const { token } = issueOperatorToken(config.tokenSecret, 3600, admin);
+      const { key } = await createApiKey(database.prisma, organization.id, 'test');
+      return { organizationId: organization.id, adminId: admin.id, adminToken: token, apiKey: key };
+    },
+    async stop() {
+      await app.stop();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,40 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.stop());
+
+const CREATE_ROLE = /* GraphQL */ `
+  mutation ($input: CreateRoleInput!) {
+    createRole(input: $input) {
+      __typename
+      ... on MutationCreateRoleSuccess { data { id name notificationsEnabled isAdmin } }
+      ... on AppError { code message field }
+    }
+  }
+`;
+
+describe('roles', () => {
+  it('admins create roles with notifications on by default; duplicates are a typed conflict', async () => {
+    const org = await server.newOrganization();
+    const created = await server.gql<{ createRole: { data: { name: string; notificationsEnabled: boolean } } }>(
+      CREATE_ROLE,
+      { input: { name: 'Staff' } },
+      org.adminToken,
+    );
+    expect(created.data?.createRole.data).toMatchObject({ name: 'Staff', notificationsEnabled: true });
+    const again = await server.gql(CREATE_ROLE, { input: { name: 'Staff' } }, org.adminToken);
+    expect(again.data).toEqual({ createRole: { __typename: 'AppError', code: 'CONFLICT', message: expect.any(String), field: null } });
+  });
+
+  it('an integrator key cannot manage roles and anonymous callers are told to authenticate', async () => {
+    const org = await server.newOrganization();
+    const asIntegrator = await server.gql(CREATE_ROLE, { input: { name: 'X' } }, org.apiKey);
+    expect(asIntegrator.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const anonymous = await server.gql(CREATE_ROLE, { input: { name: 'X' } });
+    expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+});
