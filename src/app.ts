@@ -37,6 +37,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     tokenSecret: await loadTokenSecret(database.prisma, config.tokenSecret),
     tokenTtlSeconds: config.tokenTtlSeconds,
     maxBatchSize: config.maxBatchSize,
+    sinks: [],
   };
   const contextFor = async (authorization: string | null | undefined): Promise<Context> => ({
     prisma: database.prisma,

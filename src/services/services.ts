@@ -1,11 +1,14 @@
 /**
- * The dependencies resolvers reach through the context. Built once by createApp.
+ * The dependencies resolvers and background jobs reach through the context. Built once by createApp.
  */
 import type { Db } from '../db/database.js';
+import type { DecisionSink } from './decision-sinks.js';
 
 export interface Services {
   prisma: Db;
   tokenSecret: string;
   tokenTtlSeconds: number;
   maxBatchSize: number;
+  /** Receivers of stored decisions (inbox + live fan-out, delivery outbox). */
+  sinks: DecisionSink[];
 }
