@@ -11,6 +11,11 @@ import type { Config } from './config.js';
 import { type Context, resolveViewer } from './context.js';
 import { type Database, openDatabase } from './db/database.js';
 import { schema } from './graphql/schema.js';
+import { createPubSub } from './pubsub.js';
+import { reportHappenings } from './services/ingestion/report-happenings.js';
+import { createLive, registerConnectionCloser } from './services/live/live.js';
+import { createDailySummaryScheduler } from './services/analytics/daily-summary-scheduler.js';
+import { createDeliveryWorker } from './services/delivery/delivery-worker.js';
 import type { Services } from './services/services.js';
 import { loadTokenSecret } from './services/token-secret.js';
 
@@ -39,6 +44,22 @@ export async function createApp(options: AppOptions): Promise<App> {
     maxBatchSize: config.maxBatchSize,
     sinks: [],
   };
+  // Delivery queue (issue 4): the outbox sink, its worker and the daily analytics scheduler.
+  const deliveryWorker = createDeliveryWorker({ services, config });
+  services.sinks.push(deliveryWorker.sink);
+  const dailySummary = createDailySummaryScheduler({ services, config });
+  // Live notifications (issue 3): pub/sub (Redis when REDIS_URL), inbox sink, streams, presence.
+  const pubsub = createPubSub({ redisUrl: config.redisUrl });
+  const live = createLive({
+    prisma: database.prisma,
+    pubsub,
+    presenceGraceMs: config.presenceGraceMs,
+    streamBufferLimit: config.streamBufferLimit,
+    reportPresence: (organizationId, operatorId, presence) =>
+      reportHappenings(services, organizationId, { kind: 'OPERATOR', id: operatorId }, [{ kind: 'PRESENCE_CHANGED', operatorId, presence }]),
+  });
+  services.live = live;
+  services.sinks.push(live.sink);
   const contextFor = async (authorization: string | null | undefined): Promise<Context> => ({
     prisma: database.prisma,
     services,
@@ -56,6 +77,12 @@ export async function createApp(options: AppOptions): Promise<App> {
   const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
   const wsCleanup = useServer(
     {
+      // A bad or expired credential closes the socket with 4403 Forbidden (graphql-ws returns false → 4403).
+      onConnect: async (ctx) => {
+        const authorization = (ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization) as string | undefined;
+        const viewer = await resolveViewer(database.prisma, services.tokenSecret, authorization);
+        return viewer.kind !== 'anonymous';
+      },
       onSubscribe: async (ctx, _id, params) => {
         const connectionAuth = (ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization) as string | undefined;
         const enveloped = yoga.getEnveloped({
@@ -68,12 +95,14 @@ export async function createApp(options: AppOptions): Promise<App> {
         const document = enveloped.parse(params.query);
         const errors = enveloped.validate(enveloped.schema, document);
         if (errors.length > 0) return errors;
+        const contextValue = await enveloped.contextFactory();
+        registerConnectionCloser(contextValue, (code, reason) => ctx.extra.socket.close(code, reason));
         return {
           schema: enveloped.schema,
           operationName: params.operationName,
           document,
           variableValues: params.variables,
-          contextValue: await enveloped.contextFactory(),
+          contextValue,
           rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
         };
       },
@@ -81,6 +110,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       subscribe: (args) => (args.rootValue as { subscribe: typeof import('graphql').subscribe }).subscribe(args),
     },
     wsServer,
+    config.wsKeepAliveMs,
   );
 
   return {
@@ -91,13 +121,19 @@ export async function createApp(options: AppOptions): Promise<App> {
         server.once('error', reject);
         server.listen(port, config.host, () => {
           const { port: actual } = server.address() as AddressInfo;
+          deliveryWorker.start();
+          dailySummary.start();
           resolve(`http://${config.host}:${actual}`);
         });
       });
     },
     async stop() {
+      await dailySummary.stop();
+      await deliveryWorker.stop();
       await wsCleanup.dispose();
       wsServer.close();
+      await live.stop();
+      await pubsub.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (ownsDatabase) await database.close();

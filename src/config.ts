@@ -24,6 +24,37 @@ export interface Config {
   /** Largest number of happenings one batch mutation accepts. */
   maxBatchSize: number;
   logQueries: boolean;
+  // Delivery queue (issue 4): email, addons, daily analytics.
+  /** SMTP connection URL (smtp(s)://user:pass@host:port); absent writes each email as .eml under dataDir/outbox-mail. */
+  smtpUrl: string | undefined;
+  /** Sender of every email. */
+  mailFrom: string;
+  /** How often an idle delivery worker looks for due deliveries, in ms. */
+  deliveryPollMs: number;
+  /** Deliveries one worker claims and sends at once. */
+  deliveryBatchSize: number;
+  /** Attempts before a delivery is dead. */
+  deliveryMaxAttempts: number;
+  /** First retry delay in ms; doubles per attempt, with full jitter, up to deliveryBackoffMaxMs. */
+  deliveryBackoffBaseMs: number;
+  deliveryBackoffMaxMs: number;
+  /** How long a claim lasts: a crashed instance's deliveries are retried once it is over. */
+  deliveryLeaseMs: number;
+  /** Timeout of one SMTP or HTTP call, in ms. */
+  deliveryTimeoutMs: number;
+  /** Dead deliveries in a row after which an addon is disabled (0 never disables). */
+  addonAutoDisableAfter: number;
+  /** Default local time ("HH:MM") of the daily analytics summary of organizations that set none. */
+  analyticsDailyAt: string;
+  /** How often the daily-summary scheduler checks whether an organization's time has come, in ms (0 = off). */
+  analyticsTickMs: number;
+  // Live notifications (issue 3).
+  /** How long an operator with no open stream stays ONLINE before going OFFLINE, in ms. */
+  presenceGraceMs: number;
+  /** Items one stream may hold unsent before it is closed (code 4008); the client resumes by cursor. */
+  streamBufferLimit: number;
+  /** graphql-ws keep-alive: ping interval, and how long a pong may take before the socket is dropped, in ms. */
+  wsKeepAliveMs: number;
 }
 
 function integer(name: string, fallback: number): number {
@@ -50,5 +81,20 @@ export function readConfig(): Config {
     redisUrl: optional('REDIS_URL'),
     maxBatchSize: integer('MAX_BATCH_SIZE', 500),
     logQueries: process.env.LOG_QUERIES === '1',
+    presenceGraceMs: integer('PRESENCE_GRACE_MS', 5000),
+    streamBufferLimit: integer('STREAM_BUFFER_LIMIT', 1000),
+    wsKeepAliveMs: integer('WS_KEEPALIVE_MS', 12_000),
+    smtpUrl: optional('SMTP_URL'),
+    mailFrom: process.env.MAIL_FROM ?? 'Notifications <notifications@localhost>',
+    deliveryPollMs: integer('DELIVERY_POLL_MS', 1000),
+    deliveryBatchSize: integer('DELIVERY_BATCH_SIZE', 20),
+    deliveryMaxAttempts: integer('DELIVERY_MAX_ATTEMPTS', 8),
+    deliveryBackoffBaseMs: integer('DELIVERY_BACKOFF_BASE_MS', 5000),
+    deliveryBackoffMaxMs: integer('DELIVERY_BACKOFF_MAX_MS', 3_600_000),
+    deliveryLeaseMs: integer('DELIVERY_LEASE_MS', 60_000),
+    deliveryTimeoutMs: integer('DELIVERY_TIMEOUT_MS', 15_000),
+    addonAutoDisableAfter: integer('ADDON_AUTO_DISABLE_AFTER', 5),
+    analyticsDailyAt: process.env.ANALYTICS_DAILY_AT ?? '18:00',
+    analyticsTickMs: integer('ANALYTICS_TICK_MS', 60_000),
   };
 }

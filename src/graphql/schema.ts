@@ -6,6 +6,18 @@ import './types/enums.js';
 import './types/organization.js';
 import './types/role.js';
 import './types/operator.js';
+import './types/operator-group.js';
+import './types/widget.js';
+import './types/addon.js';
+import './types/preference.js';
+import './types/delivery.js';
+import './types/analytics.js';
+import './types/notification-event.js';
+import './types/happening.js';
+import './types/notification-preview.js';
+import './types/notification-stream.js';
+import './types/inbox.js';
+import './types/presence.js';
 
 builder.queryType({ description: "Reads. Every field is scoped to the caller's organization." });
 builder.mutationType({ description: 'Changes and reports. A refused mutation returns an AppError and changes nothing.' });

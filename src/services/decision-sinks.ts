@@ -4,9 +4,10 @@
  * (inbox rows, the delivery outbox: stored together or not at all), `afterCommit` runs once it is
  * committed (live fan-out). Sinks are registered by createApp.
  */
-import type { Prisma } from '../generated/prisma/client.js';
+
 import type { Channel, NotificationEventKind } from '../domain/catalog.js';
 import type { Reason } from '../domain/decide-notifications.js';
+import type { Prisma } from '../generated/prisma/client.js';
 
 export interface StoredDecision {
   operatorId: string | null;

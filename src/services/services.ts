@@ -3,6 +3,7 @@
  */
 import type { Db } from '../db/database.js';
 import type { DecisionSink } from './decision-sinks.js';
+import type { Live } from './live/live.js';
 
 export interface Services {
   prisma: Db;
@@ -11,4 +12,6 @@ export interface Services {
   maxBatchSize: number;
   /** Receivers of stored decisions (inbox + live fan-out, delivery outbox). */
   sinks: DecisionSink[];
+  /** Live notifications: streams, inbox sink, presence (absent where no app runs, e.g. scripts). */
+  live?: Live;
 }

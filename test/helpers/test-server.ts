@@ -3,9 +3,11 @@
  * PostgreSQL named by TEST_DATABASE_URL (.ci/run's second pass). Tests speak HTTP to it.
  */
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type App, createApp } from '../../src/app.js';
-import { readConfig } from '../../src/config.js';
-import { openDatabase } from '../../src/db/database.js';
+import { type Config, readConfig } from '../../src/config.js';
+import { type Database, openDatabase } from '../../src/db/database.js';
 import { createApiKey, createOrganization, issueOperatorToken } from '../../src/services/organizations.js';
 
 export interface TestServer {
@@ -38,10 +40,27 @@ export async function openTestDatabase(onQuery?: (sql: string) => void) {
   return openDatabase({ databaseUrl: process.env.TEST_DATABASE_URL, dataDir: 'memory://', pgliteTemplate, onQuery });
 }
 
-export async function startTestServer(): Promise<TestServer> {
+export interface TestServerOptions {
+  /** Config overrides (delivery poll/backoff, SMTP_URL, data directory…). By default mail goes to .eml
+   * files in a temporary directory and the daily-summary scheduler is off (analyticsTickMs 0). */
+  config?: Partial<Config>;
+  /** An already open database to run on (a restarted service); the caller closes it. */
+  database?: Database;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const queries: string[] = [];
-  const config = { ...readConfig(), port: 0, tokenSecret: 'test-secret', redisUrl: undefined };
-  const database = await openTestDatabase((sql) => queries.push(sql));
+  const config: Config = {
+    ...readConfig(),
+    port: 0,
+    tokenSecret: 'test-secret',
+    redisUrl: undefined,
+    dataDir: join(tmpdir(), `notification-service-test-${process.pid}`),
+    analyticsTickMs: 0,
+    ...options.config,
+  };
+  const ownsDatabase = !options.database;
+  const database = options.database ?? (await openTestDatabase((sql) => queries.push(sql)));
   const app = await createApp({ config, database });
   const url = await app.start(0);
   const gql: TestServer['gql'] = async (query, variables, credential) => {
@@ -63,13 +82,13 @@ export async function startTestServer(): Promise<TestServer> {
         adminName: 'Admin',
         adminEmail: 'admin@example.test',
       });
-      const { token } = issueOperatorToken(config.tokenSecret, 3600, admin);
+      const { token } = issueOperatorToken(config.tokenSecret ?? 'test-secret', 3600, admin);
       const { key } = await createApiKey(database.prisma, organization.id, 'test');
       return { organizationId: organization.id, adminId: admin.id, adminToken: token, apiKey: key };
     },
     async stop() {
       await app.stop();
-      await database.close();
+      if (ownsDatabase) await database.close();
     },
   };
 }

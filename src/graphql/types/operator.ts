@@ -1,7 +1,9 @@
 import { organizationOf } from '../../context.js';
+import { createOperator, deleteOperator, updateOperator } from '../../services/operators.js';
 import { builder } from '../builder.js';
 import { sameOrganization } from '../tenancy.js';
 import { PresenceEnum } from './enums.js';
+import { RoleNode } from './role.js';
 
 export const OperatorNode = builder.prismaNode('Operator', {
   id: { field: 'id' },
@@ -30,6 +32,96 @@ builder.queryField('me', (t) =>
       const viewer = ctx.viewer;
       if (viewer.kind !== 'operator') throw new Error('unreachable: scope guarantees an operator');
       return ctx.prisma.operator.findFirstOrThrow({ ...query, where: { id: viewer.operatorId, organizationId: organizationOf(viewer) } });
+    },
+  }),
+);
+
+builder.queryField('operators', (t) =>
+  t.prismaConnection({
+    type: 'Operator',
+    cursor: 'id',
+    description: "The organization's operators, oldest first.",
+    authScopes: { operator: true },
+    args: {
+      includeDeactivated: t.arg.boolean({ defaultValue: false, description: 'Also list deleted (deactivated) operators.' }),
+    },
+    resolve: (query, _root, { includeDeactivated }, ctx) =>
+      ctx.prisma.operator.findMany({
+        ...query,
+        where: { organizationId: organizationOf(ctx.viewer), ...(includeDeactivated ? {} : { deletedAt: null }) },
+        orderBy: { createdAt: 'asc' },
+      }),
+  }),
+);
+
+const CreateOperatorInput = builder.inputType('CreateOperatorInput', {
+  fields: (t) => ({
+    name: t.string({ required: true, description: 'Display name.' }),
+    email: t.string({ description: 'Where email notifications go; none means no email.' }),
+    roleId: t.globalID({ required: true, for: RoleNode, description: "The operator's role." }),
+    groupIds: t.globalIDList({ description: 'Operator groups to put the operator in.' }),
+  }),
+});
+
+const UpdateOperatorInput = builder.inputType('UpdateOperatorInput', {
+  fields: (t) => ({
+    id: t.globalID({ required: true, for: OperatorNode, description: 'The operator to change.' }),
+    name: t.string({ description: 'New display name.' }),
+    email: t.string({ description: 'New email address; null or empty removes it.' }),
+    roleId: t.globalID({ for: RoleNode, description: 'New role; the organization must keep an active admin.' }),
+  }),
+});
+
+builder.mutationField('createOperator', (t) =>
+  t.prismaField({
+    type: 'Operator',
+    description: "Creates an operator (admins only), starting from the organization's default preferences.",
+    authScopes: { admin: true },
+    errors: {},
+    args: { input: t.arg({ type: CreateOperatorInput, required: true }) },
+    resolve: async (query, _root, { input }, ctx) => {
+      const operator = await createOperator(ctx.prisma, organizationOf(ctx.viewer), {
+        name: input.name,
+        email: input.email,
+        roleId: input.roleId.id,
+        groupIds: input.groupIds?.map((id) => id.id),
+      });
+      return ctx.prisma.operator.findUniqueOrThrow({ ...query, where: { id: operator.id } });
+    },
+  }),
+);
+
+builder.mutationField('updateOperator', (t) =>
+  t.prismaField({
+    type: 'Operator',
+    description: "Changes an operator's name, email or role (admins only).",
+    authScopes: { admin: true },
+    errors: {},
+    args: { input: t.arg({ type: UpdateOperatorInput, required: true }) },
+    resolve: async (query, _root, { input }, ctx) => {
+      const operator = await updateOperator(ctx.prisma, organizationOf(ctx.viewer), input.id.id, {
+        name: input.name,
+        email: input.email,
+        roleId: input.roleId?.id,
+      });
+      return ctx.prisma.operator.findUniqueOrThrow({ ...query, where: { id: operator.id } });
+    },
+  }),
+);
+
+builder.mutationField('deleteOperator', (t) =>
+  t.prismaField({
+    type: 'Operator',
+    description:
+      'Deactivates an operator (admins only): their tokens stop working and they leave their groups, but they are kept so past decisions stay explainable. You cannot delete yourself or the last admin.',
+    authScopes: { admin: true },
+    errors: {},
+    args: { id: t.arg.globalID({ required: true, for: OperatorNode, description: 'The operator to delete.' }) },
+    resolve: async (query, _root, { id }, ctx) => {
+      const viewer = ctx.viewer;
+      if (viewer.kind !== 'operator') throw new Error('unreachable: scope guarantees an operator');
+      await deleteOperator(ctx.prisma, viewer.organizationId, viewer.operatorId, id.id);
+      return ctx.prisma.operator.findUniqueOrThrow({ ...query, where: { id: id.id } });
     },
   }),
 );

@@ -1,0 +1,196 @@
+/**
+ * Stored notification events and their decisions ("why did (not) operator O get event E?"): the
+ * `NotificationEvent` node, the `events` list and `explainEvent`. Lists have no N+1: decisions are
+ * merged into the events' query by the Prisma plugin, widgets and subject operators are batched by
+ * DataLoader.
+ */
+
+import type { Context } from '../../context.js';
+import { organizationOf } from '../../context.js';
+import type { Channel, NotificationEventKind } from '../../domain/catalog.js';
+import { CHECKS, type CheckName, FAILURE_REASONS, isInAudience, traceFor } from '../../domain/decide-notifications.js';
+import { notFound } from '../../errors.js';
+import { builder } from '../builder.js';
+import { sameOrganization } from '../tenancy.js';
+import { ChannelEnum, NotificationEventKindEnum, ReasonEnum } from './enums.js';
+import { OperatorNode } from './operator.js';
+import { WidgetNode } from './widget.js';
+
+const CHECK_DESCRIPTIONS: Record<CheckName, string> = {
+  CHANNEL_AVAILABLE: 'The event is offered on the channel.',
+  ROLE_ENABLED: "The operator's role has notifications enabled.",
+  OPERATOR_PREFERENCE: "The operator's own preference for the event and channel is on.",
+  WIDGET_SWITCH: "The chat widget's switch for the channel is on (only when it can mute the event).",
+  WIDGET_GROUP: "The operator is in the widget's group (same-group emails only).",
+  ADDON_ENABLED: 'The addon instance is enabled.',
+  ADDON_SUPPORTS_EVENT: "The addon's kind implements the event.",
+  ADDON_CHOSE_EVENT: 'The addon instance chose the event.',
+};
+
+export const CheckEnum = builder.enumType('Check', {
+  description: `One check of the precedence rule, in the order they run. A failing check gives its reason: ${CHECKS.map(
+    (check) => `${check} → ${FAILURE_REASONS[check]}`,
+  ).join(', ')}.`,
+  values: Object.fromEntries(CHECKS.map((check) => [check, { value: check, description: CHECK_DESCRIPTIONS[check] }])) as Record<
+    CheckName,
+    { value: CheckName; description: string }
+  >,
+});
+
+export const TraceStep = builder.simpleObject('TraceStep', {
+  description: 'A check the precedence rule ran for a decision, and its outcome; the first failed one is the reason.',
+  fields: (t) => ({
+    check: t.field({ type: CheckEnum, description: 'The check.' }),
+    passed: t.boolean({ description: 'Whether it held.' }),
+  }),
+});
+
+/** The widget option a stored decision's trace depends on, as it was when the event was decided. */
+export const traceWidgetOf = (event: { widgetId: string | null; payload: unknown }) =>
+  event.widgetId === null
+    ? null
+    : { emailSameGroupOnly: (event.payload as { widgetEmailSameGroupOnly?: unknown } | null)?.widgetEmailSameGroupOnly === true };
+
+const loadByIds = async <T extends { id: string }>(ids: readonly string[], rows: Promise<T[]>) => {
+  const byId = new Map((await rows).map((row) => [row.id, row]));
+  return ids.map((id) => byId.get(id) ?? new Error(`${id} not found`));
+};
+
+export const loadOperators = (ids: readonly string[], ctx: Context) =>
+  loadByIds(ids, ctx.prisma.operator.findMany({ where: { id: { in: [...ids] }, organizationId: organizationOf(ctx.viewer) } }));
+
+export const loadAddons = (ids: readonly string[], ctx: Context) =>
+  loadByIds(ids, ctx.prisma.addon.findMany({ where: { id: { in: [...ids] }, organizationId: organizationOf(ctx.viewer) } }));
+
+export const loadWidgets = (ids: readonly string[], ctx: Context) =>
+  loadByIds(ids, ctx.prisma.widget.findMany({ where: { id: { in: [...ids] }, organizationId: organizationOf(ctx.viewer) } }));
+
+export const DecisionObject = builder.prismaObject('Decision', {
+  description: 'One (operator or addon) × channel outcome of the precedence rule for a stored event, delivered or not.',
+  fields: (t) => ({
+    operator: t.relation('operator', { nullable: true, description: 'The operator decided for; null for an addon.' }),
+    addon: t.relation('addon', { nullable: true, description: 'The addon instance decided for; null for an operator.' }),
+    channel: t.expose('channel', { type: ChannelEnum, description: 'The channel decided.' }),
+    delivered: t.exposeBoolean('delivered', { description: 'Whether the notification goes out on this channel.' }),
+    reason: t.expose('reason', { type: ReasonEnum, description: 'DELIVERED, or the first check that failed.' }),
+    trace: t.field({
+      type: [TraceStep],
+      description: 'The checks run, in order, with their outcome.',
+      select: { event: { select: { kind: true, widgetId: true, payload: true } } },
+      resolve: (decision) => traceFor(decision.reason, decision.channel as Channel, decision.event.kind, traceWidgetOf(decision.event)),
+    }),
+  }),
+});
+
+export const NotificationEventNode = builder.prismaNode('NotificationEvent', {
+  id: { field: 'id' },
+  description: 'A notification event the service derived from a reported happening, with every decision taken for it.',
+  authScopes: sameOrganization,
+  fields: (t) => ({
+    kind: t.expose('kind', { type: NotificationEventKindEnum, description: 'Which event.' }),
+    chatExternalId: t.string({
+      nullable: true,
+      description: "The integrator's id of the chat, when the event is about a chat.",
+      resolve: (event) => (event.payload as { chatExternalId?: string } | null)?.chatExternalId ?? null,
+    }),
+    widget: t.loadable({
+      type: WidgetNode,
+      nullable: true,
+      description: 'The chat widget the event came through, if any.',
+      load: loadWidgets,
+      resolve: (event) => event.widgetId,
+    }),
+    subjectOperator: t.loadable({
+      type: OperatorNode,
+      nullable: true,
+      description: "The receiver (new chats), the chat's operator (messages, chat events) or the operator whose presence changed.",
+      load: loadOperators,
+      resolve: (event) => event.subjectOperatorId,
+    }),
+    payload: t.expose('payload', { type: 'JSON', description: 'Details for rendering: visitor, message text, rating, changes…' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the event was raised.' }),
+    decisions: t.relation('decisions', {
+      description: 'Every stored decision: operators on the channels the event offers, and every addon.',
+      args: {
+        operatorId: t.arg.globalID({ for: OperatorNode, description: "Only this operator's decisions." }),
+        channel: t.arg({ type: ChannelEnum, description: 'Only decisions on this channel.' }),
+      },
+      query: (args) => ({
+        where: { ...(args.operatorId ? { operatorId: args.operatorId.id } : {}), ...(args.channel ? { channel: args.channel } : {}) },
+        orderBy: { id: 'asc' },
+      }),
+    }),
+  }),
+});
+
+builder.queryField('events', (t) =>
+  t.prismaConnection({
+    type: 'NotificationEvent',
+    cursor: 'id',
+    description: "The organization's notification events, newest first.",
+    authScopes: { operator: true },
+    args: { kind: t.arg({ type: NotificationEventKindEnum, description: 'Only events of this kind.' }) },
+    resolve: (query, _root, { kind }, ctx) =>
+      ctx.prisma.notificationEvent.findMany({
+        ...query,
+        where: { organizationId: organizationOf(ctx.viewer), ...(kind ? { kind } : {}) },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      }),
+  }),
+);
+
+interface Explanation {
+  event: { id: string; kind: NotificationEventKind; subjectOperatorId: string | null };
+  operatorId: string | null;
+}
+
+const EventExplanation = builder.objectRef<Explanation>('EventExplanation').implement({
+  description: 'Why each operator and addon did (not) get a stored event, channel by channel.',
+  fields: (t) => ({
+    event: t.prismaField({
+      type: 'NotificationEvent',
+      description: 'The event explained.',
+      resolve: (query, parent, _args, ctx) => ctx.prisma.notificationEvent.findUniqueOrThrow({ ...query, where: { id: parent.event.id } }),
+    }),
+    operatorInAudience: t.boolean({
+      nullable: true,
+      description: "Whether the operator asked about is in the event's audience (not in it: no decision at all); null when none was asked.",
+      resolve: ({ event, operatorId }) => (operatorId === null ? null : isInAudience(event, operatorId)),
+    }),
+    decisions: t.prismaField({
+      type: ['Decision'],
+      description: "The decisions, the operator's only when one was asked about (addons always), with reasons and traces.",
+      resolve: (query, { event, operatorId }, _args, ctx) =>
+        ctx.prisma.decision.findMany({
+          ...query,
+          where: { eventId: event.id, ...(operatorId === null ? {} : { OR: [{ operatorId }, { addonId: { not: null } }] }) },
+          orderBy: { id: 'asc' },
+        }),
+    }),
+  }),
+});
+
+builder.queryField('explainEvent', (t) =>
+  t.field({
+    type: EventExplanation,
+    description: 'Explains a stored event: every decision per operator or addon and channel, with its reason.',
+    authScopes: { operator: true },
+    errors: {},
+    args: {
+      eventId: t.arg.globalID({ required: true, for: NotificationEventNode, description: 'The event to explain.' }),
+      operatorId: t.arg.globalID({ for: OperatorNode, description: 'Only explain for this operator (and the addons).' }),
+    },
+    resolve: async (_root, { eventId, operatorId }, ctx) => {
+      const organizationId = organizationOf(ctx.viewer);
+      const event = await ctx.prisma.notificationEvent.findFirst({
+        where: { id: eventId.id, organizationId },
+        select: { id: true, kind: true, subjectOperatorId: true },
+      });
+      if (!event) throw notFound('Notification event', 'eventId');
+      if (operatorId && !(await ctx.prisma.operator.count({ where: { id: operatorId.id, organizationId } }))) {
+        throw notFound('Operator', 'operatorId');
+      }
+      return { event, operatorId: operatorId?.id ?? null };
+    },
+  }),
+);

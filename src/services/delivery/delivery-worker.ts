@@ -1,0 +1,152 @@
+/**
+ * The delivery worker of one service instance: claims due deliveries in batches, sends them, and
+ * settles each one as delivered, retried later (exponential backoff with jitter) or dead once its
+ * attempts are used up or the failure is permanent. It polls every `pollMs` when idle and is woken
+ * at once by the delivery sink after a commit. Any number of instances may run on one database:
+ * claims never overlap (see claim-deliveries.ts). `stop()` lets the batch in flight finish.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../../config.js';
+import type { DecisionSink } from '../decision-sinks.js';
+import type { Services } from '../services.js';
+import { type DisabledAddon, recordAddonDead, recordAddonDelivered, reportAddonDisabled } from './addon-health.js';
+import { claimDueDeliveries, markDead, markDelivered, scheduleRetry } from './claim-deliveries.js';
+import { createMailer, type Mailer } from './create-mailer.js';
+import { toDeliveryError } from './delivery-error.js';
+import { createDeliverySink } from './enqueue-deliveries.js';
+import { loadEventDetails } from './load-event-details.js';
+import { retryDelayMs } from './retry-delay.js';
+import { sendDelivery } from './send-delivery.js';
+
+export type DeliveryConfig = Pick<
+  Config,
+  | 'smtpUrl'
+  | 'mailFrom'
+  | 'dataDir'
+  | 'deliveryPollMs'
+  | 'deliveryBatchSize'
+  | 'deliveryMaxAttempts'
+  | 'deliveryBackoffBaseMs'
+  | 'deliveryBackoffMaxMs'
+  | 'deliveryLeaseMs'
+  | 'deliveryTimeoutMs'
+  | 'addonAutoDisableAfter'
+>;
+
+export interface DeliveryWorker {
+  /** Register with `services.sinks`: enqueues in the decision transaction, wakes this worker. */
+  sink: DecisionSink;
+  start(): void;
+  stop(): Promise<void>;
+  /** Look for due deliveries now instead of at the next poll. */
+  wake(): void;
+}
+
+export interface DeliveryWorkerOptions {
+  services: Services;
+  config: DeliveryConfig;
+  mailer?: Mailer;
+  log?: (message: string) => void;
+}
+
+export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWorker {
+  const { services, config } = options;
+  const prisma = services.prisma;
+  const log = options.log ?? ((message: string) => console.warn(message));
+  const mailer =
+    options.mailer ??
+    createMailer({ smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, dataDir: config.dataDir, timeoutMs: config.deliveryTimeoutMs });
+  let running = false;
+  let loop: Promise<void> | null = null;
+  let woken = false;
+  let wakeSleeper: (() => void) | null = null;
+
+  const wake = () => {
+    woken = true;
+    wakeSleeper?.();
+  };
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wakeSleeper = null;
+        resolve();
+      }
+      wakeSleeper = done;
+    });
+
+  async function settleFailure(row: { id: string; attempts: number; addonId: string | null }, token: string, error: unknown) {
+    const failure = toDeliveryError(error);
+    if (!failure.permanent && row.attempts < config.deliveryMaxAttempts) {
+      const delay = retryDelayMs(row.attempts, config.deliveryBackoffBaseMs, config.deliveryBackoffMaxMs);
+      await scheduleRetry(prisma, row.id, token, delay, failure.message);
+      return;
+    }
+    const disabled = await prisma.$transaction(async (tx): Promise<DisabledAddon | null> => {
+      const marked = await markDead(tx, row.id, token, failure.message);
+      return marked && row.addonId ? recordAddonDead(tx, row.addonId, config.addonAutoDisableAfter) : null;
+    });
+    log(`delivery ${row.id} is dead after ${row.attempts} attempt(s): ${failure.message}`);
+    if (disabled) await reportAddonDisabled(services, disabled, failure.message, row.id);
+  }
+
+  async function runBatch(): Promise<number> {
+    const token = randomUUID();
+    const ids = await claimDueDeliveries(prisma, token, config.deliveryBatchSize, config.deliveryLeaseMs);
+    if (ids.length === 0) return 0;
+    const rows = await prisma.delivery.findMany({
+      where: { id: { in: ids } },
+      include: { addon: { select: { kind: true, config: true, deletedAt: true } } },
+    });
+    const details = await loadEventDetails(
+      prisma,
+      rows.map((row) => row.eventId),
+    );
+    await Promise.all(
+      rows.map(async (row) => {
+        try {
+          const event = details.get(row.eventId);
+          if (!event) throw new Error(`event ${row.eventId} not found`);
+          await sendDelivery({ mailer, timeoutMs: config.deliveryTimeoutMs }, row, event);
+        } catch (error) {
+          await settleFailure(row, token, error);
+          return;
+        }
+        if ((await markDelivered(prisma, row.id, token)) && row.addonId) await recordAddonDelivered(prisma, row.addonId);
+      }),
+    );
+    return ids.length;
+  }
+
+  async function run() {
+    while (running) {
+      woken = false;
+      let claimed = 0;
+      try {
+        claimed = await runBatch();
+      } catch (error) {
+        log(`delivery worker: ${(error as Error).message}`);
+      }
+      if (running && claimed < config.deliveryBatchSize && !woken) await sleep(config.deliveryPollMs);
+    }
+  }
+
+  return {
+    sink: createDeliverySink(wake),
+    wake,
+    start() {
+      if (running) return;
+      running = true;
+      loop = run();
+    },
+    async stop() {
+      running = false;
+      wakeSleeper?.();
+      await loop;
+      loop = null;
+      mailer.close();
+    },
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * The outbox side of the queue: inside the transaction that stores the decisions, one Delivery row
+ * per delivered EMAIL decision (operators without an email address have nowhere to receive it:
+ * skipped) and per delivered ADDON decision. So a delivery exists if and only if its decision is
+ * stored. `createDeliverySink` registers this with the ingestion pipeline and wakes the local worker
+ * once the transaction is committed.
+ */
+import type { AddonConfigByKind } from '../../domain/addon-config.js';
+import type { AddonKind } from '../../domain/catalog.js';
+import type { Prisma } from '../../generated/prisma/client.js';
+import type { DecisionSink, StoredEvent } from '../decision-sinks.js';
+
+type Tx = Prisma.TransactionClient;
+
+/** Where an addon delivery goes, for the delivery log. */
+export function addonTarget(kind: AddonKind, config: unknown): string {
+  const c = (config ?? {}) as Partial<AddonConfigByKind[AddonKind]> & Record<string, unknown>;
+  switch (kind) {
+    case 'EMAIL_TICKET':
+      return String(c.toAddress ?? '');
+    case 'SLACK':
+      return String(c.webhookUrl ?? '');
+    case 'HELP_SCOUT':
+      return `${String(c.apiBaseUrl ?? '')}/conversations`;
+    case 'WEBHOOK':
+      return String(c.url ?? '');
+  }
+}
+
+const isQueued = (channel: string, delivered: boolean) => delivered && (channel === 'EMAIL' || channel === 'ADDON');
+
+/** Writes the deliveries of `events` in `tx`; returns how many. */
+export async function enqueueDeliveries(tx: Tx, events: readonly StoredEvent[]): Promise<number> {
+  const operatorIds = new Set<string>();
+  const addonIds = new Set<string>();
+  for (const event of events)
+    for (const d of event.decisions) {
+      if (!isQueued(d.channel, d.delivered)) continue;
+      if (d.channel === 'EMAIL' && d.operatorId) operatorIds.add(d.operatorId);
+      if (d.channel === 'ADDON' && d.addonId) addonIds.add(d.addonId);
+    }
+  if (operatorIds.size === 0 && addonIds.size === 0) return 0;
+  const [operators, addons] = await Promise.all([
+    operatorIds.size ? tx.operator.findMany({ where: { id: { in: [...operatorIds] } }, select: { id: true, email: true } }) : [],
+    addonIds.size ? tx.addon.findMany({ where: { id: { in: [...addonIds] } }, select: { id: true, kind: true, config: true } }) : [],
+  ]);
+  const emailOf = new Map(operators.map((o) => [o.id, o.email?.trim() || null]));
+  const targetOf = new Map(addons.map((a) => [a.id, addonTarget(a.kind, a.config)]));
+  const rows: Prisma.DeliveryCreateManyInput[] = [];
+  for (const event of events)
+    for (const d of event.decisions) {
+      if (!isQueued(d.channel, d.delivered)) continue;
+      const target = d.channel === 'EMAIL' ? d.operatorId && emailOf.get(d.operatorId) : d.addonId && targetOf.get(d.addonId);
+      if (!target) continue;
+      rows.push({
+        organizationId: event.organizationId,
+        eventId: event.id,
+        channel: d.channel,
+        operatorId: d.channel === 'EMAIL' ? d.operatorId : null,
+        addonId: d.channel === 'ADDON' ? d.addonId : null,
+        target,
+      });
+    }
+  if (rows.length > 0) await tx.delivery.createMany({ data: rows });
+  return rows.length;
+}
+
+/** The decision sink of the delivery queue; `wake` nudges the local worker after commit. */
+export function createDeliverySink(wake: () => void): DecisionSink {
+  return {
+    name: 'delivery-queue',
+    inTransaction: async (tx, events) => {
+      await enqueueDeliveries(tx, events);
+    },
+    afterCommit: (events) => {
+      if (events.some((e) => e.decisions.some((d) => isQueued(d.channel, d.delivered)))) wake();
+    },
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * One delivery attempt: an operator email, or the call an addon kind makes (EmailTicket email with
+ * the chat meta as a JSON attachment, Slack incoming webhook, Help Scout conversation, signed
+ * webhook). Throws a DeliveryError when the attempt failed; returns when the receiver accepted it.
+ */
+import type { AddonConfigByKind, EmailTicketConfig, HelpScoutConfig, SlackConfig, WebhookConfig } from '../../domain/addon-config.js';
+import {
+  emailTicketAttachment,
+  helpScoutConversation,
+  slackMessage,
+  WEBHOOK_EVENT_NAMES,
+  webhookBody,
+} from '../../domain/addon-payloads.js';
+import type { AddonKind } from '../../domain/catalog.js';
+import { type EventDetails, renderEmail } from '../../domain/email-content.js';
+import { signWebhook, WEBHOOK_HEADERS } from '../../domain/webhook-signature.js';
+import type { Mailer } from './create-mailer.js';
+import { DeliveryError, isRetryableStatus } from './delivery-error.js';
+
+export interface DeliveryToSend {
+  id: string;
+  channel: 'EMAIL' | 'ADDON' | string;
+  target: string;
+  addon: { kind: AddonKind; config: unknown; deletedAt: Date | null } | null;
+}
+
+export interface SendDeps {
+  mailer: Mailer;
+  timeoutMs: number;
+}
+
+export async function sendDelivery(deps: SendDeps, delivery: DeliveryToSend, details: EventDetails): Promise<void> {
+  if (delivery.channel === 'EMAIL') {
+    await deps.mailer.send({ deliveryId: delivery.id, to: delivery.target, ...renderEmail(details) });
+    return;
+  }
+  const { addon } = delivery;
+  if (!addon || addon.deletedAt) throw new DeliveryError('the addon was deleted', true);
+  const config = addon.config as AddonConfigByKind[AddonKind];
+  switch (addon.kind) {
+    case 'EMAIL_TICKET':
+      return sendEmailTicket(deps, delivery.id, config as EmailTicketConfig, details);
+    case 'SLACK':
+      return postJson(deps, (config as SlackConfig).webhookUrl, slackMessage(details, (config as SlackConfig).channel), {});
+    case 'HELP_SCOUT': {
+      const { apiBaseUrl, apiToken, mailboxId } = config as HelpScoutConfig;
+      return postJson(deps, `${apiBaseUrl}/conversations`, helpScoutConversation(details, mailboxId), {
+        authorization: `Bearer ${apiToken}`,
+      });
+    }
+    case 'WEBHOOK':
+      return sendWebhook(deps, delivery.id, config as WebhookConfig, details);
+  }
+}
+
+async function sendEmailTicket(deps: SendDeps, deliveryId: string, config: EmailTicketConfig, details: EventDetails) {
+  const { filename, content } = emailTicketAttachment(details);
+  await deps.mailer.send({
+    deliveryId,
+    to: config.toAddress,
+    ...renderEmail(details),
+    attachments: [{ filename, content, contentType: 'application/json' }],
+  });
+}
+
+async function sendWebhook(deps: SendDeps, deliveryId: string, config: WebhookConfig, details: EventDetails) {
+  const body = JSON.stringify(webhookBody(details, deliveryId));
+  const timestamp = Math.floor(Date.now() / 1000);
+  await postRaw(deps, config.url, body, {
+    [WEBHOOK_HEADERS.id]: deliveryId,
+    [WEBHOOK_HEADERS.timestamp]: String(timestamp),
+    [WEBHOOK_HEADERS.signature]: signWebhook(config.secret, timestamp, body),
+    [WEBHOOK_HEADERS.event]: WEBHOOK_EVENT_NAMES[details.kind],
+  });
+}
+
+const postJson = (deps: SendDeps, url: string, payload: unknown, headers: Record<string, string>) =>
+  postRaw(deps, url, JSON.stringify(payload), headers);
+
+async function postRaw(deps: SendDeps, url: string, body: string, headers: Record<string, string>): Promise<void> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'notification-service', ...headers },
+      body,
+      signal: AbortSignal.timeout(deps.timeoutMs),
+    });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code;
+    throw new DeliveryError(`POST ${url} failed: ${cause ?? (error as Error).message}`);
+  }
+  if (response.ok) {
+    await response.body?.cancel();
+    return;
+  }
+  const text = (await response.text().catch(() => '')).slice(0, 300);
+  throw new DeliveryError(`POST ${url} answered ${response.status}${text ? `: ${text}` : ''}`, !isRetryableStatus(response.status));
+}

@@ -1,0 +1,121 @@
+/**
+ * Load → derive → decide, without writing: the part of ingestion shared by reports and previews.
+ * Happenings are derived in order with the chats' and operators' state carried in memory, so a
+ * batch may start a chat and then message it.
+ */
+import { isChannelAvailable, type NotificationEventKind, OPERATOR_CHANNELS } from '../../domain/catalog.js';
+import { type Decision, decideNotifications } from '../../domain/decide-notifications.js';
+import { type ChatState, type DerivedEvent, deriveEvents, type HappeningInput, type Presence } from '../../domain/derive-events.js';
+import { AppError, notFound } from '../../errors.js';
+import { type IngestionState, loadIngestionState, loadOperatorSettings, type Tx } from './load-ingestion-state.js';
+import { orderedId } from './ordered-id.js';
+import { fieldOf } from './validate-happenings.js';
+
+export interface PlannedEvent extends DerivedEvent {
+  id: string;
+  decisions: Decision[];
+}
+
+export interface PlannedHappening {
+  id: string;
+  input: HappeningInput;
+  chatId: string | null;
+  events: PlannedEvent[];
+}
+
+export interface HappeningsPlan {
+  happenings: PlannedHappening[];
+  /** Chats started by the batch, in their final state. */
+  newChats: ChatState[];
+  /** Existing chats whose state the batch changed, in their final state. */
+  changedChats: ChatState[];
+  presence: { operatorId: string; presence: Presence }[];
+  now: Date;
+}
+
+export interface PlanOptions {
+  /** Lock the chats and operators read (reporting inside a transaction). */
+  lock: boolean;
+  /** Decide every operator channel (preview) rather than only those the event offers (stored). */
+  allChannels: boolean;
+}
+
+function checkReferences(input: HappeningInput, index: number, state: IngestionState): void {
+  const activeOperator = (id: string, field: string) => {
+    if (!state.operatorsById.has(id)) throw notFound('Operator', fieldOf(index, field));
+  };
+  if ('widgetId' in input) {
+    const widget = state.widgets.get(input.widgetId);
+    if (widget === undefined || widget.deletedAt !== null) throw notFound('Widget', fieldOf(index, 'widgetId'));
+  }
+  if (input.kind === 'CHAT_STARTED' || input.kind === 'PRESENCE_CHANGED') activeOperator(input.operatorId, 'operatorId');
+  if (input.kind === 'CHAT_FORWARDED') activeOperator(input.toOperatorId, 'toOperatorId');
+}
+
+function withField(error: unknown, index: number): unknown {
+  return error instanceof AppError && error.field !== null ? new AppError(error.code, error.message, fieldOf(index, error.field)) : error;
+}
+
+/** Derives every happening in order; throws the first refusal with its `happenings.<i>.<field>` path. */
+function deriveAll(inputs: readonly HappeningInput[], state: IngestionState, now: Date) {
+  const chats = new Map(state.chats);
+  const original = new Map([...state.chats.values()].map((c) => [c.id, c]));
+  const presence = new Map(state.operators.map((o) => [o.id, o.presence]));
+  const changedPresence = new Map<string, Presence>();
+  const derived = inputs.map((input, index) => {
+    checkReferences(input, index, state);
+    const chat = 'chatId' in input ? (chats.get(input.chatId) ?? null) : null;
+    const presenceBefore = input.kind === 'PRESENCE_CHANGED' ? presence.get(input.operatorId) : undefined;
+    let derivation: ReturnType<typeof deriveEvents>;
+    try {
+      derivation = deriveEvents(input, { chat, presenceBefore, newChatId: input.kind === 'CHAT_STARTED' ? orderedId() : undefined, now });
+    } catch (error) {
+      throw withField(error, index);
+    }
+    if (derivation.chat !== null) chats.set(derivation.chat.externalId, derivation.chat);
+    if (derivation.presence !== null) {
+      presence.set(derivation.presence.operatorId, derivation.presence.presence);
+      changedPresence.set(derivation.presence.operatorId, derivation.presence.presence);
+    }
+    return { input, chatId: derivation.chat?.id ?? null, events: derivation.events };
+  });
+  const touched = new Set(derived.flatMap((d) => (d.chatId === null ? [] : [d.chatId])));
+  const finalChats = [...chats.values()].filter((c) => touched.has(c.id));
+  return {
+    derived,
+    newChats: finalChats.filter((c) => !original.has(c.id)),
+    changedChats: finalChats.filter((c) => original.has(c.id) && original.get(c.id) !== c),
+    presence: [...changedPresence].map(([operatorId, value]) => ({ operatorId, presence: value })),
+  };
+}
+
+export async function planHappenings(
+  db: Tx,
+  organizationId: string,
+  inputs: readonly HappeningInput[],
+  options: PlanOptions,
+): Promise<HappeningsPlan> {
+  const now = new Date();
+  const state = await loadIngestionState(db, organizationId, inputs, options.lock);
+  const { derived, newChats, changedChats, presence } = deriveAll(inputs, state, now);
+  const kinds = [...new Set(derived.flatMap((d) => d.events.map((e) => e.kind)))];
+  const settings = await loadOperatorSettings(db, organizationId, state.operators, kinds);
+  const decide = (event: DerivedEvent): Decision[] => {
+    const widget = event.widgetId === null ? null : (state.widgets.get(event.widgetId) ?? null);
+    const channels = options.allChannels ? OPERATOR_CHANNELS : OPERATOR_CHANNELS.filter((c) => isChannelAvailable(event.kind, c));
+    const operators = settings.get(event.kind as NotificationEventKind) ?? [];
+    return decideNotifications(event, { operators, widget, addons: state.addons }, { channels });
+  };
+  const happenings = derived.map(({ input, chatId, events }) => ({
+    id: orderedId(),
+    input,
+    chatId,
+    events: events.map((event) => {
+      const widget = event.widgetId === null ? null : state.widgets.get(event.widgetId);
+      // Kept so a stored decision's trace can be rebuilt (traceFor) after the widget changes.
+      const payload = { ...event.payload, widgetEmailSameGroupOnly: widget?.emailSameGroupOnly ?? null };
+      return { ...event, payload, id: orderedId(), decisions: decide(event) };
+    }),
+  }));
+  return { happenings, newChats, changedChats, presence, now };
+}

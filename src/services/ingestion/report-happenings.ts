@@ -1,0 +1,97 @@
+/**
+ * The ingestion pipeline: validate → replay known idempotency keys → (in one transaction) load the
+ * settings in bulk, derive the events, decide with the pure engine, store happenings, chat state,
+ * events and decisions, run the sinks' in-transaction work → after commit, the sinks' fan-out.
+ *
+ * Concurrency: the chats named are locked (SELECT … FOR UPDATE), so two reports on one chat run one
+ * after the other and only one raises FIRST_MESSAGE_RECEIVED. Two reports with the same new key race
+ * on the unique (organizationId, idempotencyKey): the loser's transaction fails with P2002, is rolled
+ * back, and is answered from the winner's stored result. A chat id started twice concurrently fails
+ * the same way and is answered CHAT_ALREADY_STARTED.
+ */
+import type { HappeningInput } from '../../domain/derive-events.js';
+import type { Prisma } from '../../generated/prisma/client.js';
+import type { StoredEvent } from '../decision-sinks.js';
+import type { Services } from '../services.js';
+import { persistHappenings, type Reporter, storedEventsOf } from './persist-happenings.js';
+import { planHappenings } from './plan-happenings.js';
+import { findReplays, loadStoredEvents } from './replay-happenings.js';
+import { validateHappenings } from './validate-happenings.js';
+
+export type { HappeningInput } from '../../domain/derive-events.js';
+export type { Reporter } from './persist-happenings.js';
+
+export interface ReportResult {
+  happeningId: string;
+  replayed: boolean;
+  events: StoredEvent[];
+}
+
+export interface ReportOptions {
+  /** Run inside this transaction (e.g. a widget mutation raising WIDGET_CHANGED) instead of a new one. */
+  tx?: Prisma.TransactionClient;
+}
+
+const TRANSACTION_OPTIONS = { maxWait: 60_000, timeout: 60_000 } as const;
+
+const isUniqueViolation = (error: unknown) => typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'P2002';
+
+async function reportWithin(
+  tx: Prisma.TransactionClient,
+  services: Services,
+  organizationId: string,
+  reporter: Reporter,
+  inputs: readonly HappeningInput[],
+): Promise<{ results: ReportResult[]; events: StoredEvent[] }> {
+  const replays = await findReplays(tx, organizationId, inputs);
+  const fresh = inputs.filter((_, index) => !replays.has(index));
+  const stored = await loadStoredEvents(tx, [...replays.values()]);
+  const plan = fresh.length > 0 ? await planHappenings(tx, organizationId, fresh, { lock: true, allChannels: false }) : null;
+  const freshEvents = plan ? storedEventsOf(organizationId, plan) : [];
+  const events = freshEvents.flat();
+  if (plan) {
+    await persistHappenings(tx, organizationId, reporter, plan, events);
+    for (const sink of services.sinks) await sink.inTransaction?.(tx, events);
+  }
+  let next = 0;
+  const results = inputs.map((_, index): ReportResult => {
+    const replayed = replays.get(index);
+    if (replayed !== undefined) return { happeningId: replayed, replayed: true, events: stored.get(replayed) ?? [] };
+    const position = next++;
+    return { happeningId: plan?.happenings[position]?.id ?? '', replayed: false, events: freshEvents[position] ?? [] };
+  });
+  return { results, events };
+}
+
+/**
+ * Validates all inputs (AppError with `field` like `happenings.3.chatId`; nothing stored if any is
+ * bad), then decides and stores them in one transaction (or inside `options.tx`). The same
+ * idempotency key again returns the first result with `replayed: true`.
+ */
+export async function reportHappenings(
+  services: Services,
+  organizationId: string,
+  reporter: Reporter,
+  inputs: readonly HappeningInput[],
+  options: ReportOptions = {},
+): Promise<ReportResult[]> {
+  validateHappenings(inputs, services.maxBatchSize);
+  if (options.tx) return (await reportWithin(options.tx, services, organizationId, reporter, inputs)).results;
+  const run = () => services.prisma.$transaction((tx) => reportWithin(tx, services, organizationId, reporter, inputs), TRANSACTION_OPTIONS);
+  let outcome: Awaited<ReturnType<typeof run>>;
+  try {
+    outcome = await run();
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    // A concurrent report won the race: rerun to replay its result or refuse a chat started twice.
+    outcome = await run();
+  }
+  for (const sink of services.sinks) {
+    try {
+      sink.afterCommit?.(outcome.events);
+    } catch {
+      // afterCommit must not throw; a faulty sink never turns a stored report into an error.
+    }
+  }
+  return outcome.results;
+}

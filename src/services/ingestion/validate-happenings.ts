@@ -1,0 +1,130 @@
+/**
+ * Shape checks of reported happenings, before anything is read or written: a malformed input is
+ * refused with INVALID_INPUT and the path of the field at fault (`happenings.3.text`).
+ */
+import { createHash } from 'node:crypto';
+import type { HappeningInput } from '../../domain/derive-events.js';
+import { AppError, invalidInput } from '../../errors.js';
+
+export const LIMITS = {
+  chatId: 200,
+  idempotencyKey: 200,
+  name: 200,
+  email: 320,
+  text: 20_000,
+  title: 500,
+  goal: 500,
+  surveyAnswers: 100,
+  transcriptLines: 2_000,
+} as const;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const fieldOf = (index: number, field: string) => `happenings.${index}.${field}`;
+
+function text(value: string, path: string, max: number, required = true): void {
+  if (required && value.trim() === '') throw invalidInput(`${path} must not be empty`, path);
+  if (value.length > max) throw invalidInput(`${path} is longer than ${max} characters`, path);
+}
+
+function optionalText(value: string | null | undefined, path: string, max: number): void {
+  if (value !== null && value !== undefined) text(value, path, max, false);
+}
+
+/** An id that is not a UUID names nothing: NOT_FOUND, like an unknown one. */
+function id(value: string, path: string, what: string): void {
+  if (!UUID.test(value)) throw new AppError('NOT_FOUND', `${what} does not exist in this organization`, path);
+}
+
+function validateOne(input: HappeningInput, at: (field: string) => string): void {
+  optionalText(input.idempotencyKey, at('idempotencyKey'), LIMITS.idempotencyKey);
+  if (input.idempotencyKey === '') throw invalidInput('idempotencyKey must not be empty', at('idempotencyKey'));
+  if ('chatId' in input) text(input.chatId, at('chatId'), LIMITS.chatId);
+  switch (input.kind) {
+    case 'CHAT_STARTED':
+      id(input.widgetId, at('widgetId'), 'Widget');
+      id(input.operatorId, at('operatorId'), 'Operator');
+      optionalText(input.visitorName, at('visitorName'), LIMITS.name);
+      optionalText(input.visitorEmail, at('visitorEmail'), LIMITS.email);
+      return;
+    case 'VISITOR_MESSAGE':
+    case 'OPERATOR_MESSAGE':
+    case 'FEEDBACK_GIVEN':
+      return text(input.text, at('text'), LIMITS.text);
+    case 'CHAT_FORWARDED':
+      return id(input.toOperatorId, at('toOperatorId'), 'Operator');
+    case 'CHAT_RATED':
+      if (!Number.isInteger(input.rating) || input.rating < 1 || input.rating > 5) {
+        throw invalidInput('rating must be a whole number from 1 to 5', at('rating'));
+      }
+      return optionalText(input.comment, at('comment'), LIMITS.text);
+    case 'SURVEY_ANSWERED':
+      if (input.answers.length === 0) throw invalidInput('answers must not be empty', at('answers'));
+      if (input.answers.length > LIMITS.surveyAnswers) throw invalidInput(`at most ${LIMITS.surveyAnswers} answers`, at('answers'));
+      input.answers.forEach((answer, i) => {
+        text(answer.question, at(`answers.${i}.question`), LIMITS.title);
+        text(answer.answer, at(`answers.${i}.answer`), LIMITS.text);
+      });
+      return;
+    case 'GOAL_REACHED':
+      return text(input.goal, at('goal'), LIMITS.goal);
+    case 'CHAT_FINISHED':
+      optionalText(input.summary, at('summary'), LIMITS.text);
+      if ((input.transcript?.length ?? 0) > LIMITS.transcriptLines) {
+        throw invalidInput(`at most ${LIMITS.transcriptLines} transcript lines`, at('transcript'));
+      }
+      input.transcript?.forEach((line, i) => text(line.text, at(`transcript.${i}.text`), LIMITS.text));
+      return;
+    case 'OFFLINE_MESSAGE':
+      id(input.widgetId, at('widgetId'), 'Widget');
+      optionalText(input.visitorName, at('visitorName'), LIMITS.name);
+      optionalText(input.visitorEmail, at('visitorEmail'), LIMITS.email);
+      return text(input.text, at('text'), LIMITS.text);
+    case 'PRESENCE_CHANGED':
+      return id(input.operatorId, at('operatorId'), 'Operator');
+    case 'SYSTEM_MESSAGE':
+      text(input.title, at('title'), LIMITS.title);
+      return text(input.body, at('body'), LIMITS.text);
+    case 'WIDGET_CHANGED':
+      return id(input.widgetId, at('widgetId'), 'Widget');
+    case 'ANALYTICS_DAILY':
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(input.day)) throw invalidInput('day must be YYYY-MM-DD', at('day'));
+      return;
+  }
+}
+
+/** Throws the first problem found; a batch is empty, too large, or repeats an idempotency key. */
+export function validateHappenings(inputs: readonly HappeningInput[], maxBatchSize: number): void {
+  if (inputs.length === 0) throw invalidInput('Report at least one happening', 'happenings');
+  if (inputs.length > maxBatchSize) throw invalidInput(`At most ${maxBatchSize} happenings per batch`, 'happenings');
+  const keys = new Set<string>();
+  inputs.forEach((input, index) => {
+    validateOne(input, (field) => fieldOf(index, field));
+    const key = input.idempotencyKey;
+    if (key === null || key === undefined) return;
+    if (keys.has(key)) throw invalidInput('The same idempotency key twice in one batch', fieldOf(index, 'idempotencyKey'));
+    keys.add(key);
+  });
+}
+
+/** The happening as stored: its input without the idempotency key, dates as ISO strings. */
+export function storedPayload(input: HappeningInput): Record<string, unknown> {
+  const { idempotencyKey: _key, ...rest } = input;
+  return JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined && v !== null)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Same happening ⇔ same hash: key order and absent-versus-null optional fields do not count. */
+export function payloadHash(payload: Record<string, unknown>): string {
+  return createHash('sha256').update(canonical(payload)).digest('hex');
+}

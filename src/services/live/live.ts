@@ -1,0 +1,74 @@
+/**
+ * The live side of the service, built once by createApp: pub/sub, the inbox sink, open streams,
+ * presence. Resolvers reach it as `ctx.services.live`.
+ */
+import type { Db } from '../../db/database.js';
+import type { PubSub } from '../../pubsub.js';
+import type { DecisionSink } from '../decision-sinks.js';
+import { type ChatPanelPreferencesListener, onChatPanelPreferencesChanged } from '../preferences.js';
+import { createInboxSink } from './inbox-sink.js';
+import type { StreamedNotification } from './live-item.js';
+import { openNotificationStream } from './notification-stream.js';
+import { createPresenceTracker, type PresenceReporter, type PresenceTracker } from './presence-tracker.js';
+import { createStreamRegistry, type StreamRegistry } from './stream-registry.js';
+
+export interface LiveOptions {
+  prisma: Db;
+  pubsub: PubSub;
+  reportPresence: PresenceReporter;
+  presenceGraceMs: number;
+  streamBufferLimit: number;
+}
+
+export interface Live {
+  pubsub: PubSub;
+  sink: DecisionSink;
+  registry: StreamRegistry;
+  presence: PresenceTracker;
+  openStream(
+    viewer: { organizationId: string; operatorId: string },
+    afterSeq: number | null,
+    context: object,
+  ): Promise<AsyncIterableIterator<StreamedNotification>>;
+  stop(): Promise<void>;
+}
+
+/** How a stream closes its client connection: app.ts registers the socket of each context here. */
+const connectionClosers = new WeakMap<object, (code: number, reason: string) => void>();
+
+export function registerConnectionCloser(context: object, close: (code: number, reason: string) => void): void {
+  connectionClosers.set(context, close);
+}
+
+export function createLive(options: LiveOptions): Live {
+  const { prisma, pubsub } = options;
+  const registry = createStreamRegistry();
+  const presence = createPresenceTracker(options.reportPresence, options.presenceGraceMs);
+  // Chat Panel changes reach every open stream of the operator, on every instance.
+  const forward: ChatPanelPreferencesListener = (operatorId, _organizationId, changes) =>
+    pubsub.publish('operator:preferences', operatorId, { changes });
+  onChatPanelPreferencesChanged.push(forward);
+  return {
+    pubsub,
+    sink: createInboxSink(pubsub),
+    registry,
+    presence,
+    openStream: (viewer, afterSeq, context) =>
+      openNotificationStream({
+        prisma,
+        pubsub,
+        registry,
+        presence,
+        organizationId: viewer.organizationId,
+        operatorId: viewer.operatorId,
+        afterSeq,
+        bufferLimit: options.streamBufferLimit,
+        closeConnection: connectionClosers.get(context),
+      }),
+    async stop() {
+      const index = onChatPanelPreferencesChanged.indexOf(forward);
+      if (index >= 0) onChatPanelPreferencesChanged.splice(index, 1);
+      await presence.stop();
+    },
+  };
+}

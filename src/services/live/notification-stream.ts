@@ -1,0 +1,248 @@
+/**
+ * One operator's live notification stream: replay from the inbox after a cursor, then live items,
+ * with no gap and no duplicate across the switch, and a bounded buffer.
+ *
+ * How: the stream subscribes to its operator's topic before it reads anything, so every item
+ * committed from then on reaches its live queue. It then replays inbox rows after the cursor page
+ * by page until a page comes back empty, and only then serves the live queue. `lastSeq` is the
+ * last inbox seq it handled: a live item at or below it is a duplicate (it was replayed) and is
+ * dropped; an item above `lastSeq + 1` means some were not received (published before the
+ * subscription took effect, or lost by Redis), and they are read from the inbox first. Seqs are
+ * contiguous per operator and commit in order (inbox-sink.ts), so the inbox is the truth.
+ *
+ * Memory: the live queue holds at most `bufferLimit` items (the consumer, graphql-ws, pulls only as
+ * fast as the socket drains). Past it the stream ends with STREAM_BUFFER_OVERFLOW and the
+ * connection is closed with code 4008; the client reconnects with its cursor and loses nothing
+ * that is in the inbox. Replay reads one page at a time and holds nothing else.
+ */
+import { randomUUID } from 'node:crypto';
+import { GraphQLError } from 'graphql';
+import type { Db } from '../../db/database.js';
+import type { NotificationEventKind } from '../../domain/catalog.js';
+import { deliverOnStream, type StreamPreferences } from '../../domain/decide-live-delivery.js';
+import type { PubSub } from '../../pubsub.js';
+import { loadPreferenceGrid, type PreferenceChange } from '../preferences.js';
+import { encodeCursor, type LiveItem, type StreamedNotification } from './live-item.js';
+import type { PresenceTracker } from './presence-tracker.js';
+import type { OpenStream, StreamRegistry } from './stream-registry.js';
+
+export const STREAM_OVERFLOW_CLOSE_CODE = 4008;
+export const STREAM_OVERFLOW_REASON = 'STREAM_BUFFER_OVERFLOW: reading too slowly; reconnect with your last cursor';
+const REPLAY_PAGE = 200;
+
+export interface NotificationStreamOptions {
+  prisma: Db;
+  pubsub: PubSub;
+  registry: StreamRegistry;
+  presence: PresenceTracker;
+  organizationId: string;
+  operatorId: string;
+  /** Replay everything after this inbox seq first; null starts from now. */
+  afterSeq: number | null;
+  bufferLimit: number;
+  /** Closes the client connection (graphql-ws socket), when there is one. */
+  closeConnection?: ((code: number, reason: string) => void) | undefined;
+}
+
+interface Ready {
+  item: LiveItem;
+  replayed: boolean;
+}
+
+const toLiveItem = (row: {
+  id: string;
+  seq: bigint;
+  eventId: string;
+  kind: NotificationEventKind;
+  chatId: string | null;
+  chatExternalId: string | null;
+  widgetId: string | null;
+  title: string;
+  body: string;
+  sound: string | null;
+  createdAt: Date;
+}): LiveItem => ({
+  seq: Number(row.seq),
+  inboxItemId: row.id,
+  eventId: row.eventId,
+  kind: row.kind,
+  chatId: row.chatId,
+  chatExternalId: row.chatExternalId,
+  widgetId: row.widgetId,
+  title: row.title,
+  body: row.body,
+  browser: true,
+  sound: row.sound,
+  createdAt: row.createdAt.toISOString(),
+});
+
+function applyChanges(
+  preferences: { browser: Set<NotificationEventKind>; audio: Set<NotificationEventKind> },
+  changes: readonly PreferenceChange[],
+) {
+  for (const { event, channel, enabled } of changes) {
+    const set = channel === 'BROWSER' ? preferences.browser : channel === 'AUDIO' ? preferences.audio : null;
+    if (set === null) continue;
+    if (enabled) set.add(event);
+    else set.delete(event);
+  }
+}
+
+class NotificationStream implements AsyncIterableIterator<StreamedNotification>, OpenStream {
+  readonly id = randomUUID();
+  readonly openedAt = new Date();
+  readonly organizationId: string;
+  readonly operatorId: string;
+  private readonly prefs = { browser: new Set<NotificationEventKind>(), audio: new Set<NotificationEventKind>() };
+  private queue: LiveItem[] = [];
+  private ready: Ready[] = [];
+  private lastSeq = 0;
+  private replaying = false;
+  private finished = false;
+  private registered = false;
+  private failure: Error | null = null;
+  private wake: (() => void) | null = null;
+  private unsubscribers: (() => void)[] = [];
+
+  constructor(private readonly options: NotificationStreamOptions) {
+    this.organizationId = options.organizationId;
+    this.operatorId = options.operatorId;
+  }
+
+  async open(): Promise<void> {
+    const { pubsub, prisma, operatorId, organizationId, afterSeq } = this.options;
+    this.unsubscribers.push(
+      pubsub.subscribe('operator:notification', operatorId, (item) => this.receive(item)),
+      pubsub.subscribe('operator:preferences', operatorId, ({ changes }) => applyChanges(this.prefs, changes)),
+    );
+    try {
+      const [grid, counter] = await Promise.all([
+        loadPreferenceGrid(prisma, organizationId, operatorId),
+        afterSeq === null ? prisma.inboxCounter.findUnique({ where: { operatorId } }) : null,
+      ]);
+      for (const cell of grid)
+        if (cell.enabled)
+          (cell.channel === 'BROWSER' ? this.prefs.browser : cell.channel === 'AUDIO' ? this.prefs.audio : null)?.add(cell.event);
+      this.lastSeq = afterSeq ?? Number(counter?.lastSeq ?? 0);
+      this.replaying = afterSeq !== null;
+    } catch (error) {
+      this.release();
+      throw error;
+    }
+    this.registered = true;
+    this.options.registry.add(this);
+    this.options.presence.streamOpened(organizationId, operatorId);
+  }
+
+  preferences(): StreamPreferences {
+    return { browser: new Set(this.prefs.browser), audio: new Set(this.prefs.audio) };
+  }
+
+  buffered(): number {
+    return this.queue.length;
+  }
+
+  private receive(item: LiveItem): void {
+    if (this.finished) return;
+    if (this.queue.length >= this.options.bufferLimit) {
+      this.failure = new GraphQLError(STREAM_OVERFLOW_REASON, { extensions: { code: 'STREAM_BUFFER_OVERFLOW' } });
+      this.release();
+      this.options.closeConnection?.(STREAM_OVERFLOW_CLOSE_CODE, STREAM_OVERFLOW_REASON);
+      return;
+    }
+    this.queue.push(item);
+    this.wakeUp();
+  }
+
+  private wakeUp(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
+  private async readInbox(afterSeq: number, beforeSeq: number | null): Promise<Ready[]> {
+    const rows = await this.options.prisma.inboxItem.findMany({
+      where: { operatorId: this.operatorId, seq: beforeSeq === null ? { gt: afterSeq } : { gt: afterSeq, lt: beforeSeq } },
+      orderBy: { seq: 'asc' },
+      take: beforeSeq === null ? REPLAY_PAGE : undefined,
+    });
+    return rows.map((row) => ({ item: toLiveItem(row), replayed: true }));
+  }
+
+  /** What this stream emits for an item, or null (duplicate, or off by this stream's preferences). */
+  private evaluate({ item, replayed }: Ready): StreamedNotification | null {
+    if (item.seq !== null) {
+      if (item.seq <= this.lastSeq) return null;
+      this.lastSeq = item.seq;
+    }
+    const delivery = deliverOnStream(item.kind, { browser: item.browser, audio: item.sound !== null }, this.prefs);
+    if (delivery === null) return null;
+    return { item, ...delivery, replayed, cursor: encodeCursor(this.lastSeq) };
+  }
+
+  async next(): Promise<IteratorResult<StreamedNotification>> {
+    for (;;) {
+      if (this.failure !== null) {
+        const failure = this.failure;
+        this.failure = null;
+        throw failure;
+      }
+      if (this.finished) return { done: true, value: undefined };
+      const ready = this.ready.shift();
+      if (ready !== undefined) {
+        const out = this.evaluate(ready);
+        if (out !== null) return { done: false, value: out };
+      } else if (this.replaying) {
+        const page = await this.readInbox(this.lastSeq, null);
+        if (page.length === 0) this.replaying = false;
+        this.ready.push(...page);
+      } else {
+        const live = this.queue.shift();
+        if (live !== undefined) {
+          if (live.seq !== null && live.seq > this.lastSeq + 1) this.ready.push(...(await this.readInbox(this.lastSeq, live.seq)));
+          this.ready.push({ item: live, replayed: false });
+        } else {
+          await new Promise<void>((resolve) => {
+            this.wake = resolve;
+          });
+        }
+      }
+    }
+  }
+
+  private release(): void {
+    if (this.finished) return;
+    this.finished = true;
+    for (const unsubscribe of this.unsubscribers) unsubscribe();
+    this.unsubscribers = [];
+    this.queue = [];
+    this.ready = [];
+    if (this.registered) {
+      this.options.registry.remove(this);
+      this.options.presence.streamClosed(this.organizationId, this.operatorId);
+    }
+    this.wakeUp();
+  }
+
+  async return(): Promise<IteratorResult<StreamedNotification>> {
+    this.failure = null;
+    this.release();
+    return { done: true, value: undefined };
+  }
+
+  async throw(error?: unknown): Promise<IteratorResult<StreamedNotification>> {
+    this.release();
+    throw error;
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+}
+
+/** Opens the authenticated operator's stream; resolves once it is subscribed and registered. */
+export async function openNotificationStream(options: NotificationStreamOptions): Promise<AsyncIterableIterator<StreamedNotification>> {
+  const stream = new NotificationStream(options);
+  await stream.open();
+  return stream;
+}

@@ -1,0 +1,279 @@
+/**
+ * Issue 4 end to end over real parts: the tutorial's two sample setups, widget switches muting
+ * exactly their events, signed webhooks, a receiver down and back, a permanent failure.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyWebhookSignature } from '../../src/domain/webhook-signature.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import {
+  createAddon,
+  createWidget,
+  deliveryLog,
+  globalId,
+  type HttpReceiver,
+  report,
+  type SmtpReceiver,
+  startHttpReceiver,
+  startSmtpReceiver,
+  waitFor,
+} from './receivers.js';
+
+let server: TestServer;
+let smtp: SmtpReceiver;
+let http: HttpReceiver;
+const SECRET = 'a-webhook-secret-of-enough-length';
+
+beforeAll(async () => {
+  smtp = await startSmtpReceiver();
+  http = await startHttpReceiver();
+  server = await startTestServer({
+    config: {
+      smtpUrl: smtp.url,
+      deliveryPollMs: 50,
+      deliveryBackoffBaseMs: 50,
+      deliveryBackoffMaxMs: 200,
+      deliveryMaxAttempts: 8,
+      addonAutoDisableAfter: 2,
+    },
+  });
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await http?.close();
+  await smtp?.close();
+});
+
+describe('sample setup: an email with a JSON attachment for every new chat (EmailTicket)', () => {
+  it('sends the ticket address one email per started chat, with the chat meta attached', async () => {
+    const org = await server.newOrganization();
+    const widgetId = await createWidget(server, org.adminToken, { name: 'Pricing page', addons: true });
+    await createAddon(server, org.adminToken, {
+      kind: 'EMAIL_TICKET',
+      name: 'Tickets',
+      events: ['ALL_NEW_CHAT_SESSIONS'],
+      config: { emailTicket: { toAddress: `tickets-${org.organizationId}@example.test` } },
+    });
+    for (const chatId of ['chat-1', 'chat-2'])
+      await report(server, org.apiKey, 'reportChatStarted', {
+        chatId,
+        widgetId,
+        operatorId: globalId('Operator', org.adminId),
+        visitorName: 'Vera Visitor',
+        visitorEmail: 'vera@example.test',
+      });
+    const mails = await waitFor(() => {
+      const got = smtp.to(`tickets-${org.organizationId}@example.test`);
+      return got.length === 2 && got;
+    }, 'two ticket emails');
+    const attachments = mails.map((m) => JSON.parse(m.attachments[0]?.content.toString('utf8') ?? 'null'));
+    expect(attachments.map((a) => a.chat.id).sort()).toEqual(['chat-1', 'chat-2']);
+    expect(attachments[0]).toMatchObject({
+      event: 'chat_session.start',
+      widget: { name: 'Pricing page' },
+      visitor: { name: 'Vera Visitor', email: 'vera@example.test' },
+      chat: { operator: { name: 'Admin' } },
+    });
+    expect(mails[0]?.attachments[0]?.contentType).toBe('application/json');
+    expect(mails[0]?.subject).toContain('New chat with Vera Visitor');
+    expect(mails[0]?.html).toContain('Pricing page');
+  });
+});
+
+describe('sample setup: a Help Scout ticket for every offline message', () => {
+  it('creates one conversation per offline message through the configured API', async () => {
+    const org = await server.newOrganization();
+    const widgetId = await createWidget(server, org.adminToken, { name: 'Contact', addons: true });
+    await createAddon(server, org.adminToken, {
+      kind: 'HELP_SCOUT',
+      name: 'Help Scout',
+      events: ['ALL_OFFLINE_MESSAGES'],
+      config: { helpScout: { apiBaseUrl: `${http.url}/hs-${org.organizationId}/v2`, apiToken: 'hs-token', mailboxId: '42' } },
+    });
+    await report(server, org.apiKey, 'reportOfflineMessage', {
+      widgetId,
+      visitorName: 'Olga',
+      visitorEmail: 'olga@example.test',
+      text: 'Do you ship to Iceland?',
+    });
+    const [call] = await waitFor(() => {
+      const got = http.requests.filter((r) => r.path === `/hs-${org.organizationId}/v2/conversations`);
+      return got.length > 0 && got;
+    }, 'a Help Scout conversation');
+    expect(call?.headers.authorization).toBe('Bearer hs-token');
+    expect(call?.json).toMatchObject({
+      mailboxId: 42,
+      customer: { email: 'olga@example.test', firstName: 'Olga' },
+      threads: [{ type: 'customer' }],
+    });
+    expect(JSON.stringify(call?.json)).toContain('Do you ship to Iceland?');
+    // The admin's own email (offline messages are emailed by default) carries the text too.
+    const [mail] = await waitFor(() => {
+      const got = smtp.to('admin@example.test').filter((m) => m.text?.includes('Do you ship to Iceland?'));
+      return got.length > 0 && got;
+    }, "the admin's email");
+    expect(mail?.subject).toContain('Offline message from Olga');
+    expect(mail?.text).toContain('Widget: Contact');
+  });
+});
+
+describe('widget switches', () => {
+  it('mute exactly their events on email and addons', async () => {
+    const org = await server.newOrganization();
+    const noAddons = await createWidget(server, org.adminToken, { name: 'No addons', addons: false });
+    const noEmail = await createWidget(server, org.adminToken, { name: 'No email', email: false });
+    const path = `/switches-${org.organizationId}`;
+    await createAddon(server, org.adminToken, {
+      kind: 'WEBHOOK',
+      name: 'Hook',
+      events: ['ALL_OFFLINE_MESSAGES', 'OPERATOR_ONLINE'],
+      config: { webhook: { url: `${http.url}${path}`, secret: SECRET } },
+    });
+    const [viaNoAddons] = await report(server, org.apiKey, 'reportOfflineMessage', { widgetId: noAddons, text: 'one' });
+    const [viaNoEmail] = await report(server, org.apiKey, 'reportOfflineMessage', { widgetId: noEmail, text: 'two' });
+    const [online] = await report(server, org.apiKey, 'reportPresenceChanged', {
+      operatorId: globalId('Operator', org.adminId),
+      presence: 'ONLINE',
+    });
+    const log = await deliveryLog(server, org.adminToken);
+    const summary = log.map((d) => `${d.event.id === viaNoAddons ? 'noAddons' : d.event.id === viaNoEmail ? 'noEmail' : d.event.id === online ? 'online' : '?'}:${d.channel}`);
+    expect(summary.sort()).toEqual(['noAddons:EMAIL', 'noEmail:ADDON', 'online:ADDON']);
+    const hooks = await waitFor(() => {
+      const got = http.requests.filter((r) => r.path === path);
+      return got.length === 2 && got;
+    }, 'two webhook calls');
+    expect(hooks.map((r) => r.headers['webhook-event']).sort()).toEqual(['offline_message.receive', 'operator.online']);
+    await waitFor(() => smtp.to('admin@example.test').some((m) => m.text?.includes('Message: one')), 'the email of the unmuted widget');
+    expect(smtp.messages.some((m) => m.text?.includes('Message: two'))).toBe(false);
+  });
+});
+
+describe('webhooks', () => {
+  it('are signed so that the documented recipe verifies them, with a stable delivery id', async () => {
+    const org = await server.newOrganization();
+    const path = `/signed-${org.organizationId}`;
+    await createAddon(server, org.adminToken, {
+      kind: 'WEBHOOK',
+      name: 'Signed',
+      events: ['OPERATOR_ONLINE'],
+      config: { webhook: { url: `${http.url}${path}`, secret: SECRET } },
+    });
+    await report(server, org.apiKey, 'reportPresenceChanged', { operatorId: globalId('Operator', org.adminId), presence: 'ONLINE' });
+    const [call] = await waitFor(() => {
+      const got = http.requests.filter((r) => r.path === path);
+      return got.length > 0 && got;
+    }, 'a webhook call');
+    const headers = call?.headers ?? {};
+    const verify = (secret: string, body: string) =>
+      verifyWebhookSignature({
+        secret,
+        body,
+        timestamp: headers['webhook-timestamp'] as string,
+        signature: headers['webhook-signature'] as string,
+      });
+    expect(verify(SECRET, call?.body ?? '')).toBe(true);
+    expect(verify('another-secret-of-enough-length', call?.body ?? '')).toBe(false);
+    expect(verify(SECRET, `${call?.body} `)).toBe(false);
+    const [logged] = await deliveryLog(server, org.adminToken, { channel: 'ADDON' });
+    expect(call?.json).toMatchObject({ event: 'operator.online', data: { operator: { name: 'Admin' } } });
+    expect((call?.json as { id: string }).id).toBe(headers['webhook-id']);
+    expect(globalId('Delivery', headers['webhook-id'] as string)).toBe(logged?.id);
+  });
+
+  it('reach a receiver that was down once it is back, exactly once', async () => {
+    const receiver = await startHttpReceiver();
+    try {
+      const org = await server.newOrganization();
+      await createAddon(server, org.adminToken, {
+        kind: 'WEBHOOK',
+        name: 'Flaky',
+        events: ['OPERATOR_ONLINE'],
+        config: { webhook: { url: `${receiver.url}/flaky`, secret: SECRET } },
+      });
+      await receiver.down();
+      await report(server, org.apiKey, 'reportPresenceChanged', { operatorId: globalId('Operator', org.adminId), presence: 'ONLINE' });
+      const [failing] = await waitFor(async () => {
+        const log = await deliveryLog(server, org.adminToken);
+        return log[0] && log[0].attempts >= 2 && log;
+      }, 'two failed attempts');
+      expect(failing).toMatchObject({ status: 'PENDING' });
+      expect(failing?.lastError).toMatch(/flaky failed/);
+      await receiver.up();
+      await waitFor(async () => (await deliveryLog(server, org.adminToken))[0]?.status === 'DELIVERED', 'the delivery');
+      expect(receiver.requests).toHaveLength(1);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
+
+describe('a permanent failure', () => {
+  it('is dead, visible and retryable; an addon failing again and again is disabled and the admins told', async () => {
+    const receiver = await startHttpReceiver();
+    try {
+      const org = await server.newOrganization();
+      const addonId = await createAddon(server, org.adminToken, {
+        kind: 'SLACK',
+        name: 'Gone Slack',
+        events: ['OPERATOR_ONLINE', 'OPERATOR_OFFLINE'],
+        config: { slack: { webhookUrl: `${receiver.url}/slack`, channel: '#support' } },
+      });
+      receiver.status = 410;
+      const operatorId = globalId('Operator', org.adminId);
+      await report(server, org.apiKey, 'reportPresenceChanged', { operatorId, presence: 'ONLINE' });
+      const [dead] = await waitFor(async () => {
+        const log = await deliveryLog(server, org.adminToken, { status: 'DEAD', addonId });
+        return log.length === 1 && log;
+      }, 'a dead delivery');
+      expect(dead?.lastError).toMatch(/answered 410/);
+      expect(dead?.attempts).toBe(1);
+
+      receiver.status = 200;
+      const retried = await server.gql<{ retryDelivery: { data?: { status: string } } }>(
+        'mutation($id: ID!) { retryDelivery(id: $id) { ... on MutationRetryDeliverySuccess { data { status } } ... on AppError { code } } }',
+        { id: dead?.id },
+        org.adminToken,
+      );
+      expect(retried.data?.retryDelivery.data?.status).toBe('PENDING');
+      await waitFor(async () => (await deliveryLog(server, org.adminToken, { addonId }))[0]?.status === 'DELIVERED', 'the retried delivery');
+      expect(receiver.requests[0]?.json).toMatchObject({ channel: '#support', text: expect.stringContaining('Admin is online') });
+
+      // Two dead deliveries in a row (ADDON_AUTO_DISABLE_AFTER=2) disable the addon and raise a system message.
+      receiver.status = 410;
+      await report(server, org.apiKey, 'reportPresenceChanged', { operatorId, presence: 'OFFLINE' });
+      await report(server, org.apiKey, 'reportPresenceChanged', { operatorId, presence: 'ONLINE' });
+      const mail = await waitFor(
+        () => smtp.to('admin@example.test').find((m) => m.subject?.includes('Addon "Gone Slack" was disabled')),
+        'the system message email',
+      );
+      expect(mail.text).toContain('answered 410');
+      const addon = await server.gql<{ node: { enabled: boolean } }>(
+        'query($id: ID!) { node(id: $id) { ... on Addon { enabled } } }',
+        { id: addonId },
+        org.adminToken,
+      );
+      expect(addon.data?.node.enabled).toBe(false);
+
+      // Replay: the addon's deliveries of the period queued again as new deliveries.
+      receiver.status = 200;
+      const replay = await server.gql<{ replayAddonDeliveries: { data?: { replayed: number } } }>(
+        `mutation($input: ReplayAddonDeliveriesInput!) { replayAddonDeliveries(input: $input) {
+          ... on MutationReplayAddonDeliveriesSuccess { data { replayed } } ... on AppError { code message } } }`,
+        { input: { addonId, from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString() } },
+        org.adminToken,
+      );
+      expect(replay.data?.replayAddonDeliveries.data?.replayed).toBe(3);
+      await waitFor(() => receiver.requests.length === 4, 'three replayed deliveries');
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('is visible only to admins of the organization', async () => {
+    const org = await server.newOrganization();
+    const other = await server.newOrganization();
+    const result = await server.gql('{ deliveries(first: 5) { edges { node { id } } } }', {}, org.apiKey);
+    expect(result.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(await deliveryLog(server, other.adminToken)).toEqual([]);
+  });
+});
