@@ -12,10 +12,10 @@ import { type Context, resolveViewer } from './context.js';
 import { type Database, openDatabase } from './db/database.js';
 import { schema } from './graphql/schema.js';
 import { createPubSub } from './pubsub.js';
-import { reportHappenings } from './services/ingestion/report-happenings.js';
-import { createLive, registerConnectionCloser } from './services/live/live.js';
 import { createDailySummaryScheduler } from './services/analytics/daily-summary-scheduler.js';
 import { createDeliveryWorker } from './services/delivery/delivery-worker.js';
+import { reportHappenings } from './services/ingestion/report-happenings.js';
+import { createLive, registerConnectionCloser } from './services/live/live.js';
 import type { Services } from './services/services.js';
 import { loadTokenSecret } from './services/token-secret.js';
 
@@ -56,7 +56,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     presenceGraceMs: config.presenceGraceMs,
     streamBufferLimit: config.streamBufferLimit,
     reportPresence: (organizationId, operatorId, presence) =>
-      reportHappenings(services, organizationId, { kind: 'OPERATOR', id: operatorId }, [{ kind: 'PRESENCE_CHANGED', operatorId, presence }]),
+      reportHappenings(services, organizationId, { kind: 'OPERATOR', id: operatorId }, [
+        { kind: 'PRESENCE_CHANGED', operatorId, presence },
+      ]),
   });
   services.live = live;
   services.sinks.push(live.sink);

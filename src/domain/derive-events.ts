@@ -28,7 +28,14 @@ export type Presence = 'ONLINE' | 'AWAY' | 'OFFLINE';
 type Key = { idempotencyKey?: string | null };
 
 export type HappeningInput =
-  | ({ kind: 'CHAT_STARTED'; chatId: string; widgetId: string; operatorId: string; visitorName?: string | null; visitorEmail?: string | null } & Key)
+  | ({
+      kind: 'CHAT_STARTED';
+      chatId: string;
+      widgetId: string;
+      operatorId: string;
+      visitorName?: string | null;
+      visitorEmail?: string | null;
+    } & Key)
   | ({ kind: 'VISITOR_MESSAGE'; chatId: string; text: string } & Key)
   | ({ kind: 'OPERATOR_MESSAGE'; chatId: string; text: string } & Key)
   | ({ kind: 'CHAT_FORWARDED'; chatId: string; toOperatorId: string } & Key)
@@ -110,7 +117,12 @@ export function deriveEvents(happening: HappeningInput, context: DeriveContext):
   return deriveInChat(happening, chat, context.now);
 }
 
-function chatEvent(kind: NotificationEventKind, chat: ChatState, details: Record<string, unknown>, subject = chat.operatorId): DerivedEvent {
+function chatEvent(
+  kind: NotificationEventKind,
+  chat: ChatState,
+  details: Record<string, unknown>,
+  subject = chat.operatorId,
+): DerivedEvent {
   return {
     kind,
     subjectOperatorId: subject,
@@ -152,7 +164,10 @@ function deriveInChat(happening: Exclude<ChatHappening, { kind: 'CHAT_STARTED' }
     case 'VISITOR_MESSAGE': {
       const message = chatEvent('MESSAGE_RECEIVED', chat, { text: happening.text });
       if (chat.firstVisitorMessageAt !== null) return result([message]);
-      return result([chatEvent('FIRST_MESSAGE_RECEIVED', chat, { text: happening.text }), message], { ...chat, firstVisitorMessageAt: now });
+      return result([chatEvent('FIRST_MESSAGE_RECEIVED', chat, { text: happening.text }), message], {
+        ...chat,
+        firstVisitorMessageAt: now,
+      });
     }
     case 'OPERATOR_MESSAGE':
       return result([chatEvent('MESSAGE_SENT', chat, { text: happening.text })]);
@@ -213,9 +228,19 @@ function deriveChatless(happening: Exclude<HappeningInput, ChatHappening>, conte
         payload: { visitorName: happening.visitorName ?? null, visitorEmail: happening.visitorEmail ?? null, text: happening.text },
       });
     case 'SYSTEM_MESSAGE':
-      return only({ kind: 'SYSTEM_MESSAGE', subjectOperatorId: null, widgetId: null, payload: { title: happening.title, body: happening.body } });
+      return only({
+        kind: 'SYSTEM_MESSAGE',
+        subjectOperatorId: null,
+        widgetId: null,
+        payload: { title: happening.title, body: happening.body },
+      });
     case 'WIDGET_CHANGED':
-      return only({ kind: 'WIDGET_CHANGED', subjectOperatorId: null, widgetId: happening.widgetId, payload: { changes: happening.changes } });
+      return only({
+        kind: 'WIDGET_CHANGED',
+        subjectOperatorId: null,
+        widgetId: happening.widgetId,
+        payload: { changes: happening.changes },
+      });
     case 'ANALYTICS_DAILY':
       return only({
         kind: 'ANALYTICS_DAILY',

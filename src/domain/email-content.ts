@@ -44,7 +44,8 @@ export interface EmailContent {
 
 type Line = readonly [label: string, value: string | null | undefined];
 
-const str = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : null);
+const str = (value: unknown): string | null =>
+  typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : null;
 
 const escapeHtml = (value: string) =>
   value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -171,7 +172,10 @@ export function renderEmail(d: EventDetails): EmailContent {
     `Event: ${d.kind} ${d.eventId}`,
   ].join('\n');
   const rows = facts
-    .map(([label, value]) => `<tr><th align="left" valign="top">${escapeHtml(label)}</th><td>${escapeHtml(value ?? '').replace(/\n/g, '<br>')}</td></tr>`)
+    .map(
+      ([label, value]) =>
+        `<tr><th align="left" valign="top">${escapeHtml(label)}</th><td>${escapeHtml(value ?? '').replace(/\n/g, '<br>')}</td></tr>`,
+    )
     .join('');
   const html = `<!doctype html><html><body><h2>${escapeHtml(headline)}</h2><p>${escapeHtml(EVENT_DESCRIPTIONS[d.kind])}</p><table>${rows}</table><p><small>${escapeHtml(when)} · ${d.kind} ${d.eventId}</small></p></body></html>`;
   return { subject, text, html };

@@ -136,7 +136,10 @@ describe('widget switches', () => {
       presence: 'ONLINE',
     });
     const log = await deliveryLog(server, org.adminToken);
-    const summary = log.map((d) => `${d.event.id === viaNoAddons ? 'noAddons' : d.event.id === viaNoEmail ? 'noEmail' : d.event.id === online ? 'online' : '?'}:${d.channel}`);
+    const summary = log.map(
+      (d) =>
+        `${d.event.id === viaNoAddons ? 'noAddons' : d.event.id === viaNoEmail ? 'noEmail' : d.event.id === online ? 'online' : '?'}:${d.channel}`,
+    );
     expect(summary.sort()).toEqual(['noAddons:EMAIL', 'noEmail:ADDON', 'online:ADDON']);
     const hooks = await waitFor(() => {
       const got = http.requests.filter((r) => r.path === path);
@@ -176,7 +179,7 @@ describe('webhooks', () => {
     expect(verify(SECRET, `${call?.body} `)).toBe(false);
     const [logged] = await deliveryLog(server, org.adminToken, { channel: 'ADDON' });
     expect(call?.json).toMatchObject({ event: 'operator.online', data: { operator: { name: 'Admin' } } });
-    expect((call?.json as { id: string }).id).toBe(headers['webhook-id']);
+    expect((call?.json as { id?: string } | undefined)?.id).toBe(headers['webhook-id']);
     expect(globalId('Delivery', headers['webhook-id'] as string)).toBe(logged?.id);
   });
 
@@ -235,7 +238,10 @@ describe('a permanent failure', () => {
         org.adminToken,
       );
       expect(retried.data?.retryDelivery.data?.status).toBe('PENDING');
-      await waitFor(async () => (await deliveryLog(server, org.adminToken, { addonId }))[0]?.status === 'DELIVERED', 'the retried delivery');
+      await waitFor(
+        async () => (await deliveryLog(server, org.adminToken, { addonId }))[0]?.status === 'DELIVERED',
+        'the retried delivery',
+      );
       expect(receiver.requests[0]?.json).toMatchObject({ channel: '#support', text: expect.stringContaining('Admin is online') });
 
       // Two dead deliveries in a row (ADDON_AUTO_DISABLE_AFTER=2) disable the addon and raise a system message.

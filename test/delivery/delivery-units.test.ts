@@ -23,7 +23,15 @@ const details = (kind: EventDetails['kind'], payload: Record<string, unknown> = 
   occurredAt: new Date('2024-05-01T10:00:00Z'),
   organization: { id: 'o1', name: 'Acme', timeZone: 'UTC' },
   widget: { id: 'w1', name: 'Pricing <page>' },
-  chat: { id: 'c1', externalId: 'ext-1', visitorName: 'Vera', visitorEmail: null, operator: { id: 'op1', name: 'Otto' }, startedAt: new Date(0), finishedAt: null },
+  chat: {
+    id: 'c1',
+    externalId: 'ext-1',
+    visitorName: 'Vera',
+    visitorEmail: null,
+    operator: { id: 'op1', name: 'Otto' },
+    startedAt: new Date(0),
+    finishedAt: null,
+  },
   subjectOperator: { id: 'op1', name: 'Otto' },
   operators: { op1: { id: 'op1', name: 'Otto' }, op2: { id: 'op2', name: 'Paula' } },
   payload,
@@ -42,12 +50,24 @@ describe('renderers', () => {
   });
 
   it('gives the useful details: transcript, forwarding, widget changes', () => {
-    const finished = renderEmail(details('ALL_FINISHED_CHAT_SESSIONS', { summary: 'Sorted', transcript: [{ from: 'VISITOR', text: 'Help' }, { from: 'OPERATOR', text: 'Sure' }] }));
+    const finished = renderEmail(
+      details('ALL_FINISHED_CHAT_SESSIONS', {
+        summary: 'Sorted',
+        transcript: [
+          { from: 'VISITOR', text: 'Help' },
+          { from: 'OPERATOR', text: 'Sure' },
+        ],
+      }),
+    );
     expect(finished.text).toContain('Summary: Sorted');
     expect(finished.text).toContain('Visitor: Help');
     expect(finished.text).toContain('Operator: Sure');
-    expect(renderEmail(details('ALL_FORWARDED_CHAT_SESSIONS', { fromOperatorId: 'op1', toOperatorId: 'op2' })).text).toContain('Forwarded to: Paula');
-    expect(renderEmail(details('WIDGET_CHANGED', { changes: [{ field: 'emailEnabled', from: true, to: false }] })).text).toContain('emailEnabled: true → false');
+    expect(renderEmail(details('ALL_FORWARDED_CHAT_SESSIONS', { fromOperatorId: 'op1', toOperatorId: 'op2' })).text).toContain(
+      'Forwarded to: Paula',
+    );
+    expect(renderEmail(details('WIDGET_CHANGED', { changes: [{ field: 'emailEnabled', from: true, to: false }] })).text).toContain(
+      'emailEnabled: true → false',
+    );
   });
 
   it('names webhook events uniquely', () => {
@@ -79,7 +99,10 @@ describe('retry delay', () => {
 
 describe('local days', () => {
   it('finds the bounds of local days, daylight-saving days included', () => {
-    expect(dayBounds('2024-03-31', 'Europe/Berlin')).toEqual({ start: new Date('2024-03-30T23:00:00Z'), end: new Date('2024-03-31T22:00:00Z') });
+    expect(dayBounds('2024-03-31', 'Europe/Berlin')).toEqual({
+      start: new Date('2024-03-30T23:00:00Z'),
+      end: new Date('2024-03-31T22:00:00Z'),
+    });
     expect(dayBounds('2024-05-01', 'UTC')).toEqual({ start: new Date('2024-05-01T00:00:00Z'), end: new Date('2024-05-02T00:00:00Z') });
     expect(localDayAndTime(new Date('2024-05-01T22:30:00Z'), 'Asia/Tokyo')).toEqual({ day: '2024-05-02', time: '07:30' });
     expect(isDay('2024-02-29')).toBe(true);
@@ -93,11 +116,18 @@ describe('embedded email outbox', () => {
     const logged: string[] = [];
     const mailer = createMailer({ smtpUrl: undefined, mailFrom: 'n@example.test', dataDir, timeoutMs: 1000, log: (m) => logged.push(m) });
     try {
-      await mailer.send({ deliveryId: 'd-1', to: 'x@example.test', subject: 'Hello', text: 'plain', html: '<p>html</p>', attachments: [{ filename: 'a.json', content: '{}', contentType: 'application/json' }] });
+      await mailer.send({
+        deliveryId: 'd-1',
+        to: 'x@example.test',
+        subject: 'Hello',
+        text: 'plain',
+        html: '<p>html</p>',
+        attachments: [{ filename: 'a.json', content: '{}', contentType: 'application/json' }],
+      });
       const files = await readdir(join(dataDir, 'outbox-mail'));
       expect(files).toHaveLength(1);
       const parsed = await simpleParser(await readFile(join(dataDir, 'outbox-mail', files[0] ?? '')));
-      expect(parsed).toMatchObject({ subject: 'Hello', text: 'plain\n', messageId: '<d-1@notification-service>' });
+      expect(parsed).toMatchObject({ subject: 'Hello', text: 'plain', messageId: '<d-1@notification-service>' });
       expect(parsed.attachments[0]?.filename).toBe('a.json');
       expect(logged[0]).toContain('x@example.test');
     } finally {
@@ -122,8 +152,13 @@ describe('several instances on one database', () => {
         config: { webhook: { url: `${receiver.url}/multi`, secret: 'a-webhook-secret-of-enough-length' } },
       });
       const operatorId = globalId('Operator', org.adminId);
-      for (let i = 0; i < 10; i++) await report(i % 2 ? two : one, org.apiKey, 'reportPresenceChanged', { operatorId, presence: i % 2 ? 'OFFLINE' : 'ONLINE' });
-      await waitFor(async () => (await one.app.database.prisma.delivery.count({ where: { organizationId: org.organizationId, status: 'DELIVERED' } })) === 10, 'ten deliveries');
+      for (let i = 0; i < 10; i++)
+        await report(i % 2 ? two : one, org.apiKey, 'reportPresenceChanged', { operatorId, presence: i % 2 ? 'OFFLINE' : 'ONLINE' });
+      await waitFor(
+        async () =>
+          (await one.app.database.prisma.delivery.count({ where: { organizationId: org.organizationId, status: 'DELIVERED' } })) === 10,
+        'ten deliveries',
+      );
       const ids = receiver.requests.map((r) => r.headers['webhook-id']);
       expect(ids).toHaveLength(10);
       expect(new Set(ids).size).toBe(10);

@@ -7,10 +7,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/database.js';
-import { localDayAndTime } from '../../src/services/analytics/local-day.js';
 import { createDailySummaryScheduler } from '../../src/services/analytics/daily-summary-scheduler.js';
+import { localDayAndTime } from '../../src/services/analytics/local-day.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
-import { createWidget, deliveryLog, globalId, report, type SmtpReceiver, startHttpReceiver, startSmtpReceiver, waitFor } from './receivers.js';
+import {
+  createWidget,
+  deliveryLog,
+  globalId,
+  report,
+  type SmtpReceiver,
+  startHttpReceiver,
+  startSmtpReceiver,
+  waitFor,
+} from './receivers.js';
 
 let smtp: SmtpReceiver;
 beforeAll(async () => {
@@ -37,11 +46,19 @@ describe('a service restarted with deliveries pending', () => {
       const org = await first.newOrganization();
       await first.gql(
         'mutation($input: CreateAddonInput!) { createAddon(input: $input) { __typename } }',
-        { input: { kind: 'WEBHOOK', name: 'Hook', events: ['OPERATOR_ONLINE', 'OPERATOR_OFFLINE'], config: { webhook: { url: `${receiver.url}/hook`, secret: 'a-webhook-secret-of-enough-length' } } } },
+        {
+          input: {
+            kind: 'WEBHOOK',
+            name: 'Hook',
+            events: ['OPERATOR_ONLINE', 'OPERATOR_OFFLINE'],
+            config: { webhook: { url: `${receiver.url}/hook`, secret: 'a-webhook-secret-of-enough-length' } },
+          },
+        },
         org.adminToken,
       );
       const operatorId = globalId('Operator', org.adminId);
-      for (const presence of ['ONLINE', 'OFFLINE', 'ONLINE']) await report(first, org.apiKey, 'reportPresenceChanged', { operatorId, presence });
+      for (const presence of ['ONLINE', 'OFFLINE', 'ONLINE'])
+        await report(first, org.apiKey, 'reportPresenceChanged', { operatorId, presence });
       await waitFor(async () => {
         const log = await deliveryLog(first as TestServer, org.adminToken);
         return log.length === 3 && log.every((d) => d.attempts >= 1 && d.status === 'PENDING');
@@ -84,7 +101,10 @@ describe('the daily summary', () => {
   it('computes the day’s figures from the reported happenings, on demand and once a day when scheduled', async () => {
     const org = await server.newOrganization();
     const prisma = server.app.database.prisma;
-    await prisma.organization.update({ where: { id: org.organizationId }, data: { timeZone: 'Pacific/Kiritimati', dailySummaryTime: '00:00' } });
+    await prisma.organization.update({
+      where: { id: org.organizationId },
+      data: { timeZone: 'Pacific/Kiritimati', dailySummaryTime: '00:00' },
+    });
     const day = localDayAndTime(new Date(), 'Pacific/Kiritimati').day;
     const widgetId = await createWidget(server, org.adminToken, { name: 'Main' });
     const operatorId = globalId('Operator', org.adminId);
@@ -127,17 +147,26 @@ describe('the daily summary', () => {
       org.adminToken,
     );
     expect(run.data?.runDailySummary.data).toEqual({ eventCount: 1, figures: { chatsStarted: 3 } });
-    const mail = await waitFor(() => smtp.to('admin@example.test').find((m) => m.subject?.includes(`Daily summary for ${day}`)), 'the summary email');
+    const mail = await waitFor(
+      () => smtp.to('admin@example.test').find((m) => m.subject?.includes(`Daily summary for ${day}`)),
+      'the summary email',
+    );
     expect(mail.text).toContain('chatsStarted: 3');
     expect(mail.text).toContain('averageRating: 4.5');
 
     // The scheduler raises the day's summary once, however often it ticks (and however many instances tick).
-    const scheduler = createDailySummaryScheduler({ services: server.app.services, config: { analyticsDailyAt: '18:00', analyticsTickMs: 0 } });
+    const scheduler = createDailySummaryScheduler({
+      services: server.app.services,
+      config: { analyticsDailyAt: '18:00', analyticsTickMs: 0 },
+    });
     await Promise.all([scheduler.tick(), scheduler.tick()]);
     await scheduler.tick();
     const scheduled = await prisma.happening.findMany({ where: { organizationId: org.organizationId, kind: 'ANALYTICS_DAILY' } });
     expect(scheduled.map((h) => h.idempotencyKey?.split(':')[0]).sort()).toEqual(['analytics', 'analytics-on-demand']);
-    expect(scheduled.find((h) => h.idempotencyKey === `analytics:${org.organizationId}:${day}`)?.payload).toMatchObject({ day, figures: { chatsStarted: 3 } });
+    expect(scheduled.find((h) => h.idempotencyKey === `analytics:${org.organizationId}:${day}`)?.payload).toMatchObject({
+      day,
+      figures: { chatsStarted: 3 },
+    });
   });
 
   it('refuses a malformed day', async () => {

@@ -66,7 +66,7 @@ export async function seedOrganization(server: TestServer, name = 'Ingestion org
   const org = await server.newOrganization(name);
   const admin = org.adminToken;
   let roles: Record<string, string> | undefined;
-  return {
+  const seeder: Seeder = {
     org,
     adminId: globalId('Operator', org.adminId),
     async roleId(roleName) {
@@ -83,7 +83,7 @@ export async function seedOrganization(server: TestServer, name = 'Ingestion org
       await ok(server, UPDATE_ROLE, { input: { id: roleId, notificationsEnabled: enabled } }, admin);
     },
     async operator(operatorName, options = {}) {
-      const roleId = options.roleId ?? (await this.roleId('Operator'));
+      const roleId = options.roleId ?? (await seeder.roleId('Operator'));
       const input = { name: operatorName, email: `${operatorName.toLowerCase()}@example.test`, roleId, groupIds: options.groupIds };
       return (await ok<{ id: string }>(server, CREATE_OPERATOR, { input }, admin)).id;
     },
@@ -100,7 +100,7 @@ export async function seedOrganization(server: TestServer, name = 'Ingestion org
       await ok(server, UPDATE_WIDGET, { input: { id: widgetId, ...patch } }, admin);
     },
     async setPreference(operatorId, event, channel, enabled) {
-      await this.setPreferences(operatorId, [{ event, channel, enabled }]);
+      await seeder.setPreferences(operatorId, [{ event, channel, enabled }]);
     },
     async setPreferences(operatorId, changes) {
       const outcome = await call(server, SET_PREFERENCES, { input: { operatorId, changes } }, admin);
@@ -111,6 +111,7 @@ export async function seedOrganization(server: TestServer, name = 'Ingestion org
       return (await ok<{ addon: { id: string } }>(server, CREATE_ADDON, { input }, admin)).addon.id;
     },
   };
+  return seeder;
 }
 
 /** Writes `count` operators of the "Operator" role straight to the database, with their preference rows. */
@@ -146,7 +147,14 @@ export interface EventView {
   payload: Record<string, unknown>;
   subjectOperator: { id: string } | null;
   widget: { id: string } | null;
-  decisions: { operator: { id: string } | null; addon: { id: string } | null; channel: string; delivered: boolean; reason: string; trace: { check: string; passed: boolean }[] }[];
+  decisions: {
+    operator: { id: string } | null;
+    addon: { id: string } | null;
+    channel: string;
+    delivered: boolean;
+    reason: string;
+    trace: { check: string; passed: boolean }[];
+  }[];
 }
 
 export interface ReportView {

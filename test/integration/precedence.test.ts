@@ -43,7 +43,12 @@ const MUTED_BY: Record<'email' | 'browser' | 'addons', string[]> = {
     'ALL_OFFLINE_MESSAGES',
   ],
 };
-const SWITCH_OF: Record<string, 'email' | 'browser' | 'addons' | null> = { EMAIL: 'email', BROWSER: 'browser', ADDON: 'addons', AUDIO: null };
+const SWITCH_OF: Record<string, 'email' | 'browser' | 'addons' | null> = {
+  EMAIL: 'email',
+  BROWSER: 'browser',
+  ADDON: 'addons',
+  AUDIO: null,
+};
 // The channels each event offers (spec table), for the events the scenario raises.
 const LIVE = ['BROWSER', 'AUDIO', 'ADDON'];
 const OFFERED: Record<string, string[]> = {
@@ -147,7 +152,7 @@ describe('widget switches', () => {
 });
 
 describe('roles and operators', () => {
-  it("a role switched off silences its operators on every channel at once, and switching it on again restores them", async () => {
+  it('a role switched off silences its operators on every channel at once, and switching it on again restores them', async () => {
     const { seed, alice, widgetId, key } = await everythingWanted();
     const staff = await seed.createRole('Staff');
     const carol = await seed.operator('Carol', { roleId: staff });

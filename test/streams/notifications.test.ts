@@ -10,7 +10,7 @@ import { connect, eventually, liveOrganization, pause, rawSubscriber, reportSyst
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ config: { presenceGraceMs: 60_000, streamBufferLimit: 50 } });
+  server = await startTestServer({ config: { presenceGraceMs: 60_000, streamBufferLimit: 300 } });
 });
 afterAll(() => server.stop());
 
@@ -38,7 +38,7 @@ describe('authentication', () => {
     const bad = await new Promise<unknown>((resolve) =>
       client.subscribe({ query: `subscription { notifications(operatorId: "x") { title } }` }, { next: () => {}, error: resolve, complete: () => {} }),
     );
-    expect(JSON.stringify(bad)).toMatch(/Unknown argument "operatorId"/);
+    expect(JSON.stringify(bad)).toMatch(/Unknown argument .{0,4}operatorId/);
     await client.dispose();
   });
 });
@@ -173,36 +173,40 @@ describe('Dashboard versus Chat Panel', () => {
 describe('slow and departed clients', () => {
   it('a client that stops reading does not hold back a fast one, and its buffer stays bounded', async () => {
     const { seeder, operators } = await liveOrganization(server, ['Sam']);
+    // No emails for these: the test is about the live side.
+    for (const id of [seeder.adminId, operators.Sam!.globalId]) await seeder.setPreference(id, 'SYSTEM_MESSAGE', 'EMAIL', false);
     const slow = await rawSubscriber(server, operators.Sam!.token);
     const fast = connect(server, operators.Sam!.token);
     const fastSub = subscribe(fast.client);
     await eventually(() => server.gql<StreamsInEffect>(STREAMS, {}, operators.Sam!.token), (r) => r.data?.streamsInEffect.streams.length === 2);
     slow.socket.pause();
-    for (let i = 0; i < 4; i++) await reportSystemMessages(server, seeder.org.apiKey, 's', i * 250, (i + 1) * 250);
-    const items = await fastSub.waitFor(1000, 60_000);
-    expect(items.map((i) => i.title)).toEqual(Array.from({ length: 1000 }, (_, i) => `s${i}`));
+    for (let i = 0; i < 3; i++) await reportSystemMessages(server, seeder.org.apiKey, 's', i * 200, (i + 1) * 200);
+    const items = await fastSub.waitFor(600, 60_000);
+    expect(items.map((i) => i.title)).toEqual(Array.from({ length: 600 }, (_, i) => `s${i}`));
     const effect = await server.gql<StreamsInEffect>(STREAMS, {}, operators.Sam!.token);
-    for (const stream of effect.data?.streamsInEffect.streams ?? []) expect(stream.bufferedItems).toBeLessThanOrEqual(50);
+    for (const stream of effect.data?.streamsInEffect.streams ?? []) expect(stream.bufferedItems).toBeLessThanOrEqual(300);
     slow.socket.resume();
     slow.socket.terminate();
     await fast.client.dispose();
-  });
+  }, 120_000);
 
   it('past the bound a stream ends with STREAM_BUFFER_OVERFLOW; the cursor then resumes without loss', async () => {
     const { seeder, operators } = await liveOrganization(server, ['Olaf']);
+    for (const id of [seeder.adminId, operators.Olaf!.globalId]) await seeder.setPreference(id, 'SYSTEM_MESSAGE', 'EMAIL', false);
     const live = server.app.services.live!;
     const stream = await live.openStream({ organizationId: seeder.org.organizationId, operatorId: operators.Olaf!.id }, null, {});
     const firstBatch = reportSystemMessages(server, seeder.org.apiKey, 'o', 0, 1);
     const first = await stream.next();
     await firstBatch;
-    // Nobody reads while 60 more arrive: past the bound of 50.
-    await reportSystemMessages(server, seeder.org.apiKey, 'o', 1, 61);
+    // Nobody reads while 400 more arrive: past the bound of 300.
+    await reportSystemMessages(server, seeder.org.apiKey, 'o', 1, 201);
+    await reportSystemMessages(server, seeder.org.apiKey, 'o', 201, 401);
     await expect(stream.next()).rejects.toThrow(/STREAM_BUFFER_OVERFLOW/);
     expect(live.registry.streamsOf(operators.Olaf!.id)).toHaveLength(0);
     const { client } = connect(server, operators.Olaf!.token);
     const resumed = subscribe(client, (first.value as { cursor: string }).cursor);
-    const items = await resumed.waitFor(60);
-    expect(items.map((i) => i.title)).toEqual(Array.from({ length: 60 }, (_, i) => `o${i + 1}`));
+    const items = await resumed.waitFor(400);
+    expect(items.map((i) => i.title)).toEqual(Array.from({ length: 400 }, (_, i) => `o${i + 1}`));
     await client.dispose();
   });
 

@@ -266,7 +266,7 @@ const ReportHappeningsInput = builder.inputType('ReportHappeningsInput', {
   }),
 });
 
-const eventLoaders = createContextCache((ctx: Context) => new Map<string, DataLoader<string, unknown>>());
+const eventLoaders = createContextCache((_ctx: Context) => new Map<string, DataLoader<string, unknown>>());
 
 /** One query for the events of every ReportResult of a response. */
 function eventLoader(ctx: Context, query: object) {

@@ -98,7 +98,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     if (ids.length === 0) return 0;
     const rows = await prisma.delivery.findMany({
       where: { id: { in: ids } },
-      include: { addon: { select: { kind: true, config: true, deletedAt: true } } },
+      include: { addon: { select: { kind: true, config: true, deletedAt: true, consecutiveDeadDeliveries: true } } },
     });
     const details = await loadEventDetails(
       prisma,
@@ -114,7 +114,9 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
           await settleFailure(row, token, error);
           return;
         }
-        if ((await markDelivered(prisma, row.id, token)) && row.addonId) await recordAddonDelivered(prisma, row.addonId);
+        const delivered = await markDelivered(prisma, row.id, token);
+        if (delivered && row.addonId && row.addon && row.addon.consecutiveDeadDeliveries > 0)
+          await recordAddonDelivered(prisma, row.addonId);
       }),
     );
     return ids.length;

@@ -1,7 +1,7 @@
 /**
  * Everything deciding a batch of happenings reads, loaded in a constant number of queries whatever
- * the number of operators or happenings: the chats named (locked FOR UPDATE when reporting, so two
- * concurrent reports on one chat see each other's state), the widgets, every active operator with
+ * the number of operators or happenings: the chats named (locked FOR UPDATE in id order when reporting,
+ * so two concurrent reports on one chat see each other's state and two batches cannot deadlock), the widgets, every active operator with
  * their role switch and group ids, the addons, and the preference rows of the derived kinds only.
  */
 
@@ -44,7 +44,7 @@ const presenceOperatorIdsOf = (inputs: readonly HappeningInput[]) => [
 async function loadChats(db: Tx, organizationId: string, externalIds: string[], lock: boolean): Promise<Map<string, ChatState>> {
   if (externalIds.length === 0) return new Map();
   if (lock) {
-    await db.$queryRaw`SELECT "id" FROM "Chat" WHERE "organizationId" = ${organizationId}::uuid AND "externalId" IN (${Prisma.join(externalIds)}) FOR UPDATE`;
+    await db.$queryRaw`SELECT "id" FROM "Chat" WHERE "organizationId" = ${organizationId}::uuid AND "externalId" IN (${Prisma.join(externalIds)}) ORDER BY "id" FOR UPDATE`;
   }
   const rows = await db.chat.findMany({
     where: { organizationId, externalId: { in: externalIds } },
@@ -64,7 +64,7 @@ async function loadChats(db: Tx, organizationId: string, externalIds: string[], 
 
 async function loadOperators(db: Tx, organizationId: string, lockIds: string[]): Promise<OperatorRow[]> {
   if (lockIds.length > 0) {
-    await db.$queryRaw`SELECT "id" FROM "Operator" WHERE "organizationId" = ${organizationId}::uuid AND "id" IN (${Prisma.join(lockIds.map((id) => Prisma.sql`${id}::uuid`))}) FOR UPDATE`;
+    await db.$queryRaw`SELECT "id" FROM "Operator" WHERE "organizationId" = ${organizationId}::uuid AND "id" IN (${Prisma.join(lockIds.map((id) => Prisma.sql`${id}::uuid`))}) ORDER BY "id" FOR UPDATE`;
   }
   const rows = await db.operator.findMany({
     where: { organizationId, deletedAt: null },

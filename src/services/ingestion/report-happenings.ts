@@ -82,7 +82,7 @@ export async function reportHappenings(
   try {
     outcome = await run();
   } catch (error) {
-    if (!isUniqueViolation(error)) throw error;
+    if (!isRaceLost(error)) throw error;
     // A concurrent report won the race: rerun to replay its result or refuse a chat started twice.
     outcome = await run();
   }

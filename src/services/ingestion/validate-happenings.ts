@@ -50,14 +50,17 @@ function validateOne(input: HappeningInput, at: (field: string) => string): void
     case 'VISITOR_MESSAGE':
     case 'OPERATOR_MESSAGE':
     case 'FEEDBACK_GIVEN':
-      return text(input.text, at('text'), LIMITS.text);
+      text(input.text, at('text'), LIMITS.text);
+      return;
     case 'CHAT_FORWARDED':
-      return id(input.toOperatorId, at('toOperatorId'), 'Operator');
+      id(input.toOperatorId, at('toOperatorId'), 'Operator');
+      return;
     case 'CHAT_RATED':
       if (!Number.isInteger(input.rating) || input.rating < 1 || input.rating > 5) {
         throw invalidInput('rating must be a whole number from 1 to 5', at('rating'));
       }
-      return optionalText(input.comment, at('comment'), LIMITS.text);
+      optionalText(input.comment, at('comment'), LIMITS.text);
+      return;
     case 'SURVEY_ANSWERED':
       if (input.answers.length === 0) throw invalidInput('answers must not be empty', at('answers'));
       if (input.answers.length > LIMITS.surveyAnswers) throw invalidInput(`at most ${LIMITS.surveyAnswers} answers`, at('answers'));
@@ -67,26 +70,33 @@ function validateOne(input: HappeningInput, at: (field: string) => string): void
       });
       return;
     case 'GOAL_REACHED':
-      return text(input.goal, at('goal'), LIMITS.goal);
+      text(input.goal, at('goal'), LIMITS.goal);
+      return;
     case 'CHAT_FINISHED':
       optionalText(input.summary, at('summary'), LIMITS.text);
       if ((input.transcript?.length ?? 0) > LIMITS.transcriptLines) {
         throw invalidInput(`at most ${LIMITS.transcriptLines} transcript lines`, at('transcript'));
       }
-      input.transcript?.forEach((line, i) => text(line.text, at(`transcript.${i}.text`), LIMITS.text));
+      input.transcript?.forEach((line, i) => {
+        text(line.text, at(`transcript.${i}.text`), LIMITS.text);
+      });
       return;
     case 'OFFLINE_MESSAGE':
       id(input.widgetId, at('widgetId'), 'Widget');
       optionalText(input.visitorName, at('visitorName'), LIMITS.name);
       optionalText(input.visitorEmail, at('visitorEmail'), LIMITS.email);
-      return text(input.text, at('text'), LIMITS.text);
+      text(input.text, at('text'), LIMITS.text);
+      return;
     case 'PRESENCE_CHANGED':
-      return id(input.operatorId, at('operatorId'), 'Operator');
+      id(input.operatorId, at('operatorId'), 'Operator');
+      return;
     case 'SYSTEM_MESSAGE':
       text(input.title, at('title'), LIMITS.title);
-      return text(input.body, at('body'), LIMITS.text);
+      text(input.body, at('body'), LIMITS.text);
+      return;
     case 'WIDGET_CHANGED':
-      return id(input.widgetId, at('widgetId'), 'Widget');
+      id(input.widgetId, at('widgetId'), 'Widget');
+      return;
     case 'ANALYTICS_DAILY':
       if (!/^\d{4}-\d{2}-\d{2}$/.test(input.day)) throw invalidInput('day must be YYYY-MM-DD', at('day'));
       return;
