@@ -29,36 +29,49 @@ async function inBatches<T>(items: T[], size: number, open: (item: T) => Promise
 }
 
 async function openGraphql(url: string, tokens: string[]) {
-  await inBatches(tokens, 200, (token) =>
-    new Promise<void>((resolve, reject) => {
-      const client = createClient({ url, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, lazy: false, retryAttempts: 0, onNonLazyError: reject });
-      let acked = false;
-      client.on('connected', () => {
-        acked = true;
-        // The server registers the stream on subscribe; give it the subscribe message, then resolve.
-        setTimeout(resolve, 5);
-      });
-      client.subscribe<{ notifications: { title: string } }>(
-        { query: 'subscription { notifications { title cursor event showNotification playSound } }' },
-        { next: (r) => record(r.data?.notifications.title), error: (e) => (acked ? undefined : reject(e)), complete: () => {} },
-      );
-      closers.push(() => void client.dispose());
-    }),
+  await inBatches(
+    tokens,
+    200,
+    (token) =>
+      new Promise<void>((resolve, reject) => {
+        const client = createClient({
+          url,
+          webSocketImpl: WebSocket,
+          connectionParams: { authorization: `Bearer ${token}` },
+          lazy: false,
+          retryAttempts: 0,
+          onNonLazyError: reject,
+        });
+        let acked = false;
+        client.on('connected', () => {
+          acked = true;
+          // The server registers the stream on subscribe; give it the subscribe message, then resolve.
+          setTimeout(resolve, 5);
+        });
+        client.subscribe<{ notifications: { title: string } }>(
+          { query: 'subscription { notifications { title cursor event showNotification playSound } }' },
+          { next: (r) => record(r.data?.notifications.title), error: (e) => (acked ? undefined : reject(e)), complete: () => {} },
+        );
+        closers.push(() => void client.dispose());
+      }),
   );
 }
 
 async function openPlain(url: string, count: number) {
-  await inBatches(Array.from({ length: count }), 200, () =>
-    new Promise<void>((resolve, reject) => {
-      const socket = new WebSocket(url);
-      socket.once('open', () => resolve());
-      socket.once('error', reject);
-      socket.on('message', (data) => {
-        const message = JSON.parse(String(data)) as { payload?: { data?: { notifications?: { title?: string } } } };
-        record(message.payload?.data?.notifications?.title);
-      });
-      closers.push(() => socket.terminate());
-    }),
+  await inBatches(
+    Array.from({ length: count }),
+    200,
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const socket = new WebSocket(url);
+        socket.once('open', () => resolve());
+        socket.once('error', reject);
+        socket.on('message', (data) => {
+          const message = JSON.parse(String(data)) as { payload?: { data?: { notifications?: { title?: string } } } };
+          record(message.payload?.data?.notifications?.title);
+        });
+        closers.push(() => socket.terminate());
+      }),
   );
 }
 

@@ -89,7 +89,15 @@ const memory = () => {
 
 async function benchSize(size: number) {
   const database = await openDatabase({ databaseUrl: process.env.DATABASE_URL, dataDir: 'memory://' });
-  const config = { ...readConfig(), port: 0, tokenSecret: 'bench-secret', presenceGraceMs: 3_600_000, streamBufferLimit: 100_000, analyticsTickMs: 0, redisUrl: undefined };
+  const config = {
+    ...readConfig(),
+    port: 0,
+    tokenSecret: 'bench-secret',
+    presenceGraceMs: 3_600_000,
+    streamBufferLimit: 100_000,
+    analyticsTickMs: 0,
+    redisUrl: undefined,
+  };
   const app = await createApp({ config, database });
   const url = await app.start(0);
   const wsUrl = `${url.replace(/^http/, 'ws')}/graphql`;
@@ -97,21 +105,36 @@ async function benchSize(size: number) {
   const big = await seedOrganization(prisma, config.tokenSecret, size);
   const small = await seedOrganization(prisma, config.tokenSecret, 10);
   // No emails and no presence events: only the live side is measured.
-  await prisma.operator.updateMany({ where: { organizationId: { in: [big.organizationId, small.organizationId] } }, data: { email: null, presence: 'ONLINE' } });
+  await prisma.operator.updateMany({
+    where: { organizationId: { in: [big.organizationId, small.organizationId] } },
+    data: { email: null, presence: 'ONLINE' },
+  });
   const token = (organizationId: string, id: string) => issueOperatorToken(config.tokenSecret, 3600, { id, organizationId }).token;
   const { child, ask } = await startClients();
 
   console.log(`\n== ${fmt(size)} idle operators + 10 active (${database.kind}) ==`);
+  // Memory per stream: the growth while the second half connects (the first half warms caches up).
+  const tokens = big.operatorIds.map((id) => token(big.organizationId, id));
+  const half = Math.floor(size / 2);
+  await ask({ cmd: 'graphql', url: wsUrl, tokens: tokens.slice(0, half) });
+  await sleep(500);
   const before = memory();
-  await ask({ cmd: 'graphql', url: wsUrl, tokens: big.operatorIds.map((id) => token(big.organizationId, id)) });
+  await ask({ cmd: 'graphql', url: wsUrl, tokens: tokens.slice(half) });
   await sleep(500);
   const after = memory();
   const streams = app.services.live?.registry.size() ?? 0;
-  console.log(`streams open: ${fmt(streams)}; server memory per idle stream: heap ${fmt((after.heap - before.heap) / size / 1024, 1)} KB, RSS ${fmt((after.rss - before.rss) / size / 1024, 1)} KB  (target ≤ 50 KB)`);
+  const perStream = (bytes: number) => fmt(bytes / (size - half) / 1024, 1);
+  console.log(
+    `streams open: ${fmt(streams)}; server memory per idle stream: heap ${perStream(after.heap - before.heap)} KB, RSS ${perStream(after.rss - before.rss)} KB  (target ≤ 50 KB)`,
+  );
   await ask({ cmd: 'graphql', url: wsUrl, tokens: small.operatorIds.map((id) => token(small.organizationId, id)) });
   await sleep(300);
 
+  const single0 = now();
+  for (let i = 0; i < 20; i++) await report(url, small.apiKey, ['warm']);
+  console.log(`one report over HTTP, sequential: ${fmt((now() - single0) / 20, 1)} ms round trip (10 operators)`);
   // Latency: RATE happenings/s for SECONDS, each reaching the 10 active operators.
+  await sleep(300);
   await ask({ cmd: 'reset' });
   const total = RATE * SECONDS;
   const started = now();
@@ -136,7 +159,11 @@ async function benchSize(size: number) {
   const t0 = now();
   const reporter = async () => {
     while (now() - t0 < SECONDS * 1000) {
-      await report(url, big.apiKey, Array.from({ length: batch }, () => 'sat'));
+      await report(
+        url,
+        big.apiKey,
+        Array.from({ length: batch }, () => 'sat'),
+      );
       reported += batch;
     }
   };
@@ -178,7 +205,9 @@ async function benchSize(size: number) {
   const liveElapsed = (now() - tl0) / 1000;
   const cpuL = process.cpuUsage(cpuL0);
   const liveCpuPer = (cpuL.user + cpuL.system) / Math.max(1, fanout.received);
-  console.log(`live fan-out only (pub/sub → graphql-ws): ${fmt(fanout.received / liveElapsed)} notifications/s, server CPU ${fmt(liveCpuPer, 2)} µs per notification`);
+  console.log(
+    `live fan-out only (pub/sub → graphql-ws): ${fmt(fanout.received / liveElapsed)} notifications/s, server CPU ${fmt(liveCpuPer, 2)} µs per notification`,
+  );
   await ask({ cmd: 'close' });
   child.kill();
 
@@ -191,7 +220,13 @@ async function benchSize(size: number) {
   await baseline.ask({ cmd: 'plain', url: plainUrl, count: size });
   await sleep(300);
   const afterPlain = memory();
-  const message = JSON.stringify({ id: '1', type: 'next', payload: { data: { notifications: { title: 'fanout', cursor: 'x', event: 'SYSTEM_MESSAGE', showNotification: true, playSound: false } } } });
+  const message = JSON.stringify({
+    id: '1',
+    type: 'next',
+    payload: {
+      data: { notifications: { title: 'fanout', cursor: 'x', event: 'SYSTEM_MESSAGE', showNotification: true, playSound: false } },
+    },
+  });
   await baseline.ask({ cmd: 'reset' });
   const cpuB0 = process.cpuUsage();
   const tb0 = now();
@@ -207,7 +242,9 @@ async function benchSize(size: number) {
   console.log(
     `plain ws baseline: ${fmt(plainStats.received / plainElapsed)} messages/s, server CPU ${fmt(plainCpuPer, 2)} µs per message, memory per socket heap ${fmt((afterPlain.heap - beforePlain.heap) / size / 1024, 1)} KB`,
   );
-  console.log(`cost ratio (server CPU per notification, graphql-ws live fan-out / plain ws): ${fmt(liveCpuPer / plainCpuPer, 2)}×  (target ≤ 2×)`);
+  console.log(
+    `cost ratio (server CPU per notification, graphql-ws live fan-out / plain ws): ${fmt(liveCpuPer / plainCpuPer, 2)}×  (target ≤ 2×)`,
+  );
   await baseline.ask({ cmd: 'close' });
   baseline.child.kill();
   plain.close();

@@ -8,8 +8,8 @@
  */
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Redis } from 'ioredis';
-import type { PreferenceChange } from './services/preferences.js';
 import type { LiveItem } from './services/live/live-item.js';
+import type { PreferenceChange } from './services/preferences.js';
 
 export interface Topics {
   /** A live notification for one operator (its browser and audio candidates). */

@@ -91,7 +91,10 @@ function describe(n: NotificationToRender): { title: string; body: string } {
       };
     case 'ALL_CHAT_RATINGS': {
       const comment = text(p.comment);
-      return { title: `Chat rated ${text(p.rating) ?? '?'}/5`, body: `${visitor} rated the chat${inChat}${comment ? `: ${comment}` : '.'}` };
+      return {
+        title: `Chat rated ${text(p.rating) ?? '?'}/5`,
+        body: `${visitor} rated the chat${inChat}${comment ? `: ${comment}` : '.'}`,
+      };
     }
     case 'ALL_CHAT_FEEDBACK':
       return { title: `Feedback from ${visitor}`, body: text(p.text) ?? '' };
@@ -110,7 +113,9 @@ function describe(n: NotificationToRender): { title: string; body: string } {
     case 'ANALYTICS_DAILY':
       return { title: `Daily summary for ${text(p.day) ?? 'yesterday'}`, body: 'Your daily chat figures are ready.' };
     case 'WIDGET_CHANGED': {
-      const fields = Array.isArray(p.changes) ? p.changes.map((c) => text((c as { field?: unknown })?.field)).filter((f) => f !== null) : [];
+      const fields = Array.isArray(p.changes)
+        ? p.changes.map((c) => text((c as { field?: unknown })?.field)).filter((f) => f !== null)
+        : [];
       return { title: 'Chat widget changed', body: fields.length > 0 ? `Changed: ${fields.join(', ')}.` : 'A chat widget was changed.' };
     }
   }

@@ -17,7 +17,12 @@ afterAll(() => server.stop());
 const STREAMS = /* GraphQL */ `
   query ($operatorId: ID) { streamsInEffect(operatorId: $operatorId) { saved { event channel enabled } streams { id bufferedItems differences { event channel enabled } } } }
 `;
-type StreamsInEffect = { streamsInEffect: { saved: unknown[]; streams: { id: string; bufferedItems: number; differences: { event: string; channel: string; enabled: boolean }[] }[] } };
+type StreamsInEffect = {
+  streamsInEffect: {
+    saved: unknown[];
+    streams: { id: string; bufferedItems: number; differences: { event: string; channel: string; enabled: boolean }[] }[];
+  };
+};
 
 describe('authentication', () => {
   it('closes the socket with 4403 for a missing, bad or expired token', async () => {
@@ -36,7 +41,10 @@ describe('authentication', () => {
     const sub = subscribe(client);
     expect(JSON.stringify(await sub.waitForError())).toMatch(/Not allowed|FORBIDDEN/);
     const bad = await new Promise<unknown>((resolve) =>
-      client.subscribe({ query: `subscription { notifications(operatorId: "x") { title } }` }, { next: () => {}, error: resolve, complete: () => {} }),
+      client.subscribe(
+        { query: `subscription { notifications(operatorId: "x") { title } }` },
+        { next: () => {}, error: resolve, complete: () => {} },
+      ),
     );
     expect(JSON.stringify(bad)).toMatch(/Unknown argument .{0,4}operatorId/);
     await client.dispose();
@@ -51,8 +59,14 @@ describe('delivery', () => {
     const subs = tabs.map(({ client }) => subscribe(client));
     const stranger = connect(server, other.operators.Olga!.token);
     const strangerSub = subscribe(stranger.client);
-    await eventually(() => server.gql<StreamsInEffect>(STREAMS, {}, operators.Ann!.token), (r) => r.data?.streamsInEffect.streams.length === 2);
-    await eventually(() => server.gql<StreamsInEffect>(STREAMS, {}, other.operators.Olga!.token), (r) => r.data?.streamsInEffect.streams.length === 1);
+    await eventually(
+      () => server.gql<StreamsInEffect>(STREAMS, {}, operators.Ann!.token),
+      (r) => r.data?.streamsInEffect.streams.length === 2,
+    );
+    await eventually(
+      () => server.gql<StreamsInEffect>(STREAMS, {}, other.operators.Olga!.token),
+      (r) => r.data?.streamsInEffect.streams.length === 1,
+    );
     await reportSystemMessages(server, seeder.org.apiKey, 'm', 0, 20);
     await reportSystemMessages(server, seeder.org.apiKey, 'm', 20, 30);
     const expected = Array.from({ length: 30 }, (_, i) => `m${i}`);
@@ -70,7 +84,10 @@ describe('delivery', () => {
     const { seeder, operators } = await liveOrganization(server, ['Rita']);
     const first = connect(server, operators.Rita!.token);
     const sub1 = subscribe(first.client);
-    await eventually(() => server.gql<StreamsInEffect>(STREAMS, {}, operators.Rita!.token), (r) => r.data?.streamsInEffect.streams.length === 1);
+    await eventually(
+      () => server.gql<StreamsInEffect>(STREAMS, {}, operators.Rita!.token),
+      (r) => r.data?.streamsInEffect.streams.length === 1,
+    );
     await reportSystemMessages(server, seeder.org.apiKey, 'r', 0, 5);
     const seen = await sub1.waitFor(5);
     await first.client.dispose();
@@ -110,14 +127,26 @@ describe('inbox', () => {
     expect(inbox.data?.inbox.edges.map((e) => e.node.title)).toEqual(['i3', 'i2', 'i1', 'i0']);
     expect(inbox.data?.inboxUnreadCount).toBe(4);
     const [newest, second] = inbox.data?.inbox.edges.map((e) => e.node.id) ?? [];
-    const marked = await server.gql<{ markNotificationsRead: { data: { updatedCount: number; unreadCount: number } } }>(MARK, { ids: [newest, second] }, operators.Ivo!.token);
+    const marked = await server.gql<{ markNotificationsRead: { data: { updatedCount: number; unreadCount: number } } }>(
+      MARK,
+      { ids: [newest, second] },
+      operators.Ivo!.token,
+    );
     expect(marked.data?.markNotificationsRead.data).toEqual({ updatedCount: 2, unreadCount: 2 });
     // Another operator cannot mark Ivo's items.
-    const foreign = await server.gql<{ markNotificationsRead: { data: { updatedCount: number } } }>(MARK, { ids: [newest] }, operators.Ida!.token);
+    const foreign = await server.gql<{ markNotificationsRead: { data: { updatedCount: number } } }>(
+      MARK,
+      { ids: [newest] },
+      operators.Ida!.token,
+    );
     expect(foreign.data?.markNotificationsRead.data.updatedCount).toBe(0);
     const unread = await server.gql<Inbox>(INBOX, { unreadOnly: true }, operators.Ivo!.token);
     expect(unread.data?.inbox.edges.map((e) => e.node.title)).toEqual(['i1', 'i0']);
-    const all = await server.gql<{ markAllNotificationsRead: { data: { updatedCount: number; unreadCount: number } } }>(MARK_ALL, {}, operators.Ivo!.token);
+    const all = await server.gql<{ markAllNotificationsRead: { data: { updatedCount: number; unreadCount: number } } }>(
+      MARK_ALL,
+      {},
+      operators.Ivo!.token,
+    );
     expect(all.data?.markAllNotificationsRead.data).toEqual({ updatedCount: 2, unreadCount: 0 });
   });
 });
@@ -135,9 +164,16 @@ describe('Dashboard versus Chat Panel', () => {
     const dora = operators.Dora!;
     const open = connect(server, dora.token);
     const sub = subscribe(open.client);
-    await eventually(() => server.gql<StreamsInEffect>(STREAMS, {}, dora.token), (r) => r.data?.streamsInEffect.streams.length === 1);
+    await eventually(
+      () => server.gql<StreamsInEffect>(STREAMS, {}, dora.token),
+      (r) => r.data?.streamsInEffect.streams.length === 1,
+    );
     const off = { changes: [{ event: 'SYSTEM_MESSAGE', channel: 'BROWSER', enabled: false }] };
-    const dashboard = await server.gql<{ updateDashboardPreferences: { __typename: string } }>(DASHBOARD, { input: { operatorId: dora.globalId, ...off } }, seeder.org.adminToken);
+    const dashboard = await server.gql<{ updateDashboardPreferences: { __typename: string } }>(
+      DASHBOARD,
+      { input: { operatorId: dora.globalId, ...off } },
+      seeder.org.adminToken,
+    );
     expect(dashboard.data?.updateDashboardPreferences.__typename).toMatch(/Success$/);
     const effect = await server.gql<StreamsInEffect>(STREAMS, { operatorId: dora.globalId }, seeder.org.adminToken);
     expect(effect.data?.streamsInEffect.streams[0]?.differences).toEqual([{ event: 'SYSTEM_MESSAGE', channel: 'BROWSER', enabled: true }]);
@@ -147,7 +183,10 @@ describe('Dashboard versus Chat Panel', () => {
     // A stream opened after the Dashboard change starts from the saved preferences.
     const fresh = connect(server, dora.token);
     const freshSub = subscribe(fresh.client);
-    await eventually(() => server.gql<StreamsInEffect>(STREAMS, {}, dora.token), (r) => r.data?.streamsInEffect.streams.length === 2);
+    await eventually(
+      () => server.gql<StreamsInEffect>(STREAMS, {}, dora.token),
+      (r) => r.data?.streamsInEffect.streams.length === 2,
+    );
     await reportSystemMessages(server, seeder.org.apiKey, 'd', 1, 2);
     await sub.waitFor(2);
     await pause(100);
@@ -178,7 +217,10 @@ describe('slow and departed clients', () => {
     const slow = await rawSubscriber(server, operators.Sam!.token);
     const fast = connect(server, operators.Sam!.token);
     const fastSub = subscribe(fast.client);
-    await eventually(() => server.gql<StreamsInEffect>(STREAMS, {}, operators.Sam!.token), (r) => r.data?.streamsInEffect.streams.length === 2);
+    await eventually(
+      () => server.gql<StreamsInEffect>(STREAMS, {}, operators.Sam!.token),
+      (r) => r.data?.streamsInEffect.streams.length === 2,
+    );
     slow.socket.pause();
     for (let i = 0; i < 3; i++) await reportSystemMessages(server, seeder.org.apiKey, 's', i * 200, (i + 1) * 200);
     const items = await fastSub.waitFor(600, 60_000);
@@ -214,9 +256,15 @@ describe('slow and departed clients', () => {
     const { operators } = await liveOrganization(server, ['Uma']);
     const { client } = connect(server, operators.Uma!.token);
     const sub = subscribe(client);
-    await eventually(() => server.gql<StreamsInEffect>(STREAMS, {}, operators.Uma!.token), (r) => r.data?.streamsInEffect.streams.length === 1);
+    await eventually(
+      () => server.gql<StreamsInEffect>(STREAMS, {}, operators.Uma!.token),
+      (r) => r.data?.streamsInEffect.streams.length === 1,
+    );
     sub.dispose();
-    await eventually(() => server.gql<StreamsInEffect>(STREAMS, {}, operators.Uma!.token), (r) => r.data?.streamsInEffect.streams.length === 0);
+    await eventually(
+      () => server.gql<StreamsInEffect>(STREAMS, {}, operators.Uma!.token),
+      (r) => r.data?.streamsInEffect.streams.length === 0,
+    );
     expect(server.app.services.live?.registry.streamsOf(operators.Uma!.id)).toHaveLength(0);
     await client.dispose();
   });

@@ -25,7 +25,10 @@ describe('presence', () => {
     await seen.waitFor(0);
     const presenceOf = async (name: string) =>
       (await server.gql<Presence>(PRESENCE, {}, operators.Watcher!.token)).data?.operatorPresence.find((p) => p.operator.name === name);
-    await eventually(() => presenceOf('Watcher'), (p) => p?.presence === 'ONLINE');
+    await eventually(
+      () => presenceOf('Watcher'),
+      (p) => p?.presence === 'ONLINE',
+    );
 
     const pia = connect(server, operators.Pia!.token);
     subscribe(pia.client);
@@ -40,7 +43,10 @@ describe('presence', () => {
     await pia.client.dispose();
     const reloaded = connect(server, operators.Pia!.token);
     subscribe(reloaded.client);
-    await eventually(() => presenceOf('Pia'), (p) => p?.openStreams === 1);
+    await eventually(
+      () => presenceOf('Pia'),
+      (p) => p?.openStreams === 1,
+    );
     await reloaded.client.dispose();
     await seen.waitFor(4);
     expect(seen.items.map((i) => i.event)).toEqual(['OPERATOR_ONLINE', 'OPERATOR_AWAY', 'OPERATOR_BACK', 'OPERATOR_OFFLINE']);
@@ -53,9 +59,15 @@ describe('presence', () => {
     const { operators } = await liveOrganization(server, ['Vic']);
     const ghost = await rawSubscriber(server, operators.Vic!.token);
     const live = server.app.services.live!;
-    await eventually(async () => live.registry.streamsOf(operators.Vic!.id).length, (n) => n === 1);
+    await eventually(
+      async () => live.registry.streamsOf(operators.Vic!.id).length,
+      (n) => n === 1,
+    );
     ghost.socket.pause(); // reads nothing more, so never answers a ping
-    await eventually(async () => live.registry.streamsOf(operators.Vic!.id).length, (n) => n === 0);
+    await eventually(
+      async () => live.registry.streamsOf(operators.Vic!.id).length,
+      (n) => n === 0,
+    );
     ghost.socket.terminate();
   });
 });

@@ -71,10 +71,18 @@ export function subscribe(client: Client, after: string | null = null): Subscrip
     errors: [],
     completed: false,
     waitFor(count, ms = 15_000) {
-      return until(() => sub.items.length >= count, ms, () => `${sub.items.length}/${count} items (${sub.items.map((i) => i.title).join(' | ')}) errors ${JSON.stringify(sub.errors)}`).then(() => sub.items);
+      return until(
+        () => sub.items.length >= count,
+        ms,
+        () => `${sub.items.length}/${count} items (${sub.items.map((i) => i.title).join(' | ')}) errors ${JSON.stringify(sub.errors)}`,
+      ).then(() => sub.items);
     },
     waitForError(ms = 15_000) {
-      return until(() => sub.errors.length > 0, ms, () => 'no error').then(() => sub.errors[0]);
+      return until(
+        () => sub.errors.length > 0,
+        ms,
+        () => 'no error',
+      ).then(() => sub.errors[0]);
     },
     dispose: () => {},
   };
@@ -119,7 +127,12 @@ export async function rawSubscriber(server: TestServer, token: string) {
   const socket = new WebSocket(wsUrl(server), 'graphql-transport-ws');
   const messages: { type: string; payload?: unknown }[] = [];
   let closeCode: number | null = null;
-  const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve((closeCode = code))));
+  const closed = new Promise<number>((resolve) =>
+    socket.on('close', (code) => {
+      closeCode = code;
+      resolve(code);
+    }),
+  );
   socket.on('message', (data) => messages.push(JSON.parse(String(data))));
   await new Promise((resolve, reject) => {
     socket.once('open', resolve);

@@ -34,7 +34,9 @@ export interface ReportOptions {
 
 const TRANSACTION_OPTIONS = { maxWait: 60_000, timeout: 60_000 } as const;
 
-const isUniqueViolation = (error: unknown) => typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'P2002';
+/** A unique clash with a concurrent report (P2002), or a write conflict PostgreSQL resolved by aborting us (P2034). */
+const isRaceLost = (error: unknown) =>
+  typeof error === 'object' && error !== null && ['P2002', 'P2034'].includes((error as { code?: string }).code ?? '');
 
 async function reportWithin(
   tx: Prisma.TransactionClient,

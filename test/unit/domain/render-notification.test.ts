@@ -26,13 +26,25 @@ const CASES: Record<NotificationEventKind, { payload: Record<string, unknown>; t
   },
   ALL_CHAT_RATINGS: { payload: { ...chat, rating: 4, comment: 'Quick' }, title: 'Chat rated 4/5', body: /: Quick$/ },
   ALL_CHAT_FEEDBACK: { payload: { ...chat, text: 'Great' }, title: 'Feedback from Vera', body: /^Great$/ },
-  ALL_CHAT_SURVEYS: { payload: { ...chat, answers: [{ question: 'q', answer: 'a' }] }, title: 'Vera answered a survey', body: /^1 answer / },
+  ALL_CHAT_SURVEYS: {
+    payload: { ...chat, answers: [{ question: 'q', answer: 'a' }] },
+    title: 'Vera answered a survey',
+    body: /^1 answer /,
+  },
   ALL_CHAT_GOALS: { payload: { ...chat, goal: 'Checkout' }, title: 'Goal reached: Checkout', body: /Vera/ },
   ALL_FINISHED_CHAT_SESSIONS: { payload: { ...chat, summary: 'Solved' }, title: 'Chat with Vera finished', body: /^Solved$/ },
-  ALL_OFFLINE_MESSAGES: { payload: { visitorName: null, visitorEmail: 'x@example.test', text: 'Call me' }, title: 'Offline message from x@example.test', body: /^Call me$/ },
+  ALL_OFFLINE_MESSAGES: {
+    payload: { visitorName: null, visitorEmail: 'x@example.test', text: 'Call me' },
+    title: 'Offline message from x@example.test',
+    body: /^Call me$/,
+  },
   SYSTEM_MESSAGE: { payload: { title: 'Trial ends', body: 'In 3 days' }, title: 'Trial ends', body: /^In 3 days$/ },
   ANALYTICS_DAILY: { payload: { day: '2026-01-02', figures: {} }, title: 'Daily summary for 2026-01-02', body: /figures/ },
-  WIDGET_CHANGED: { payload: { changes: [{ field: 'browser', from: true, to: false }] }, title: 'Chat widget changed', body: /Changed: browser/ },
+  WIDGET_CHANGED: {
+    payload: { changes: [{ field: 'browser', from: true, to: false }] },
+    title: 'Chat widget changed',
+    body: /Changed: browser/,
+  },
 };
 
 describe('renderNotification', () => {
@@ -58,7 +70,12 @@ describe('renderNotification', () => {
   });
 
   it('cuts long texts with an ellipsis', () => {
-    const rendered = renderNotification({ kind: 'MESSAGE_RECEIVED', payload: { text: 'x'.repeat(1000) }, subjectOperatorId: null, operatorNames: {} });
+    const rendered = renderNotification({
+      kind: 'MESSAGE_RECEIVED',
+      payload: { text: 'x'.repeat(1000) },
+      subjectOperatorId: null,
+      operatorNames: {},
+    });
     expect(rendered.body).toHaveLength(MAX_BODY_LENGTH);
     expect(rendered.body.endsWith('…')).toBe(true);
   });
