@@ -37,4 +37,17 @@ describe('roles', () => {
     const anonymous = await server.gql(CREATE_ROLE, { input: { name: 'X' } });
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
+
+  it('a mutation whose client selects only __typename or the error branch still runs', async () => {
+    const org = await server.newOrganization();
+    const created = await server.gql<{ createRole: { __typename: string } }>(
+      `mutation { createRole(input: { name: "Night shift" }) { __typename ... on AppError { code } } }`,
+      {},
+      org.adminToken,
+    );
+    expect(created.errors).toBeUndefined();
+    expect(created.data?.createRole.__typename).toBe('MutationCreateRoleSuccess');
+    const roles = await server.gql<{ roles: { edges: { node: { name: string } }[] } }>(`{ roles { edges { node { name } } } }`, {}, org.adminToken);
+    expect(roles.data?.roles.edges.map((e) => e.node.name)).toContain('Night shift');
+  });
 });

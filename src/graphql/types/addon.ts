@@ -4,6 +4,7 @@ import type { AddonKind } from '../../domain/catalog.js';
 import { invalidInput } from '../../errors.js';
 import { createAddon, deleteAddon, updateAddon } from '../../services/addons.js';
 import { builder } from '../builder.js';
+import { selection } from '../selection.js';
 import { sameOrganization } from '../tenancy.js';
 import { AddonKindEnum, NotificationEventKindEnum } from './enums.js';
 
@@ -74,7 +75,7 @@ builder.queryField('addons', (t) =>
     args: { includeDeleted: t.arg.boolean({ defaultValue: false, description: 'Also list deleted addons.' }) },
     resolve: (query, _root, { includeDeleted }, ctx) =>
       ctx.prisma.addon.findMany({
-        ...query,
+        ...selection(query),
         where: { organizationId: organizationOf(ctx.viewer), ...(includeDeleted ? {} : { deletedAt: null }) },
         orderBy: { createdAt: 'asc' },
       }),

@@ -2,6 +2,7 @@ import { organizationOf } from '../../context.js';
 import { invalidInput } from '../../errors.js';
 import { replayAddonDeliveries, retryDelivery } from '../../services/delivery/retry-delivery.js';
 import { builder } from '../builder.js';
+import { selection } from '../selection.js';
 import { sameOrganization } from '../tenancy.js';
 import { AddonNode } from './addon.js';
 import { ChannelEnum } from './enums.js';
@@ -79,7 +80,7 @@ builder.queryField('deliveries', (t) =>
     },
     resolve: (query, _root, args, ctx) =>
       ctx.prisma.delivery.findMany({
-        ...query,
+        ...selection(query),
         where: {
           organizationId: organizationOf(ctx.viewer),
           ...(args.status ? { status: args.status } : {}),

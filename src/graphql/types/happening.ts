@@ -9,6 +9,7 @@ import { type Context, organizationOf } from '../../context.js';
 import { AppError } from '../../errors.js';
 import { type HappeningInput, type Reporter, type ReportResult, reportHappenings } from '../../services/ingestion/report-happenings.js';
 import { builder } from '../builder.js';
+import { selection } from '../selection.js';
 import { PresenceEnum } from './enums.js';
 import { NotificationEventNode } from './notification-event.js';
 import { OperatorNode } from './operator.js';
@@ -275,7 +276,7 @@ function eventLoader(ctx: Context, query: object) {
   let loader = loaders.get(cacheKey);
   if (!loader) {
     loader = new DataLoader(async (ids: readonly string[]) => {
-      const rows = await ctx.prisma.notificationEvent.findMany({ ...query, where: { id: { in: [...ids] } } });
+      const rows = await ctx.prisma.notificationEvent.findMany({ ...selection(query), where: { id: { in: [...ids] } } });
       const byId = new Map(rows.map((row) => [row.id, row]));
       return ids.map((id) => byId.get(id) ?? new Error(`event ${id} not found`));
     });

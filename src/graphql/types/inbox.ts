@@ -1,6 +1,7 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { encodeCursor } from '../../services/live/live-item.js';
 import { builder } from '../builder.js';
+import { selection } from '../selection.js';
 import { NotificationEventKindEnum } from './enums.js';
 import { liveOf } from './notification-stream.js';
 
@@ -38,7 +39,7 @@ builder.queryField('inbox', (t) =>
     resolve: (query, _root, { unreadOnly }, ctx) => {
       const { viewer } = liveOf(ctx);
       return ctx.prisma.inboxItem.findMany({
-        ...query,
+        ...selection(query),
         where: { operatorId: viewer.operatorId, ...(unreadOnly ? { readAt: null } : {}) },
         orderBy: { seq: 'desc' },
       });

@@ -11,6 +11,7 @@ import type { Channel, NotificationEventKind } from '../../domain/catalog.js';
 import { CHECKS, type CheckName, FAILURE_REASONS, isInAudience, traceFor } from '../../domain/decide-notifications.js';
 import { notFound } from '../../errors.js';
 import { builder } from '../builder.js';
+import { selection } from '../selection.js';
 import { sameOrganization } from '../tenancy.js';
 import { ChannelEnum, NotificationEventKindEnum, ReasonEnum } from './enums.js';
 import { OperatorNode } from './operator.js';
@@ -132,7 +133,7 @@ builder.queryField('events', (t) =>
     args: { kind: t.arg({ type: NotificationEventKindEnum, description: 'Only events of this kind.' }) },
     resolve: (query, _root, { kind }, ctx) =>
       ctx.prisma.notificationEvent.findMany({
-        ...query,
+        ...selection(query),
         where: { organizationId: organizationOf(ctx.viewer), ...(kind ? { kind } : {}) },
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       }),
@@ -150,7 +151,8 @@ const EventExplanation = builder.objectRef<Explanation>('EventExplanation').impl
     event: t.prismaField({
       type: 'NotificationEvent',
       description: 'The event explained.',
-      resolve: (query, parent, _args, ctx) => ctx.prisma.notificationEvent.findUniqueOrThrow({ ...query, where: { id: parent.event.id } }),
+      resolve: (query, parent, _args, ctx) =>
+        ctx.prisma.notificationEvent.findUniqueOrThrow({ ...selection(query), where: { id: parent.event.id } }),
     }),
     operatorInAudience: t.boolean({
       nullable: true,
@@ -162,7 +164,7 @@ const EventExplanation = builder.objectRef<Explanation>('EventExplanation').impl
       description: "The decisions, the operator's only when one was asked about (addons always), with reasons and traces.",
       resolve: (query, { event, operatorId }, _args, ctx) =>
         ctx.prisma.decision.findMany({
-          ...query,
+          ...selection(query),
           where: { eventId: event.id, ...(operatorId === null ? {} : { OR: [{ operatorId }, { addonId: { not: null } }] }) },
           orderBy: { id: 'asc' },
         }),

@@ -5,6 +5,7 @@ import { addGroupMember, createOperatorGroup, deleteOperatorGroup, removeGroupMe
 import { normalizeName } from '../../services/operators.js';
 import { mapPrismaErrors } from '../../services/prisma-errors.js';
 import { builder } from '../builder.js';
+import { selection } from '../selection.js';
 import { sameOrganization } from '../tenancy.js';
 import { OperatorNode } from './operator.js';
 
@@ -53,7 +54,11 @@ builder.queryField('operatorGroups', (t) =>
     description: "The organization's operator groups.",
     authScopes: { operator: true },
     resolve: (query, _root, _args, ctx) =>
-      ctx.prisma.operatorGroup.findMany({ ...query, where: { organizationId: organizationOf(ctx.viewer) }, orderBy: { createdAt: 'asc' } }),
+      ctx.prisma.operatorGroup.findMany({
+        ...selection(query),
+        where: { organizationId: organizationOf(ctx.viewer) },
+        orderBy: { createdAt: 'asc' },
+      }),
   }),
 );
 
@@ -90,7 +95,7 @@ builder.mutationField('createOperatorGroup', (t) =>
         name: input.name,
         memberIds: (input.memberIds ?? []).map((id) => id.id),
       });
-      return ctx.prisma.operatorGroup.findUniqueOrThrow({ ...query, where: { id: group.id } });
+      return ctx.prisma.operatorGroup.findUniqueOrThrow({ ...selection(query), where: { id: group.id } });
     },
   }),
 );
@@ -105,7 +110,7 @@ builder.mutationField('updateOperatorGroup', (t) =>
     resolve: (query, _root, { input }, ctx) =>
       mapPrismaErrors('Operator group', () =>
         ctx.prisma.operatorGroup.update({
-          ...query,
+          ...selection(query),
           where: { id: input.id.id, organizationId: organizationOf(ctx.viewer) },
           data: { name: normalizeName(input.name, 'input.name') },
         }),
@@ -139,7 +144,7 @@ builder.mutationField('addGroupMember', (t) =>
     resolve: async (query, _root, { input }, ctx) => {
       const organizationId = organizationOf(ctx.viewer);
       await addGroupMember(ctx.prisma, organizationId, input.groupId.id, input.operatorId.id);
-      return ctx.prisma.operatorGroup.findUniqueOrThrow({ ...query, where: { id: input.groupId.id } });
+      return ctx.prisma.operatorGroup.findUniqueOrThrow({ ...selection(query), where: { id: input.groupId.id } });
     },
   }),
 );
@@ -154,7 +159,7 @@ builder.mutationField('removeGroupMember', (t) =>
     resolve: async (query, _root, { input }, ctx) => {
       const organizationId = organizationOf(ctx.viewer);
       await removeGroupMember(ctx.prisma, organizationId, input.groupId.id, input.operatorId.id);
-      const group = await ctx.prisma.operatorGroup.findFirst({ ...query, where: { id: input.groupId.id, organizationId } });
+      const group = await ctx.prisma.operatorGroup.findFirst({ ...selection(query), where: { id: input.groupId.id, organizationId } });
       if (!group) throw notFound('Operator group', 'input.groupId');
       return group;
     },

@@ -1,6 +1,7 @@
 import { organizationOf } from '../../context.js';
 import { createOperator, deleteOperator, updateOperator } from '../../services/operators.js';
 import { builder } from '../builder.js';
+import { selection } from '../selection.js';
 import { sameOrganization } from '../tenancy.js';
 import { PresenceEnum } from './enums.js';
 import { RoleNode } from './role.js';
@@ -31,7 +32,10 @@ builder.queryField('me', (t) =>
     resolve: (query, _root, _args, ctx) => {
       const viewer = ctx.viewer;
       if (viewer.kind !== 'operator') throw new Error('unreachable: scope guarantees an operator');
-      return ctx.prisma.operator.findFirstOrThrow({ ...query, where: { id: viewer.operatorId, organizationId: organizationOf(viewer) } });
+      return ctx.prisma.operator.findFirstOrThrow({
+        ...selection(query),
+        where: { id: viewer.operatorId, organizationId: organizationOf(viewer) },
+      });
     },
   }),
 );
@@ -47,7 +51,7 @@ builder.queryField('operators', (t) =>
     },
     resolve: (query, _root, { includeDeactivated }, ctx) =>
       ctx.prisma.operator.findMany({
-        ...query,
+        ...selection(query),
         where: { organizationId: organizationOf(ctx.viewer), ...(includeDeactivated ? {} : { deletedAt: null }) },
         orderBy: { createdAt: 'asc' },
       }),
@@ -86,7 +90,7 @@ builder.mutationField('createOperator', (t) =>
         roleId: input.roleId.id,
         groupIds: input.groupIds?.map((id) => id.id),
       });
-      return ctx.prisma.operator.findUniqueOrThrow({ ...query, where: { id: operator.id } });
+      return ctx.prisma.operator.findUniqueOrThrow({ ...selection(query), where: { id: operator.id } });
     },
   }),
 );
@@ -104,7 +108,7 @@ builder.mutationField('updateOperator', (t) =>
         email: input.email,
         roleId: input.roleId?.id,
       });
-      return ctx.prisma.operator.findUniqueOrThrow({ ...query, where: { id: operator.id } });
+      return ctx.prisma.operator.findUniqueOrThrow({ ...selection(query), where: { id: operator.id } });
     },
   }),
 );
@@ -121,7 +125,7 @@ builder.mutationField('deleteOperator', (t) =>
       const viewer = ctx.viewer;
       if (viewer.kind !== 'operator') throw new Error('unreachable: scope guarantees an operator');
       await deleteOperator(ctx.prisma, viewer.organizationId, viewer.operatorId, id.id);
-      return ctx.prisma.operator.findUniqueOrThrow({ ...query, where: { id: id.id } });
+      return ctx.prisma.operator.findUniqueOrThrow({ ...selection(query), where: { id: id.id } });
     },
   }),
 );

@@ -3,6 +3,7 @@ import { AppError, notFound } from '../../errors.js';
 import { createApiKey, issueOperatorToken } from '../../services/organizations.js';
 import { mapPrismaErrors } from '../../services/prisma-errors.js';
 import { builder } from '../builder.js';
+import { selection } from '../selection.js';
 import { sameOrganization } from '../tenancy.js';
 
 export const OrganizationNode = builder.prismaNode('Organization', {
@@ -22,7 +23,7 @@ builder.queryField('organization', (t) =>
     description: "The caller's organization.",
     authScopes: { operator: true, integrator: true },
     resolve: (query, _root, _args, ctx) =>
-      ctx.prisma.organization.findUniqueOrThrow({ ...query, where: { id: organizationOf(ctx.viewer) } }),
+      ctx.prisma.organization.findUniqueOrThrow({ ...selection(query), where: { id: organizationOf(ctx.viewer) } }),
   }),
 );
 
@@ -44,7 +45,11 @@ builder.queryField('apiKeys', (t) =>
     description: "The organization's integrator API keys (admins only).",
     authScopes: { admin: true },
     resolve: (query, _root, _args, ctx) =>
-      ctx.prisma.apiKey.findMany({ ...query, where: { organizationId: organizationOf(ctx.viewer) }, orderBy: { createdAt: 'asc' } }),
+      ctx.prisma.apiKey.findMany({
+        ...selection(query),
+        where: { organizationId: organizationOf(ctx.viewer) },
+        orderBy: { createdAt: 'asc' },
+      }),
   }),
 );
 
@@ -79,7 +84,7 @@ builder.mutationField('revokeApiKey', (t) =>
     resolve: (query, _root, { id }, ctx) =>
       mapPrismaErrors('API key', () =>
         ctx.prisma.apiKey.update({
-          ...query,
+          ...selection(query),
           where: { id: id.id, organizationId: organizationOf(ctx.viewer) },
           data: { revokedAt: new Date() },
         }),

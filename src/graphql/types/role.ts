@@ -2,6 +2,7 @@ import { organizationOf } from '../../context.js';
 import { AppError } from '../../errors.js';
 import { mapPrismaErrors } from '../../services/prisma-errors.js';
 import { builder } from '../builder.js';
+import { selection } from '../selection.js';
 import { sameOrganization } from '../tenancy.js';
 
 export const RoleNode = builder.prismaNode('Role', {
@@ -29,7 +30,11 @@ builder.queryField('roles', (t) =>
     description: "The organization's roles.",
     authScopes: { operator: true },
     resolve: (query, _root, _args, ctx) =>
-      ctx.prisma.role.findMany({ ...query, where: { organizationId: organizationOf(ctx.viewer) }, orderBy: { createdAt: 'asc' } }),
+      ctx.prisma.role.findMany({
+        ...selection(query),
+        where: { organizationId: organizationOf(ctx.viewer) },
+        orderBy: { createdAt: 'asc' },
+      }),
   }),
 );
 
@@ -66,7 +71,7 @@ builder.mutationField('createRole', (t) =>
     resolve: (query, _root, { input }, ctx) =>
       mapPrismaErrors('Role', () =>
         ctx.prisma.role.create({
-          ...query,
+          ...selection(query),
           data: {
             organizationId: organizationOf(ctx.viewer),
             name: requireName(input.name) ?? '',
@@ -88,7 +93,7 @@ builder.mutationField('updateRole', (t) =>
     resolve: (query, _root, { input }, ctx) =>
       mapPrismaErrors('Role', () =>
         ctx.prisma.role.update({
-          ...query,
+          ...selection(query),
           where: { id: input.id.id, organizationId: organizationOf(ctx.viewer) },
           data: {
             name: requireName(input.name),
@@ -111,7 +116,7 @@ builder.mutationField('deleteRole', (t) =>
       const organizationId = organizationOf(ctx.viewer);
       const inUse = await ctx.prisma.operator.count({ where: { roleId: id.id, organizationId } });
       if (inUse > 0) throw new AppError('CONFLICT', `The role still has ${inUse} operator(s); move them first`, 'id');
-      return mapPrismaErrors('Role', () => ctx.prisma.role.delete({ ...query, where: { id: id.id, organizationId } }));
+      return mapPrismaErrors('Role', () => ctx.prisma.role.delete({ ...selection(query), where: { id: id.id, organizationId } }));
     },
   }),
 );

@@ -3,6 +3,7 @@ import { EVENT_CATALOG, NOTIFICATION_EVENTS, type WidgetSwitch } from '../../dom
 import { normalizeName } from '../../services/operators.js';
 import { assertGroupInOrganization, deleteWidget, updateWidget, type WidgetPatch } from '../../services/widgets.js';
 import { builder } from '../builder.js';
+import { selection } from '../selection.js';
 import { sameOrganization } from '../tenancy.js';
 import { OperatorGroupNode } from './operator-group.js';
 
@@ -46,7 +47,7 @@ builder.queryField('widgets', (t) =>
     args: { includeDeleted: t.arg.boolean({ defaultValue: false, description: 'Also list deleted widgets.' }) },
     resolve: (query, _root, { includeDeleted }, ctx) =>
       ctx.prisma.widget.findMany({
-        ...query,
+        ...selection(query),
         where: { organizationId: organizationOf(ctx.viewer), ...(includeDeleted ? {} : { deletedAt: null }) },
         orderBy: { createdAt: 'asc' },
       }),
@@ -92,7 +93,7 @@ builder.mutationField('createWidget', (t) =>
       const organizationId = organizationOf(ctx.viewer);
       await assertGroupInOrganization(ctx.prisma, organizationId, input.groupId?.id, 'input.groupId');
       return ctx.prisma.widget.create({
-        ...query,
+        ...selection(query),
         data: {
           organizationId,
           name: normalizeName(input.name, 'input.name'),
@@ -125,7 +126,7 @@ builder.mutationField('updateWidget', (t) =>
         emailSameGroupOnly: input.emailSameGroupOnly ?? undefined,
       };
       const widget = await updateWidget(ctx.services, viewer.organizationId, viewer.operatorId, input.id.id, patch);
-      return ctx.prisma.widget.findUniqueOrThrow({ ...query, where: { id: widget.id } });
+      return ctx.prisma.widget.findUniqueOrThrow({ ...selection(query), where: { id: widget.id } });
     },
   }),
 );
@@ -140,7 +141,7 @@ builder.mutationField('deleteWidget', (t) =>
     resolve: async (query, _root, { id }, ctx) => {
       const viewer = viewerOperator(ctx);
       await deleteWidget(ctx.services, viewer.organizationId, viewer.operatorId, id.id);
-      return ctx.prisma.widget.findUniqueOrThrow({ ...query, where: { id: id.id } });
+      return ctx.prisma.widget.findUniqueOrThrow({ ...selection(query), where: { id: id.id } });
     },
   }),
 );
