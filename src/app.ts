@@ -76,6 +76,10 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
 
   const server: Server = createServer(yoga);
+  // Idle keep-alive sockets outlive the clients' own pools (undici keeps them 4 s, proxies ~60 s):
+  // closing first would reset a request racing the close.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
   const wsCleanup = useServer(
     {
