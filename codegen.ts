@@ -12,6 +12,7 @@ const config: CodegenConfig = {
       presetConfig: { fragmentMasking: false },
     },
   },
+  emitLegacyCommonJSImports: false,
   silent: true,
 };
 

@@ -1,12 +1,16 @@
 /**
  * Typed pub/sub topics (`entity:event`, keyed by id). In-process by default; with REDIS_URL every
  * message goes through Redis, so several instances on one database fan out to each other's streams.
+ * Channels (and the presence keys that share the connection) start with REDIS_PREFIX, so several
+ * deployments, or parallel test files, can share one Redis without hearing each other.
  *
  * Listeners are plain callbacks, called synchronously per message: each subscriber owns its own
  * bounded buffer (services/live/notification-stream.ts), so nothing here can queue without bound
  * (no Repeater, no RepeaterOverflowError). Payloads are JSON-safe: they cross Redis as JSON.
+ *
+ * `subscribe(...).ready` resolves once Redis has acknowledged the SUBSCRIBE: a stream waits for it
+ * before reading its starting position, so nothing published after that read can be missed.
  */
-import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Redis } from 'ioredis';
 import type { LiveItem } from './services/live/live-item.js';
 import type { PreferenceChange } from './services/preferences.js';
@@ -19,36 +23,88 @@ export interface Topics {
 }
 export type TopicName = keyof Topics;
 
+/** Calling it unsubscribes; `ready` resolves once messages published from then on will arrive. */
+export type Unsubscribe = (() => void) & { ready: Promise<void> };
+
 export interface PubSub {
   publish<T extends TopicName>(topic: T, id: string, payload: Topics[T]): void;
-  /** Returns the unsubscribe function. */
-  subscribe<T extends TopicName>(topic: T, id: string, listener: (payload: Topics[T]) => void): () => void;
+  subscribe<T extends TopicName>(topic: T, id: string, listener: (payload: Topics[T]) => void): Unsubscribe;
+  /** The command connection and key prefix when Redis is configured (presence shares them). */
+  readonly redis: { client: Redis; prefix: string } | null;
   close(): Promise<void>;
 }
 
-export function createPubSub(options: { redisUrl?: string | undefined } = {}): PubSub {
-  let target: EventTarget;
-  let close = async () => {};
-  if (options.redisUrl) {
-    const publishClient = new Redis(options.redisUrl, { lazyConnect: false, maxRetriesPerRequest: null });
-    const subscribeClient = new Redis(options.redisUrl, { lazyConnect: false, maxRetriesPerRequest: null });
-    target = createRedisEventTarget<CustomEvent>({ publishClient, subscribeClient }) as unknown as EventTarget;
-    close = async () => {
-      await Promise.allSettled([publishClient.quit(), subscribeClient.quit()]);
-    };
-  } else {
-    target = new EventTarget();
-  }
+type Listener = (payload: never) => void;
+
+export function createPubSub(options: { redisUrl?: string | undefined; prefix?: string | undefined } = {}): PubSub {
+  return options.redisUrl ? createRedisPubSub(options.redisUrl, options.prefix ?? '') : createLocalPubSub();
+}
+
+function createLocalPubSub(): PubSub {
+  const listeners = new Map<string, Set<Listener>>();
   return {
+    redis: null,
     publish(topic, id, payload) {
-      target.dispatchEvent(new CustomEvent(`${topic}:${id}`, { detail: payload }));
+      const set = listeners.get(`${topic}:${id}`);
+      if (set === undefined) return;
+      for (const listener of [...set]) (listener as (p: typeof payload) => void)(payload);
     },
     subscribe(topic, id, listener) {
       const name = `${topic}:${id}`;
-      const callback = (event: Event) => listener((event as CustomEvent<Topics[typeof topic]>).detail);
-      target.addEventListener(name, callback);
-      return () => target.removeEventListener(name, callback);
+      const set = listeners.get(name) ?? new Set();
+      set.add(listener as Listener);
+      listeners.set(name, set);
+      const unsubscribe = () => {
+        set.delete(listener as Listener);
+        if (set.size === 0 && listeners.get(name) === set) listeners.delete(name);
+      };
+      return Object.assign(unsubscribe, { ready: Promise.resolve() });
     },
-    close: () => close(),
+    close: async () => {},
+  };
+}
+
+function createRedisPubSub(url: string, prefix: string): PubSub {
+  const client = new Redis(url, { maxRetriesPerRequest: null });
+  const subscriber = new Redis(url, { maxRetriesPerRequest: null });
+  const listeners = new Map<string, Set<Listener>>();
+  const warn = (what: string) => (error: unknown) => console.warn(`redis ${what} failed:`, error);
+  subscriber.on('message', (channel: string, message: string) => {
+    const set = listeners.get(channel);
+    if (set === undefined) return;
+    const payload = JSON.parse(message) as never;
+    for (const listener of [...set]) listener(payload);
+  });
+  return {
+    redis: { client, prefix },
+    publish(topic, id, payload) {
+      client.publish(`${prefix}${topic}:${id}`, JSON.stringify(payload)).catch(warn('PUBLISH'));
+    },
+    subscribe(topic, id, listener) {
+      const channel = `${prefix}${topic}:${id}`;
+      let set = listeners.get(channel);
+      let ready: Promise<void>;
+      if (set === undefined) {
+        set = new Set();
+        listeners.set(channel, set);
+        ready = subscriber.subscribe(channel).then(() => {});
+      } else {
+        // Commands on one connection are answered in order: a PING sent now is answered after the
+        // SUBSCRIBE already under way for this channel.
+        ready = subscriber.ping().then(() => {});
+      }
+      set.add(listener as Listener);
+      const current = set;
+      const unsubscribe = () => {
+        if (!current.delete(listener as Listener) || current.size > 0) return;
+        if (listeners.get(channel) === current) listeners.delete(channel);
+        subscriber.unsubscribe(channel).catch(warn('UNSUBSCRIBE'));
+      };
+      ready.catch(warn('SUBSCRIBE'));
+      return Object.assign(unsubscribe, { ready });
+    },
+    async close() {
+      await Promise.allSettled([client.quit(), subscriber.quit()]);
+    },
   };
 }

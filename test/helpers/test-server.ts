@@ -5,6 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
 import { type App, createApp } from '../../src/app.js';
 import { type Config, readConfig } from '../../src/config.js';
 import { type Database, openDatabase } from '../../src/db/database.js';
@@ -91,4 +93,14 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       if (ownsDatabase) await database.close();
     },
   };
+}
+
+/** Sends a typed document (test/operations → test/generated) and returns its typed result. */
+export async function sendTyped<TResult, TVariables>(
+  server: TestServer,
+  document: TypedDocumentNode<TResult, TVariables>,
+  variables: TVariables,
+  credential?: string,
+): Promise<GqlResult<TResult>> {
+  return server.gql<TResult>(print(document), variables as Record<string, unknown>, credential);
 }

@@ -47,7 +47,11 @@ describe('roles', () => {
     );
     expect(created.errors).toBeUndefined();
     expect(created.data?.createRole.__typename).toBe('MutationCreateRoleSuccess');
-    const roles = await server.gql<{ roles: { edges: { node: { name: string } }[] } }>(`{ roles { edges { node { name } } } }`, {}, org.adminToken);
+    const roles = await server.gql<{ roles: { edges: { node: { name: string } }[] } }>(
+      `{ roles { edges { node { name } } } }`,
+      {},
+      org.adminToken,
+    );
     expect(roles.data?.roles.edges.map((e) => e.node.name)).toContain('Night shift');
   });
 });
