@@ -36,7 +36,11 @@ export interface App {
 export async function createApp(options: AppOptions): Promise<App> {
   const { config } = options;
   const ownsDatabase = !options.database;
-  const database = options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  const database = options.database ?? (await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      onQuery: config.logQueries ? (sql) => console.log(`[sql] ${sql}`) : undefined,
+    }));
   const services: Services = {
     prisma: database.prisma,
     tokenSecret: await loadTokenSecret(database.prisma, config.tokenSecret),
@@ -49,11 +53,12 @@ export async function createApp(options: AppOptions): Promise<App> {
   services.sinks.push(deliveryWorker.sink);
   const dailySummary = createDailySummaryScheduler({ services, config });
   // Live notifications (issue 3): pub/sub (Redis when REDIS_URL), inbox sink, streams, presence.
-  const pubsub = createPubSub({ redisUrl: config.redisUrl });
+  const pubsub = createPubSub({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
   const live = createLive({
     prisma: database.prisma,
     pubsub,
     presenceGraceMs: config.presenceGraceMs,
+    presenceTtlMs: config.presenceTtlMs,
     streamBufferLimit: config.streamBufferLimit,
     reportPresence: (organizationId, operatorId, presence) =>
       reportHappenings(services, organizationId, { kind: 'OPERATOR', id: operatorId }, [

@@ -21,6 +21,8 @@ export interface Config {
   tokenTtlSeconds: number;
   /** Redis URL for cross-instance live fan-out; absent means in-process only. */
   redisUrl: string | undefined;
+  /** Prefix of every Redis channel and key, so several deployments (or test runs) can share one Redis. */
+  redisPrefix: string;
   /** Largest number of happenings one batch mutation accepts. */
   maxBatchSize: number;
   logQueries: boolean;
@@ -51,6 +53,8 @@ export interface Config {
   // Live notifications (issue 3).
   /** How long an operator with no open stream stays ONLINE before going OFFLINE, in ms. */
   presenceGraceMs: number;
+  /** With Redis: how long an open stream counts for presence without a heartbeat of its instance (a crashed instance's streams expire after it), in ms. */
+  presenceTtlMs: number;
   /** Items one stream may hold unsent before it is closed (code 4008); the client resumes by cursor. */
   streamBufferLimit: number;
   /** graphql-ws keep-alive: ping interval, and how long a pong may take before the socket is dropped, in ms. */
@@ -79,9 +83,11 @@ export function readConfig(): Config {
     tokenSecret: optional('TOKEN_SECRET'),
     tokenTtlSeconds: integer('TOKEN_TTL_SECONDS', 12 * 3600),
     redisUrl: optional('REDIS_URL'),
+    redisPrefix: process.env.REDIS_PREFIX ?? 'notifications:',
     maxBatchSize: integer('MAX_BATCH_SIZE', 500),
     logQueries: process.env.LOG_QUERIES === '1',
     presenceGraceMs: integer('PRESENCE_GRACE_MS', 5000),
+    presenceTtlMs: integer('PRESENCE_TTL_MS', 30_000),
     streamBufferLimit: integer('STREAM_BUFFER_LIMIT', 1000),
     wsKeepAliveMs: integer('WS_KEEPALIVE_MS', 12_000),
     smtpUrl: optional('SMTP_URL'),

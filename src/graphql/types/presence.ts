@@ -29,7 +29,7 @@ const OperatorPresenceRef = builder.objectRef<{ operator: Operator; openStreams:
   fields: (t) => ({
     operator: t.field({ type: OperatorNode, description: 'The operator.', resolve: (p) => p.operator }),
     presence: t.field({ type: PresenceEnum, description: 'ONLINE, AWAY or OFFLINE.', resolve: (p) => p.operator.presence }),
-    openStreams: t.exposeInt('openStreams', { description: 'Notification streams open on the instance that answers.' }),
+    openStreams: t.exposeInt('openStreams', { description: 'Notification streams the operator has open, on every instance.' }),
   }),
 });
 
@@ -95,7 +95,8 @@ builder.queryField('operatorPresence', (t) =>
         where: { organizationId: organizationOf(ctx.viewer), deletedAt: null },
         orderBy: { createdAt: 'asc' },
       });
-      return operators.map((operator) => ({ operator, openStreams: live.presence.openStreams(operator.id) }));
+      const counts = await live.presence.openStreams(operators.map((o) => o.id));
+      return operators.map((operator) => ({ operator, openStreams: counts.get(operator.id) ?? 0 }));
     },
   }),
 );

@@ -2,6 +2,7 @@
  * The live side of the service, built once by createApp: pub/sub, the inbox sink, open streams,
  * presence. Resolvers reach it as `ctx.services.live`.
  */
+import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/database.js';
 import type { PubSub } from '../../pubsub.js';
 import type { DecisionSink } from '../decision-sinks.js';
@@ -10,6 +11,7 @@ import { createInboxSink } from './inbox-sink.js';
 import type { StreamedNotification } from './live-item.js';
 import { openNotificationStream } from './notification-stream.js';
 import { createPresenceTracker, type PresenceReporter, type PresenceTracker } from './presence-tracker.js';
+import { createRedisPresenceTracker } from './redis-presence-tracker.js';
 import { createStreamRegistry, type StreamRegistry } from './stream-registry.js';
 
 export interface LiveOptions {
@@ -17,6 +19,8 @@ export interface LiveOptions {
   pubsub: PubSub;
   reportPresence: PresenceReporter;
   presenceGraceMs: number;
+  /** With Redis: how long a stream counts for presence without a heartbeat of its instance. */
+  presenceTtlMs: number;
   streamBufferLimit: number;
 }
 
@@ -43,7 +47,17 @@ export function registerConnectionCloser(context: object, close: (code: number, 
 export function createLive(options: LiveOptions): Live {
   const { prisma, pubsub } = options;
   const registry = createStreamRegistry();
-  const presence = createPresenceTracker(options.reportPresence, options.presenceGraceMs);
+  // With Redis, presence counts the streams of every instance; otherwise this process's.
+  const presence = pubsub.redis
+    ? createRedisPresenceTracker({
+        report: options.reportPresence,
+        graceMs: options.presenceGraceMs,
+        ttlMs: options.presenceTtlMs,
+        redis: pubsub.redis.client,
+        prefix: pubsub.redis.prefix,
+        instanceId: randomUUID(),
+      })
+    : createPresenceTracker(options.reportPresence, options.presenceGraceMs);
   // Chat Panel changes reach every open stream of the operator, on every instance.
   const forward: ChatPanelPreferencesListener = (operatorId, _organizationId, changes) =>
     pubsub.publish('operator:preferences', operatorId, { changes });

@@ -111,11 +111,15 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
 
   async open(): Promise<void> {
     const { pubsub, prisma, operatorId, organizationId, afterSeq } = this.options;
-    this.unsubscribers.push(
+    const subscriptions = [
       pubsub.subscribe('operator:notification', operatorId, (item) => this.receive(item)),
       pubsub.subscribe('operator:preferences', operatorId, ({ changes }) => applyChanges(this.prefs, changes)),
-    );
+    ];
+    this.unsubscribers.push(...subscriptions);
     try {
+      // Subscribed (acknowledged by Redis) before the starting position is read: nothing committed
+      // after that read can be missed.
+      await Promise.all(subscriptions.map((s) => s.ready));
       const [grid, counter] = await Promise.all([
         loadPreferenceGrid(prisma, organizationId, operatorId),
         afterSeq === null ? prisma.inboxCounter.findUnique({ where: { operatorId } }) : null,
@@ -131,7 +135,7 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
     }
     this.registered = true;
     this.options.registry.add(this);
-    this.options.presence.streamOpened(organizationId, operatorId);
+    this.options.presence.streamOpened(organizationId, operatorId, this.id);
   }
 
   preferences(): StreamPreferences {
@@ -219,7 +223,7 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
     this.ready = [];
     if (this.registered) {
       this.options.registry.remove(this);
-      this.options.presence.streamClosed(this.organizationId, this.operatorId);
+      this.options.presence.streamClosed(this.organizationId, this.operatorId, this.id);
     }
     this.wakeUp();
   }

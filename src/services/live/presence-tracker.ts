@@ -5,36 +5,31 @@
  * back to ONLINE, OFFLINE) are reported as they come. Ingestion raises an event only when presence
  * actually changes, so reporting ONLINE for an operator already online is harmless.
  *
- * Counts are per process: with several instances, an operator whose streams are spread over them
- * goes OFFLINE when the streams of one instance all close (see the report: shared counts in Redis).
+ * This is the in-process tracker (one instance). With REDIS_URL, redis-presence-tracker.ts counts
+ * the streams of every instance instead; both share the per-operator report queue below.
  */
 
 export type PresenceValue = 'ONLINE' | 'AWAY' | 'OFFLINE';
 export type PresenceReporter = (organizationId: string, operatorId: string, presence: PresenceValue) => Promise<unknown>;
 
 export interface PresenceTracker {
-  streamOpened(organizationId: string, operatorId: string): void;
-  streamClosed(organizationId: string, operatorId: string): void;
+  streamOpened(organizationId: string, operatorId: string, streamId: string): void;
+  streamClosed(organizationId: string, operatorId: string, streamId: string): void;
   /** Explicit change by the operator (setMyPresence). */
   set(organizationId: string, operatorId: string, presence: PresenceValue): Promise<void>;
-  /** Open streams of the operator in this process. */
-  openStreams(operatorId: string): number;
+  /** Open streams of each operator, on every instance (missing operators have none). */
+  openStreams(operatorIds: readonly string[]): Promise<Map<string, number>>;
   /** Cancels pending OFFLINE reports and waits for reports in flight. */
   stop(): Promise<void>;
 }
 
-export function createPresenceTracker(report: PresenceReporter, graceMs: number): PresenceTracker {
-  const counts = new Map<string, number>();
-  const offlineTimers = new Map<string, NodeJS.Timeout>();
+/** Runs the presence work of one operator one step after the other, in the order it was asked for. */
+export function createPresenceQueue() {
   const inFlight = new Set<Promise<unknown>>();
-  // Reports of one operator run one after the other, in the order they were asked for.
   const chains = new Map<string, Promise<unknown>>();
-  let stopped = false;
-
-  const enqueue = (organizationId: string, operatorId: string, presence: PresenceValue): Promise<void> => {
-    const previous = chains.get(operatorId) ?? Promise.resolve();
-    const run = previous.then(async () => {
-      if (!stopped || presence !== 'OFFLINE') await report(organizationId, operatorId, presence);
+  const enqueue = (operatorId: string, work: () => Promise<unknown>): Promise<void> => {
+    const run = (chains.get(operatorId) ?? Promise.resolve()).then(async () => {
+      await work();
     });
     const settled = run.catch(() => {});
     chains.set(operatorId, settled);
@@ -45,11 +40,25 @@ export function createPresenceTracker(report: PresenceReporter, graceMs: number)
     });
     return run;
   };
-  const background = (organizationId: string, operatorId: string, presence: PresenceValue) => {
-    enqueue(organizationId, operatorId, presence).catch((error: unknown) =>
-      console.warn(`presence ${presence} of operator ${operatorId} not reported:`, error),
-    );
+  return {
+    enqueue,
+    /** Same, logging a failure instead of returning it. */
+    background(operatorId: string, what: string, work: () => Promise<unknown>): void {
+      enqueue(operatorId, work).catch((error: unknown) => console.warn(`presence ${what} of operator ${operatorId} failed:`, error));
+    },
+    settle: () => Promise.allSettled([...inFlight]),
   };
+}
+
+export function createPresenceTracker(report: PresenceReporter, graceMs: number): PresenceTracker {
+  const counts = new Map<string, number>();
+  const offlineTimers = new Map<string, NodeJS.Timeout>();
+  const queue = createPresenceQueue();
+  let stopped = false;
+  const background = (organizationId: string, operatorId: string, presence: PresenceValue) =>
+    queue.background(operatorId, presence, async () => {
+      if (!stopped || presence !== 'OFFLINE') await report(organizationId, operatorId, presence);
+    });
 
   return {
     streamOpened(organizationId, operatorId) {
@@ -80,14 +89,14 @@ export function createPresenceTracker(report: PresenceReporter, graceMs: number)
       offlineTimers.set(operatorId, timer);
     },
     set(organizationId, operatorId, presence) {
-      return enqueue(organizationId, operatorId, presence);
+      return queue.enqueue(operatorId, () => report(organizationId, operatorId, presence));
     },
-    openStreams: (operatorId) => counts.get(operatorId) ?? 0,
+    openStreams: async (operatorIds) => new Map(operatorIds.map((id) => [id, counts.get(id) ?? 0])),
     async stop() {
       stopped = true;
       for (const timer of offlineTimers.values()) clearTimeout(timer);
       offlineTimers.clear();
-      await Promise.allSettled([...inFlight]);
+      await queue.settle();
     },
   };
 }

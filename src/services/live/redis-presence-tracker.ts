@@ -1,0 +1,159 @@
+/**
+ * Presence across instances (REDIS_URL): the same rules as presence-tracker.ts, but counting the
+ * open streams of every instance, so an operator with a stream open anywhere stays ONLINE.
+ *
+ * Keys (all under REDIS_PREFIX + "presence:"):
+ *  - `streams:<operatorId>`  sorted set of `<instance>/<stream>`, scored by expiry time;
+ *  - `all`                   sorted set of `<org>|<operator>|<instance>/<stream>`, same scores;
+ *  - `leaving`               sorted set of `<org>|<operator>` whose last stream closed, scored by the
+ *                            end of their grace period.
+ * Each instance refreshes the expiry of its own streams every ttl/3 (heartbeat), so the streams of a
+ * crashed instance expire after `ttlMs`. Every instance sweeps every `sweepMs`: expired streams are
+ * dropped (an operator left with none becomes `leaving`, due at once), and `leaving` entries past
+ * their grace period whose operator still has no stream are claimed — by exactly one instance,
+ * since the sweep is one Lua script — and reported OFFLINE. A stream opened during the grace period
+ * removes the `leaving` entry: a reload on another instance changes nothing either.
+ */
+import type { Redis } from 'ioredis';
+import { createPresenceQueue, type PresenceReporter, type PresenceTracker } from './presence-tracker.js';
+
+export interface RedisPresenceOptions {
+  report: PresenceReporter;
+  graceMs: number;
+  redis: Redis;
+  prefix: string;
+  instanceId: string;
+  /** How long a stream counts without a heartbeat of its instance. */
+  ttlMs: number;
+}
+
+// KEYS: streams:<op>, all, leaving. ARGV: member, allMember, leavingMember, now, ttl.
+// Returns 1 when the operator had no stream and was not leaving: report ONLINE.
+const OPEN = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[4])
+redis.call('ZADD', KEYS[1], ARGV[4] + ARGV[5], ARGV[1])
+redis.call('ZADD', KEYS[2], ARGV[4] + ARGV[5], ARGV[2])
+if redis.call('ZCARD', KEYS[1]) == 1 then
+  if redis.call('ZREM', KEYS[3], ARGV[3]) == 1 then return 0 end
+  return 1
+end
+return 0`;
+
+// KEYS: streams:<op>, all, leaving. ARGV: member, allMember, leavingMember, now, grace.
+const CLOSE = `
+local removed = redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[4])
+if removed == 1 and redis.call('ZCARD', KEYS[1]) == 0 then redis.call('ZADD', KEYS[3], ARGV[4] + ARGV[5], ARGV[3]) end
+return removed`;
+
+// KEYS: all, leaving. ARGV: streams key prefix, now, limit. Returns the `<org>|<op>` gone OFFLINE.
+const SWEEP = `
+local now = tonumber(ARGV[2])
+for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, ARGV[3])) do
+  redis.call('ZREM', KEYS[1], m)
+  local org, op, member = string.match(m, '^([^|]*)|([^|]*)|(.*)$')
+  local key = ARGV[1] .. op
+  redis.call('ZREM', key, member)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+  if redis.call('ZCARD', key) == 0 then redis.call('ZADD', KEYS[2], 'NX', now, org .. '|' .. op) end
+end
+local offline = {}
+for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, ARGV[3])) do
+  redis.call('ZREM', KEYS[2], m)
+  local key = ARGV[1] .. string.match(m, '|(.*)$')
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+  if redis.call('ZCARD', key) == 0 then table.insert(offline, m) end
+end
+return offline`;
+
+const SWEEP_LIMIT = 1000;
+
+export function createRedisPresenceTracker(options: RedisPresenceOptions): PresenceTracker {
+  const { redis, report, graceMs, ttlMs, instanceId } = options;
+  const base = `${options.prefix}presence:`;
+  const streamsKey = (operatorId: string) => `${base}streams:${operatorId}`;
+  const allKey = `${base}all`;
+  const leavingKey = `${base}leaving`;
+  const local = new Map<string, { organizationId: string; operatorId: string }>();
+  const queue = createPresenceQueue();
+  let stopped = false;
+
+  const members = (organizationId: string, operatorId: string, streamId: string) => {
+    const member = `${instanceId}/${streamId}`;
+    return [member, `${organizationId}|${operatorId}|${member}`, `${organizationId}|${operatorId}`];
+  };
+  const keys = (operatorId: string) => [streamsKey(operatorId), allKey, leavingKey];
+
+  const heartbeat = async () => {
+    const expiry = Date.now() + ttlMs;
+    const pipeline = redis.pipeline();
+    for (const [streamId, { organizationId, operatorId }] of local) {
+      const [member, allMember] = members(organizationId, operatorId, streamId);
+      pipeline.zadd(streamsKey(operatorId), 'XX', expiry, member as string);
+      pipeline.zadd(allKey, 'XX', expiry, allMember as string);
+    }
+    await pipeline.exec();
+  };
+  const sweep = async () => {
+    const gone = (await redis.eval(SWEEP, 2, allKey, leavingKey, `${base}streams:`, Date.now(), SWEEP_LIMIT)) as string[];
+    for (const entry of gone) {
+      const [organizationId = '', operatorId = ''] = entry.split('|');
+      queue.background(operatorId, 'OFFLINE', async () => {
+        await report(organizationId, operatorId, 'OFFLINE');
+        // A stream opened elsewhere while the report was on its way: it reported ONLINE, which may
+        // have landed first.
+        if ((await redis.zcount(streamsKey(operatorId), Date.now(), '+inf')) > 0) await report(organizationId, operatorId, 'ONLINE');
+      });
+    }
+  };
+  const every = (ms: number, work: () => Promise<unknown>, what: string) => {
+    let running = false;
+    const timer = setInterval(() => {
+      if (running || stopped) return;
+      running = true;
+      work()
+        .catch((error: unknown) => console.warn(`presence ${what} failed:`, error))
+        .finally(() => {
+          running = false;
+        });
+    }, ms);
+    timer.unref();
+    return timer;
+  };
+  const timers = [
+    every(Math.max(50, Math.floor(ttlMs / 3)), heartbeat, 'heartbeat'),
+    every(Math.min(1000, Math.max(50, Math.floor(graceMs / 5))), sweep, 'sweep'),
+  ];
+
+  return {
+    streamOpened(organizationId, operatorId, streamId) {
+      local.set(streamId, { organizationId, operatorId });
+      queue.background(operatorId, 'ONLINE', async () => {
+        const first = await redis.eval(OPEN, 3, ...keys(operatorId), ...members(organizationId, operatorId, streamId), Date.now(), ttlMs);
+        if (first === 1) await report(organizationId, operatorId, 'ONLINE');
+      });
+    },
+    streamClosed(organizationId, operatorId, streamId) {
+      local.delete(streamId);
+      queue.background(operatorId, 'stream close', () =>
+        redis.eval(CLOSE, 3, ...keys(operatorId), ...members(organizationId, operatorId, streamId), Date.now(), graceMs),
+      );
+    },
+    set(organizationId, operatorId, presence) {
+      return queue.enqueue(operatorId, () => report(organizationId, operatorId, presence));
+    },
+    async openStreams(operatorIds) {
+      const now = Date.now();
+      const pipeline = redis.pipeline();
+      for (const id of operatorIds) pipeline.zcount(streamsKey(id), now, '+inf');
+      const results = (await pipeline.exec()) ?? [];
+      return new Map(operatorIds.map((id, i) => [id, Number(results[i]?.[1] ?? 0)]));
+    },
+    async stop() {
+      stopped = true;
+      for (const timer of timers) clearInterval(timer);
+      await queue.settle();
+    },
+  };
+}
