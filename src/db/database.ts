@@ -9,6 +9,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { applyMigrations } from './migrations.js';
 
 export type Db = PrismaClient;
@@ -39,9 +40,15 @@ async function adapterFor(
     return { factory, kind: 'postgresql', closeDriver: async () => {} };
   }
   const dataDir = options.dataDir ?? 'memory://';
-  if (!dataDir.startsWith('memory://')) await mkdir(dataDir, { recursive: true });
-  const pglite = new PGlite(dataDir.startsWith('memory://') ? dataDir : join(dataDir, 'pglite'), { loadDataDir: options.pgliteTemplate });
-  return { factory: new PrismaPGlite(pglite), kind: 'pglite', closeDriver: () => pglite.close() };
+  const inMemory = dataDir.startsWith('memory://');
+  if (!inMemory) await mkdir(dataDir, { recursive: true });
+  const unlock = inMemory ? () => {} : lockDataDir(dataDir);
+  const pglite = new PGlite(inMemory ? dataDir : join(dataDir, 'pglite'), { loadDataDir: options.pgliteTemplate });
+  const closeDriver = async () => {
+    await pglite.close();
+    unlock();
+  };
+  return { factory: new PrismaPGlite(pglite), kind: 'pglite', closeDriver };
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {

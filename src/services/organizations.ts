@@ -41,3 +41,11 @@ export function issueOperatorToken(secret: string, ttlSeconds: number, operator:
   const token = issueToken(secret, { sub: operator.id, org: operator.organizationId, exp: Math.floor(expiresAt.getTime() / 1000) });
   return { token, expiresAt };
 }
+
+/** An organization with its admin, an admin token and an integrator key: what a newcomer needs. */
+export async function bootstrapOrganization(prisma: Db, tokenSecret: string, tokenTtlSeconds: number, input: NewOrganization) {
+  const { organization, admin } = await createOrganization(prisma, input);
+  const { token, expiresAt } = issueOperatorToken(tokenSecret, tokenTtlSeconds, admin);
+  const { key } = await createApiKey(prisma, organization.id, 'bootstrap');
+  return { organizationId: organization.id, adminOperatorId: admin.id, adminToken: token, adminTokenExpiresAt: expiresAt, integratorApiKey: key };
+}
