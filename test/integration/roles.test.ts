@@ -55,3 +55,38 @@ describe('roles', () => {
     expect(roles.data?.roles.edges.map((e) => e.node.name)).toContain('Night shift');
   });
 });
+
+describe('organization settings', () => {
+  const UPDATE = /* GraphQL */ `
+    mutation ($input: UpdateOrganizationInput!) {
+      updateOrganization(input: $input) {
+        __typename
+        ... on MutationUpdateOrganizationSuccess { data { name timeZone dailySummaryTime } }
+        ... on AppError { code field }
+      }
+    }
+  `;
+
+  it('admins set the time zone and daily summary time; bad values are refused and change nothing', async () => {
+    const org = await server.newOrganization('Tz org');
+    const ok = await server.gql(UPDATE, { input: { timeZone: 'Europe/Berlin', dailySummaryTime: '07:30' } }, org.adminToken);
+    expect(ok.data).toEqual({
+      updateOrganization: {
+        __typename: 'MutationUpdateOrganizationSuccess',
+        data: { name: 'Tz org', timeZone: 'Europe/Berlin', dailySummaryTime: '07:30' },
+      },
+    });
+    const badZone = await server.gql(UPDATE, { input: { timeZone: 'Mars/Olympus' } }, org.adminToken);
+    expect(badZone.data).toEqual({ updateOrganization: { __typename: 'AppError', code: 'INVALID_INPUT', field: 'input.timeZone' } });
+    const badTime = await server.gql(UPDATE, { input: { dailySummaryTime: '25:00' } }, org.adminToken);
+    expect(badTime.data).toEqual({
+      updateOrganization: { __typename: 'AppError', code: 'INVALID_INPUT', field: 'input.dailySummaryTime' },
+    });
+    const after = await server.gql<{ organization: { timeZone: string; dailySummaryTime: string } }>(
+      '{ organization { timeZone dailySummaryTime } }',
+      {},
+      org.adminToken,
+    );
+    expect(after.data?.organization).toEqual({ timeZone: 'Europe/Berlin', dailySummaryTime: '07:30' });
+  });
+});

@@ -1,5 +1,5 @@
 import { organizationOf } from '../../context.js';
-import { AppError, notFound } from '../../errors.js';
+import { AppError, invalidInput, notFound } from '../../errors.js';
 import { createApiKey, issueOperatorToken } from '../../services/organizations.js';
 import { mapPrismaErrors } from '../../services/prisma-errors.js';
 import { builder } from '../builder.js';
@@ -13,9 +13,58 @@ export const OrganizationNode = builder.prismaNode('Organization', {
   fields: (t) => ({
     name: t.exposeString('name', { description: 'Display name.' }),
     timeZone: t.exposeString('timeZone', { description: 'IANA time zone used for daily figures.' }),
+    dailySummaryTime: t.exposeString('dailySummaryTime', {
+      nullable: true,
+      description: 'Local time (HH:MM) of the daily ANALYTICS_DAILY summary; null uses the service default (ANALYTICS_DAILY_AT).',
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the organization was created.' }),
   }),
 });
+
+const UpdateOrganizationInput = builder.inputType('UpdateOrganizationInput', {
+  fields: (t) => ({
+    name: t.string({ description: 'New display name.' }),
+    timeZone: t.string({ description: 'IANA time zone, e.g. "Europe/Berlin".' }),
+    dailySummaryTime: t.string({ description: 'Local time of the daily summary, "HH:MM" (24 h).' }),
+  }),
+});
+
+const isTimeZone = (zone: string) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+builder.mutationField('updateOrganization', (t) =>
+  t.prismaField({
+    type: 'Organization',
+    description: "Changes the caller's organization: name, time zone, time of the daily summary (admins only).",
+    authScopes: { admin: true },
+    errors: {},
+    args: { input: t.arg({ type: UpdateOrganizationInput, required: true }) },
+    resolve: (query, _root, { input }, ctx) => {
+      if (input.name !== null && input.name !== undefined && input.name.trim() === '')
+        throw invalidInput('name must not be empty', 'input.name');
+      if (input.timeZone && !isTimeZone(input.timeZone))
+        throw invalidInput(`"${input.timeZone}" is not an IANA time zone`, 'input.timeZone');
+      if (input.dailySummaryTime && !/^([01]\d|2[0-3]):[0-5]\d$/.test(input.dailySummaryTime)) {
+        throw invalidInput('dailySummaryTime must be HH:MM (24 h)', 'input.dailySummaryTime');
+      }
+      return ctx.prisma.organization.update({
+        ...selection(query),
+        where: { id: organizationOf(ctx.viewer) },
+        data: {
+          name: input.name?.trim() ?? undefined,
+          timeZone: input.timeZone ?? undefined,
+          dailySummaryTime: input.dailySummaryTime ?? undefined,
+        },
+      });
+    },
+  }),
+);
 
 builder.queryField('organization', (t) =>
   t.prismaField({
