@@ -1,0 +1,173 @@
+/**
+ * Several instances on one database and one Redis (issue 3, "past one machine"): a notification
+ * reported through one instance reaches the streams of another exactly once, Chat Panel changes
+ * reach open streams on every instance, and presence counts the streams of every instance.
+ * Each run uses its own Redis prefix, so parallel test files never hear each other.
+ */
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/database.js';
+import { openTestDatabase, startTestServer, type TestServer } from '../helpers/test-server.js';
+import { connect, eventually, liveOrganization, pause, reportSystemMessages, subscribe } from './stream-client.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const prefix = `test-${randomUUID()}:`;
+const GRACE_MS = 1000;
+let shared: Database | undefined;
+let a: TestServer;
+let b: TestServer;
+
+beforeAll(async () => {
+  // A file-backed PGlite cannot be opened twice: without TEST_DATABASE_URL both share one database object.
+  shared = process.env.TEST_DATABASE_URL ? undefined : await openTestDatabase();
+  const config = { redisUrl: REDIS_URL, redisPrefix: prefix, presenceGraceMs: GRACE_MS };
+  a = await startTestServer({ database: shared, config });
+  b = await startTestServer({ database: shared, config });
+});
+afterAll(async () => {
+  await a?.stop();
+  await b?.stop();
+  await shared?.close();
+  const redis = new Redis(REDIS_URL);
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await redis.quit();
+});
+
+const STREAMS = /* GraphQL */ `
+  query { streamsInEffect { streams { id preferences { event channel enabled } } } }
+`;
+type StreamsInEffect = {
+  streamsInEffect: { streams: { id: string; preferences: { event: string; channel: string; enabled: boolean }[] }[] };
+};
+const streamCount = (server: TestServer, token: string) =>
+  eventually(
+    () => server.gql<StreamsInEffect>(STREAMS, {}, token),
+    (r) => r.data?.streamsInEffect.streams.length === 1,
+  );
+const CHAT_PANEL = /* GraphQL */ `
+  mutation ($input: UpdateChatPanelPreferencesInput!) { updateChatPanelPreferences(input: $input) { __typename } }
+`;
+const PRESENCE = /* GraphQL */ `query { operatorPresence { operator { name } presence openStreams } }`;
+type Presence = { operatorPresence: { operator: { name: string }; presence: string; openStreams: number }[] };
+
+describe('two instances on one database and one Redis', () => {
+  it('a notification reported through B reaches streams on A and on B, exactly once, in order', async () => {
+    const { seeder, operators } = await liveOrganization(a, ['Ann']);
+    const ann = operators.Ann!;
+    const onA = connect(a, ann.token);
+    const onB = connect(b, ann.token);
+    const subA = subscribe(onA.client);
+    const subB = subscribe(onB.client);
+    await streamCount(a, ann.token);
+    await streamCount(b, ann.token);
+    await reportSystemMessages(b, seeder.org.apiKey, 'm', 0, 10);
+    await reportSystemMessages(a, seeder.org.apiKey, 'm', 10, 20);
+    const expected = Array.from({ length: 20 }, (_, i) => `m${i}`);
+    for (const sub of [subA, subB]) await sub.waitFor(20);
+    await pause(200); // nothing more may arrive: no duplicate through both instances
+    for (const sub of [subA, subB]) {
+      expect(sub.items.filter((i) => i.event === 'SYSTEM_MESSAGE').map((i) => i.title)).toEqual(expected);
+      expect(sub.items.every((i) => !i.replayed)).toBe(true);
+    }
+    await onA.client.dispose();
+    await onB.client.dispose();
+  });
+
+  it('Chat Panel changes made through B reach the open streams on A', async () => {
+    const { seeder, operators } = await liveOrganization(a, ['Dora']);
+    const dora = operators.Dora!;
+    const open = connect(a, dora.token);
+    const sub = subscribe(open.client);
+    await streamCount(a, dora.token);
+    const browserOn = async () =>
+      (await a.gql<StreamsInEffect>(STREAMS, {}, dora.token)).data?.streamsInEffect.streams[0]?.preferences.find(
+        (p) => p.event === 'SYSTEM_MESSAGE' && p.channel === 'BROWSER',
+      )?.enabled;
+    const change = (enabled: boolean) => ({ input: { changes: [{ event: 'SYSTEM_MESSAGE', channel: 'BROWSER', enabled }] } });
+
+    const off = await b.gql<{ updateChatPanelPreferences: { __typename: string } }>(CHAT_PANEL, change(false), dora.token);
+    expect(off.data?.updateChatPanelPreferences.__typename).toMatch(/Success$/);
+    await eventually(browserOn, (enabled) => enabled === false);
+    await reportSystemMessages(b, seeder.org.apiKey, 'd', 0, 1);
+    await b.gql(CHAT_PANEL, change(true), dora.token);
+    await eventually(browserOn, (enabled) => enabled === true);
+    await reportSystemMessages(b, seeder.org.apiKey, 'd', 1, 2);
+    await sub.waitFor(1);
+    await pause(150);
+    expect(sub.items.map((i) => i.title)).toEqual(['d1']);
+
+    // The Redis path itself: a change published by B's pub/sub (as B's own process would) reaches A.
+    b.app.services.live!.pubsub.publish('operator:preferences', dora.id, {
+      changes: [{ event: 'SYSTEM_MESSAGE', channel: 'BROWSER', enabled: false }],
+    });
+    await eventually(browserOn, (enabled) => enabled === false);
+    await open.client.dispose();
+  });
+
+  it('presence counts the streams of both instances: OFFLINE only once the last one anywhere closed', async () => {
+    const { operators } = await liveOrganization(a, ['Walt', 'Pia']);
+    const watcher = connect(a, operators.Walt!.token);
+    const seen = subscribe(watcher.client);
+    await streamCount(a, operators.Walt!.token);
+    const pia = operators.Pia!;
+    const presenceOf = async (server: TestServer) =>
+      (await server.gql<Presence>(PRESENCE, {}, operators.Walt!.token)).data?.operatorPresence.find((p) => p.operator.name === 'Pia');
+    const piaEvents = () => seen.items.filter((i) => i.title.startsWith('Pia ')).map((i) => i.event);
+
+    const onA = connect(a, pia.token);
+    subscribe(onA.client);
+    await streamCount(a, pia.token);
+    const onB = connect(b, pia.token);
+    subscribe(onB.client);
+    await streamCount(b, pia.token);
+    for (const server of [a, b])
+      await eventually(
+        () => presenceOf(server),
+        (p) => p?.presence === 'ONLINE' && p.openStreams === 2,
+      );
+
+    await onA.client.dispose();
+    await eventually(
+      () => presenceOf(b),
+      (p) => p?.openStreams === 1,
+    );
+    await pause(GRACE_MS * 2); // past the grace period: still ONLINE, the stream on B is open
+    expect(await presenceOf(a)).toMatchObject({ presence: 'ONLINE', openStreams: 1 });
+
+    await onB.client.dispose();
+    await eventually(
+      () => presenceOf(a),
+      (p) => p?.presence === 'OFFLINE' && p.openStreams === 0,
+    );
+    await eventually(
+      async () => piaEvents(),
+      (events) => events.length >= 2,
+    );
+    await pause(GRACE_MS); // both instances sweep: still one OFFLINE
+    expect(piaEvents()).toEqual(['OPERATOR_ONLINE', 'OPERATOR_OFFLINE']);
+    await watcher.client.dispose();
+  });
+
+  it('the streams of an instance that vanished expire, and their operator goes OFFLINE', async () => {
+    const { seeder, operators } = await liveOrganization(a, ['Watcher', 'Cid']);
+    const watcher = connect(a, operators.Watcher!.token);
+    const seen = subscribe(watcher.client);
+    await streamCount(a, operators.Watcher!.token);
+    const cid = operators.Cid!;
+    await a.gql(`mutation { setMyPresence(presence: ONLINE) { __typename } }`, {}, cid.token);
+    // What a crashed instance leaves behind: a stream entry nobody refreshes any more.
+    const redis = new Redis(REDIS_URL);
+    const member = `${randomUUID()}/${randomUUID()}`;
+    const expiry = Date.now() + 300;
+    await redis.zadd(`${prefix}presence:streams:${cid.id}`, expiry, member);
+    await redis.zadd(`${prefix}presence:all`, expiry, `${seeder.org.organizationId}|${cid.id}|${member}`);
+    await redis.quit();
+    await eventually(
+      async () => seen.items.filter((i) => i.title.startsWith('Cid ')).map((i) => i.event),
+      (events) => events.join() === 'OPERATOR_ONLINE,OPERATOR_OFFLINE',
+    );
+    await watcher.client.dispose();
+  });
+});
