@@ -15,7 +15,11 @@ export interface SeededOrganization {
 }
 
 export async function seedOrganization(prisma: Db, tokenSecret: string, operators: number): Promise<SeededOrganization> {
-  const { organization, admin } = await createOrganization(prisma, { name: `bench ${operators}`, adminName: 'Admin', adminEmail: 'admin@bench.test' });
+  const { organization, admin } = await createOrganization(prisma, {
+    name: `bench ${operators}`,
+    adminName: 'Admin',
+    adminEmail: 'admin@bench.test',
+  });
   const role = await prisma.role.findFirstOrThrow({ where: { organizationId: organization.id, isAdmin: false } });
   const operatorIds = Array.from({ length: operators - 1 }, () => randomUUID());
   await prisma.operator.createMany({
@@ -23,12 +27,28 @@ export async function seedOrganization(prisma: Db, tokenSecret: string, operator
   });
   await materializePreferences(prisma, organization.id, operatorIds);
   const group = await prisma.operatorGroup.create({ data: { organizationId: organization.id, name: 'Support' } });
-  await prisma.groupMembership.createMany({ data: operatorIds.slice(0, operators / 2).map((operatorId) => ({ operatorId, groupId: group.id })) });
+  await prisma.groupMembership.createMany({
+    data: operatorIds.slice(0, operators / 2).map((operatorId) => ({ operatorId, groupId: group.id })),
+  });
   const widget = await prisma.widget.create({ data: { organizationId: organization.id, name: 'Website', groupId: group.id } });
   await prisma.addon.createMany({
     data: [
-      { organizationId: organization.id, kind: 'SLACK', name: 'Slack', events: ['ALL_NEW_CHAT_SESSIONS', 'ALL_FINISHED_CHAT_SESSIONS'], config: { webhookUrl: 'http://127.0.0.1:9/slack' }, enabled: false },
-      { organizationId: organization.id, kind: 'WEBHOOK', name: 'Hook', events: ['ALL_CHAT_RATINGS'], config: { url: 'http://127.0.0.1:9/hook', secret: 'x'.repeat(32) }, enabled: false },
+      {
+        organizationId: organization.id,
+        kind: 'SLACK',
+        name: 'Slack',
+        events: ['ALL_NEW_CHAT_SESSIONS', 'ALL_FINISHED_CHAT_SESSIONS'],
+        config: { webhookUrl: 'http://127.0.0.1:9/slack' },
+        enabled: false,
+      },
+      {
+        organizationId: organization.id,
+        kind: 'WEBHOOK',
+        name: 'Hook',
+        events: ['ALL_CHAT_RATINGS'],
+        config: { url: 'http://127.0.0.1:9/hook', secret: 'x'.repeat(32) },
+        enabled: false,
+      },
     ],
   });
   const { key } = await createApiKey(prisma, organization.id, 'bench');

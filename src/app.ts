@@ -36,7 +36,9 @@ export interface App {
 export async function createApp(options: AppOptions): Promise<App> {
   const { config } = options;
   const ownsDatabase = !options.database;
-  const database = options.database ?? (await openDatabase({
+  const database =
+    options.database ??
+    (await openDatabase({
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
       onQuery: config.logQueries ? (sql) => console.log(`[sql] ${sql}`) : undefined,

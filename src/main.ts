@@ -17,7 +17,9 @@ try {
       adminEmail: 'admin@example.com',
     });
     console.log(`first start: created an organization. Open ${url}/graphql with the header`);
-    console.log(`  {"Authorization": "Bearer ${credentials.adminToken}"}   (admin token, expires ${credentials.adminTokenExpiresAt.toISOString()})`);
+    console.log(
+      `  {"Authorization": "Bearer ${credentials.adminToken}"}   (admin token, expires ${credentials.adminTokenExpiresAt.toISOString()})`,
+    );
     console.log(`  integrator API key (shown once): ${credentials.integratorApiKey}`);
   }
   const shutdown = async (signal: string) => {

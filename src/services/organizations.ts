@@ -47,5 +47,11 @@ export async function bootstrapOrganization(prisma: Db, tokenSecret: string, tok
   const { organization, admin } = await createOrganization(prisma, input);
   const { token, expiresAt } = issueOperatorToken(tokenSecret, tokenTtlSeconds, admin);
   const { key } = await createApiKey(prisma, organization.id, 'bootstrap');
-  return { organizationId: organization.id, adminOperatorId: admin.id, adminToken: token, adminTokenExpiresAt: expiresAt, integratorApiKey: key };
+  return {
+    organizationId: organization.id,
+    adminOperatorId: admin.id,
+    adminToken: token,
+    adminTokenExpiresAt: expiresAt,
+    integratorApiKey: key,
+  };
 }

@@ -9,6 +9,7 @@ import type { AddonConfigByKind } from '../../domain/addon-config.js';
 import type { AddonKind } from '../../domain/catalog.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import type { DecisionSink, StoredEvent } from '../decision-sinks.js';
+import { settingsUsedBy } from '../ingestion/settings-cache.js';
 
 type Tx = Prisma.TransactionClient;
 
@@ -40,12 +41,32 @@ export async function enqueueDeliveries(tx: Tx, events: readonly StoredEvent[]):
       if (d.channel === 'ADDON' && d.addonId) addonIds.add(d.addonId);
     }
   if (operatorIds.size === 0 && addonIds.size === 0) return 0;
-  const [operators, addons] = await Promise.all([
-    operatorIds.size ? tx.operator.findMany({ where: { id: { in: [...operatorIds] } }, select: { id: true, email: true } }) : [],
-    addonIds.size ? tx.addon.findMany({ where: { id: { in: [...addonIds] } }, select: { id: true, kind: true, config: true } }) : [],
-  ]);
-  const emailOf = new Map(operators.map((o) => [o.id, o.email?.trim() || null]));
-  const targetOf = new Map(addons.map((a) => [a.id, addonTarget(a.kind, a.config)]));
+  const emailOf = new Map<string, string | null>();
+  const targetOf = new Map<string, string>();
+  // The settings snapshot ingestion decided with in this transaction has the addresses: no query.
+  const settings = settingsUsedBy(tx);
+  if (settings !== undefined && settings.organizationId === events[0]?.organizationId) {
+    for (const id of operatorIds) {
+      const operator = settings.operatorsById.get(id);
+      if (operator === undefined) continue;
+      emailOf.set(id, operator.email?.trim() || null);
+      operatorIds.delete(id);
+    }
+    for (const addon of settings.addons) {
+      if (!addonIds.has(addon.id)) continue;
+      targetOf.set(addon.id, addonTarget(addon.kind, addon.config));
+      addonIds.delete(addon.id);
+    }
+  }
+  // One after the other: a transaction is one connection, which runs one query at a time anyway.
+  const operators = operatorIds.size
+    ? await tx.operator.findMany({ where: { id: { in: [...operatorIds] } }, select: { id: true, email: true } })
+    : [];
+  const addons = addonIds.size
+    ? await tx.addon.findMany({ where: { id: { in: [...addonIds] } }, select: { id: true, kind: true, config: true } })
+    : [];
+  for (const o of operators) emailOf.set(o.id, o.email?.trim() || null);
+  for (const a of addons) targetOf.set(a.id, addonTarget(a.kind, a.config));
   const rows: Prisma.DeliveryCreateManyInput[] = [];
   for (const event of events)
     for (const d of event.decisions) {

@@ -1,157 +1,122 @@
 /**
- * Everything deciding a batch of happenings reads, loaded in a constant number of queries whatever
- * the number of operators or happenings: the chats named (locked FOR UPDATE in id order when reporting,
- * so two concurrent reports on one chat see each other's state and two batches cannot deadlock), the widgets, every active operator with
- * their role switch and group ids, the addons, and the preference rows of the derived kinds only.
+ * Everything deciding a batch of happenings reads, in a constant number of statements whatever the
+ * number of operators or happenings:
+ *  1. the organization's settings version together with the chats named (locked FOR UPDATE in id
+ *     order when reporting, so two concurrent reports on one chat see each other's state and two
+ *     batches cannot deadlock) — one statement;
+ *  2. only for presence changes: the presence of the operators named (locked likewise);
+ *  3. only when the cached settings snapshot is not at that version: the snapshot, in one statement
+ *     (load-organization-settings.ts, settings-cache.ts).
  */
-
-import type { Db } from '../../db/database.js';
-import type { AddonKind, NotificationEventKind, OperatorChannel } from '../../domain/catalog.js';
-import type { AddonSettings, OperatorSettings, WidgetSettings } from '../../domain/decide-notifications.js';
 import type { ChatState, HappeningInput, Presence } from '../../domain/derive-events.js';
-import { productDefaultPreferencesFor } from '../../domain/product-defaults.js';
 import { Prisma } from '../../generated/prisma/client.js';
+import {
+  loadOrganizationSettings,
+  type OrganizationSettings,
+  type SettingsOperator,
+  type Tx,
+  type WidgetRow,
+} from './load-organization-settings.js';
+import { rememberSettingsOf, type SettingsCache } from './settings-cache.js';
 
-export type Tx = Prisma.TransactionClient | Db;
-
-export interface OperatorRow {
-  id: string;
-  presence: Presence;
-  roleNotificationsEnabled: boolean;
-  groupIds: string[];
-}
-
-export interface WidgetRow extends WidgetSettings {
-  deletedAt: Date | null;
-}
+export type { Tx, WidgetRow } from './load-organization-settings.js';
 
 export interface IngestionState {
   /** By the integrator's chat id. */
   chats: Map<string, ChatState>;
-  widgets: Map<string, WidgetRow>;
+  widgets: ReadonlyMap<string, WidgetRow>;
   /** Active operators, oldest first. */
-  operators: OperatorRow[];
-  operatorsById: Map<string, OperatorRow>;
-  addons: AddonSettings[];
+  operators: readonly SettingsOperator[];
+  operatorsById: ReadonlyMap<string, SettingsOperator>;
+  /** Presence of the operators whose presence the batch changes. */
+  presence: Map<string, Presence>;
+  settings: OrganizationSettings;
 }
 
 const chatIdsOf = (inputs: readonly HappeningInput[]) => [...new Set(inputs.flatMap((i) => ('chatId' in i ? [i.chatId] : [])))];
-const widgetIdsOf = (inputs: readonly HappeningInput[]) => inputs.flatMap((i) => ('widgetId' in i ? [i.widgetId] : []));
 const presenceOperatorIdsOf = (inputs: readonly HappeningInput[]) => [
   ...new Set(inputs.flatMap((i) => (i.kind === 'PRESENCE_CHANGED' ? [i.operatorId] : []))),
 ];
 
-async function loadChats(db: Tx, organizationId: string, externalIds: string[], lock: boolean): Promise<Map<string, ChatState>> {
-  if (externalIds.length === 0) return new Map();
-  if (lock) {
-    await db.$queryRaw`SELECT "id" FROM "Chat" WHERE "organizationId" = ${organizationId}::uuid AND "externalId" IN (${Prisma.join(externalIds)}) ORDER BY "id" FOR UPDATE`;
-  }
-  const rows = await db.chat.findMany({
-    where: { organizationId, externalId: { in: externalIds } },
-    select: {
-      id: true,
-      externalId: true,
-      widgetId: true,
-      operatorId: true,
-      visitorName: true,
-      visitorEmail: true,
-      firstVisitorMessageAt: true,
-      finishedAt: true,
-    },
-  });
-  return new Map(rows.map((chat) => [chat.externalId, chat]));
+interface ChatRow {
+  version: bigint | number | string;
+  id: string | null;
+  externalId: string;
+  widgetId: string;
+  operatorId: string | null;
+  visitorName: string | null;
+  visitorEmail: string | null;
+  firstVisitorMessageAt: Date | null;
+  finishedAt: Date | null;
 }
 
-async function loadOperators(db: Tx, organizationId: string, lockIds: string[]): Promise<OperatorRow[]> {
-  if (lockIds.length > 0) {
-    await db.$queryRaw`SELECT "id" FROM "Operator" WHERE "organizationId" = ${organizationId}::uuid AND "id" IN (${Prisma.join(lockIds.map((id) => Prisma.sql`${id}::uuid`))}) ORDER BY "id" FOR UPDATE`;
+/** The settings version (null: no such organization) and the chats named, in one statement. */
+async function loadVersionAndChats(
+  db: Tx,
+  organizationId: string,
+  externalIds: string[],
+  lock: boolean,
+): Promise<{ version: bigint | null; chats: Map<string, ChatState> }> {
+  if (externalIds.length === 0) {
+    const rows = await db.$queryRaw<
+      { version: bigint }[]
+    >`SELECT "settingsVersion" AS "version" FROM "Organization" WHERE "id" = ${organizationId}::uuid`;
+    return { version: rows[0] === undefined ? null : BigInt(rows[0].version), chats: new Map() };
   }
-  const rows = await db.operator.findMany({
-    where: { organizationId, deletedAt: null },
-    select: { id: true, presence: true, role: { select: { notificationsEnabled: true } }, memberships: { select: { groupId: true } } },
-    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-  });
-  return rows.map((o) => ({
-    id: o.id,
-    presence: o.presence,
-    roleNotificationsEnabled: o.role.notificationsEnabled,
-    groupIds: o.memberships.map((m) => m.groupId),
-  }));
+  const rows = await db.$queryRaw<ChatRow[]>`
+    SELECT org."settingsVersion" AS "version", c."id"::text AS "id", c."externalId", c."widgetId"::text AS "widgetId",
+           c."operatorId"::text AS "operatorId", c."visitorName", c."visitorEmail", c."firstVisitorMessageAt", c."finishedAt"
+      FROM "Organization" org
+      LEFT JOIN (SELECT * FROM "Chat" WHERE "organizationId" = ${organizationId}::uuid AND "externalId" IN (${Prisma.join(externalIds)})
+                 ORDER BY "id" ${lock ? Prisma.sql`FOR UPDATE` : Prisma.empty}) c ON true
+     WHERE org."id" = ${organizationId}::uuid`;
+  const chats = new Map<string, ChatState>();
+  for (const row of rows) {
+    if (row.id === null) continue;
+    chats.set(row.externalId, {
+      id: row.id,
+      externalId: row.externalId,
+      widgetId: row.widgetId,
+      operatorId: row.operatorId,
+      visitorName: row.visitorName,
+      visitorEmail: row.visitorEmail,
+      firstVisitorMessageAt: row.firstVisitorMessageAt,
+      finishedAt: row.finishedAt,
+    });
+  }
+  return { version: rows[0] === undefined ? null : BigInt(rows[0].version), chats };
 }
 
-async function loadWidgets(db: Tx, organizationId: string, ids: string[]): Promise<Map<string, WidgetRow>> {
+async function loadPresence(db: Tx, organizationId: string, ids: string[], lock: boolean): Promise<Map<string, Presence>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.widget.findMany({ where: { organizationId, id: { in: [...new Set(ids)] } } });
-  return new Map(
-    rows.map((w) => [
-      w.id,
-      {
-        id: w.id,
-        groupId: w.groupId,
-        email: w.emailEnabled,
-        browser: w.browserEnabled,
-        addons: w.addonsEnabled,
-        emailSameGroupOnly: w.emailSameGroupOnly,
-        deletedAt: w.deletedAt,
-      },
-    ]),
-  );
+  const rows = await db.$queryRaw<{ id: string; presence: Presence }[]>`
+    SELECT "id"::text AS "id", "presence"::text AS "presence" FROM "Operator"
+     WHERE "organizationId" = ${organizationId}::uuid AND "id" IN (${Prisma.join(ids.map((id) => Prisma.sql`${id}::uuid`))})
+     ORDER BY "id" ${lock ? Prisma.sql`FOR UPDATE` : Prisma.empty}`;
+  return new Map(rows.map((r) => [r.id, r.presence]));
 }
 
-async function loadAddons(db: Tx, organizationId: string): Promise<AddonSettings[]> {
-  const rows = await db.addon.findMany({
-    where: { organizationId, deletedAt: null },
-    select: { id: true, kind: true, enabled: true, events: true },
-    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-  });
-  return rows.map((a) => ({ id: a.id, kind: a.kind as AddonKind, enabled: a.enabled, events: a.events }));
+/** The cached snapshot when it is at `version`, otherwise a fresh one (then cached). */
+async function settingsAt(db: Tx, cache: SettingsCache, organizationId: string, version: bigint | null): Promise<OrganizationSettings> {
+  const cached = version === null ? undefined : cache.get(organizationId, version);
+  if (cached !== undefined) return cached;
+  const settings = await loadOrganizationSettings(db, organizationId);
+  if (settings === null) throw new Error(`Organization ${organizationId} does not exist`);
+  cache.set(settings);
+  return settings;
 }
 
 /** Loads the state a batch reads; `lock` takes row locks on its chats and presence operators (inside a transaction). */
 export async function loadIngestionState(
   db: Tx,
+  cache: SettingsCache,
   organizationId: string,
   inputs: readonly HappeningInput[],
   lock: boolean,
 ): Promise<IngestionState> {
-  const chats = await loadChats(db, organizationId, chatIdsOf(inputs), lock);
-  const operators = await loadOperators(db, organizationId, lock ? presenceOperatorIdsOf(inputs) : []);
-  const widgets = await loadWidgets(db, organizationId, [...widgetIdsOf(inputs), ...[...chats.values()].map((c) => c.widgetId)]);
-  const addons = await loadAddons(db, organizationId);
-  return { chats, widgets, operators, operatorsById: new Map(operators.map((o) => [o.id, o])), addons };
-}
-
-/**
- * The operators' settings for each kind, in one query: preference rows of these kinds only, a
- * missing row filled from the product defaults.
- */
-export async function loadOperatorSettings(
-  db: Tx,
-  organizationId: string,
-  operators: readonly OperatorRow[],
-  kinds: readonly NotificationEventKind[],
-): Promise<Map<NotificationEventKind, OperatorSettings[]>> {
-  const result = new Map<NotificationEventKind, OperatorSettings[]>();
-  if (kinds.length === 0) return result;
-  const rows = await db.operatorPreference.findMany({
-    where: { organizationId, event: { in: [...kinds] } },
-    select: { operatorId: true, event: true, channel: true, enabled: true },
-  });
-  const stored = new Map<string, boolean>();
-  for (const row of rows) stored.set(`${row.operatorId}:${row.event}:${row.channel}`, row.enabled);
-  for (const kind of kinds) {
-    const defaults = productDefaultPreferencesFor(kind);
-    const preferenceOf = (operatorId: string, channel: OperatorChannel) =>
-      stored.get(`${operatorId}:${kind}:${channel}`) ?? defaults[channel];
-    result.set(
-      kind,
-      operators.map((o) => ({
-        id: o.id,
-        roleNotificationsEnabled: o.roleNotificationsEnabled,
-        groupIds: o.groupIds,
-        preferences: { BROWSER: preferenceOf(o.id, 'BROWSER'), AUDIO: preferenceOf(o.id, 'AUDIO'), EMAIL: preferenceOf(o.id, 'EMAIL') },
-      })),
-    );
-  }
-  return result;
+  const { version, chats } = await loadVersionAndChats(db, organizationId, chatIdsOf(inputs), lock);
+  const presence = await loadPresence(db, organizationId, presenceOperatorIdsOf(inputs), lock);
+  const settings = await settingsAt(db, cache, organizationId, version);
+  rememberSettingsOf(db, settings);
+  return { chats, widgets: settings.widgets, operators: settings.operators, operatorsById: settings.operatorsById, presence, settings };
 }

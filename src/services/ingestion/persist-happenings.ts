@@ -1,7 +1,10 @@
 /**
- * Writes a planned batch in a constant number of statements, whatever its size: new chats, changed
- * chats (one UPDATE … FROM VALUES), presence changes (likewise), happenings, events, decisions
- * (one createMany each).
+ * Writes a planned batch in ONE statement, whatever its size (data-modifying CTEs): new chats,
+ * changed chats, presence changes, happenings, events and decisions. Rows travel as JSON
+ * (jsonb_to_recordset) and decisions, the bulk, as parallel arrays (unnest), inserted in the
+ * order they were decided (Decision ids follow it). A unique clash (a chat started twice, an
+ * idempotency key reported concurrently) fails the statement like the ORM's createMany would; see
+ * isRaceLost in report-happenings.ts.
  *
  * Stored decisions (decision): every operator decision on the channels the event offers, plus
  * every addon decision, even CHANNEL_NOT_AVAILABLE ones (addons are few, and "why did Slack not get
@@ -9,7 +12,6 @@
  * offer is the same for everyone and for ever, so it is not stored; previews still show it.
  */
 import type { Prisma } from '../../generated/prisma/client.js';
-import { Prisma as PrismaValues } from '../../generated/prisma/client.js';
 import type { StoredEvent } from '../decision-sinks.js';
 import type { HappeningsPlan } from './plan-happenings.js';
 import { payloadHash, storedPayload } from './validate-happenings.js';
@@ -21,21 +23,9 @@ export interface Reporter {
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
-async function updateChats(tx: Prisma.TransactionClient, plan: HappeningsPlan): Promise<void> {
-  if (plan.changedChats.length === 0) return;
-  const rows = plan.changedChats.map(
-    (c) =>
-      PrismaValues.sql`(${c.id}::uuid, ${c.operatorId}::uuid, ${iso(c.firstVisitorMessageAt)}::timestamp(3), ${iso(c.finishedAt)}::timestamp(3))`,
-  );
-  await tx.$executeRaw`UPDATE "Chat" AS c SET "operatorId" = v.operator_id, "firstVisitorMessageAt" = v.first_at, "finishedAt" = v.finished_at
-    FROM (VALUES ${PrismaValues.join(rows)}) AS v(id, operator_id, first_at, finished_at) WHERE c."id" = v.id`;
-}
-
-async function updatePresence(tx: Prisma.TransactionClient, plan: HappeningsPlan): Promise<void> {
-  if (plan.presence.length === 0) return;
-  const rows = plan.presence.map((p) => PrismaValues.sql`(${p.operatorId}::uuid, ${p.presence}::"Presence")`);
-  await tx.$executeRaw`UPDATE "Operator" AS o SET "presence" = v.presence FROM (VALUES ${PrismaValues.join(rows)}) AS v(id, presence) WHERE o."id" = v.id`;
-}
+/** A PostgreSQL array literal of uuids, enum labels or booleans (nothing to quote). */
+const arrayLiteral = (values: readonly (string | boolean | null)[]) =>
+  `{${values.map((v) => (v === null ? 'NULL' : v === true ? 't' : v === false ? 'f' : v)).join(',')}}`;
 
 /** The events of the plan as handed to sinks and returned to callers. */
 export function storedEventsOf(organizationId: string, plan: HappeningsPlan): StoredEvent[][] {
@@ -68,31 +58,79 @@ export async function persistHappenings(
   plan: HappeningsPlan,
   events: readonly StoredEvent[],
 ): Promise<void> {
+  const params: string[] = [];
+  const param = (value: string) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const parts: string[] = [];
   if (plan.newChats.length > 0) {
-    await tx.chat.createMany({ data: plan.newChats.map((c) => ({ ...c, organizationId, startedAt: plan.now })) });
+    const rows = plan.newChats.map((c) => ({ ...c, firstVisitorMessageAt: iso(c.firstVisitorMessageAt), finishedAt: iso(c.finishedAt) }));
+    parts.push(`new_chats AS (
+      INSERT INTO "Chat" ("id", "organizationId", "externalId", "widgetId", "operatorId", "visitorName", "visitorEmail", "firstVisitorMessageAt", "startedAt", "finishedAt")
+      SELECT r."id", ${param(organizationId)}::uuid, r."externalId", r."widgetId", r."operatorId", r."visitorName", r."visitorEmail", r."firstVisitorMessageAt",
+             ${param(plan.now.toISOString())}::timestamp(3), r."finishedAt"
+        FROM jsonb_to_recordset(${param(JSON.stringify(rows))}::jsonb) AS r("id" uuid, "externalId" text, "widgetId" uuid, "operatorId" uuid,
+             "visitorName" text, "visitorEmail" text, "firstVisitorMessageAt" timestamp(3), "finishedAt" timestamp(3)))`);
   }
-  await updateChats(tx, plan);
-  await updatePresence(tx, plan);
-  await tx.happening.createMany({
-    data: plan.happenings.map((h) => {
-      const payload = storedPayload(h.input);
-      return {
-        id: h.id,
-        organizationId,
-        kind: h.input.kind,
-        idempotencyKey: h.input.idempotencyKey ?? null,
-        payloadHash: payloadHash(payload),
-        payload: payload as Prisma.InputJsonObject,
-        chatId: h.chatId,
-        reportedBy: `${reporter.kind}:${reporter.id}`,
-        createdAt: plan.now,
-      };
-    }),
+  if (plan.changedChats.length > 0) {
+    const rows = plan.changedChats.map((c) => ({
+      id: c.id,
+      operatorId: c.operatorId,
+      firstVisitorMessageAt: iso(c.firstVisitorMessageAt),
+      finishedAt: iso(c.finishedAt),
+    }));
+    parts.push(`changed_chats AS (
+      UPDATE "Chat" AS c SET "operatorId" = r."operatorId", "firstVisitorMessageAt" = r."firstVisitorMessageAt", "finishedAt" = r."finishedAt"
+        FROM jsonb_to_recordset(${param(JSON.stringify(rows))}::jsonb) AS r("id" uuid, "operatorId" uuid, "firstVisitorMessageAt" timestamp(3), "finishedAt" timestamp(3))
+       WHERE c."id" = r."id")`);
+  }
+  if (plan.presence.length > 0) {
+    parts.push(`presence AS (
+      UPDATE "Operator" AS o SET "presence" = r."presence"::"Presence"
+        FROM jsonb_to_recordset(${param(JSON.stringify(plan.presence))}::jsonb) AS r("operatorId" uuid, "presence" text)
+       WHERE o."id" = r."operatorId")`);
+  }
+  const happenings = plan.happenings.map((h) => {
+    const payload = storedPayload(h.input);
+    return {
+      id: h.id,
+      kind: h.input.kind,
+      idempotencyKey: h.input.idempotencyKey ?? null,
+      payloadHash: payloadHash(payload),
+      payload,
+      chatId: h.chatId,
+    };
   });
-  if (events.length === 0) return;
-  await tx.notificationEvent.createMany({
-    data: events.map(({ decisions: _decisions, payload, ...event }) => ({ ...event, payload: payload as Prisma.InputJsonObject })),
-  });
-  const decisions = events.flatMap((e) => e.decisions.map((d) => ({ ...d, eventId: e.id })));
-  if (decisions.length > 0) await tx.decision.createMany({ data: decisions });
+  parts.push(`happenings AS (
+    INSERT INTO "Happening" ("id", "organizationId", "kind", "idempotencyKey", "payloadHash", "payload", "chatId", "reportedBy", "createdAt")
+    SELECT r."id", ${param(organizationId)}::uuid, r."kind"::"HappeningKind", r."idempotencyKey", r."payloadHash", r."payload", r."chatId",
+           ${param(`${reporter.kind}:${reporter.id}`)}, ${param(plan.now.toISOString())}::timestamp(3)
+      FROM jsonb_to_recordset(${param(JSON.stringify(happenings))}::jsonb) AS r("id" uuid, "kind" text, "idempotencyKey" text, "payloadHash" text,
+           "payload" jsonb, "chatId" uuid))`);
+  if (events.length > 0) {
+    const rows = events.map(({ decisions: _decisions, organizationId: _org, createdAt, ...event }) => ({
+      ...event,
+      createdAt: createdAt.toISOString(),
+    }));
+    parts.push(`events AS (
+      INSERT INTO "NotificationEvent" ("id", "organizationId", "happeningId", "kind", "chatId", "widgetId", "subjectOperatorId", "payload", "createdAt")
+      SELECT r."id", ${param(organizationId)}::uuid, r."happeningId", r."kind"::"NotificationEventKind", r."chatId", r."widgetId", r."subjectOperatorId",
+             r."payload", r."createdAt"
+        FROM jsonb_to_recordset(${param(JSON.stringify(rows))}::jsonb) AS r("id" uuid, "happeningId" uuid, "kind" text, "chatId" uuid, "widgetId" uuid,
+             "subjectOperatorId" uuid, "payload" jsonb, "createdAt" timestamp(3)))`);
+    const decisions = events.flatMap((e) => e.decisions.map((d) => ({ ...d, eventId: e.id })));
+    if (decisions.length > 0) {
+      const column = <K extends keyof (typeof decisions)[number]>(key: K) =>
+        param(arrayLiteral(decisions.map((d) => d[key] as string | boolean | null)));
+      parts.push(`decisions AS (
+        INSERT INTO "Decision" ("eventId", "operatorId", "addonId", "channel", "delivered", "reason")
+        SELECT d."eventId", d."operatorId", d."addonId", d."channel", d."delivered", d."reason"
+          FROM unnest(${column('eventId')}::uuid[], ${column('operatorId')}::uuid[], ${column('addonId')}::uuid[], ${column('channel')}::"Channel"[],
+                      ${column('delivered')}::boolean[], ${column('reason')}::"Reason"[])
+               WITH ORDINALITY AS d("eventId", "operatorId", "addonId", "channel", "delivered", "reason", "n")
+         ORDER BY d."n")`);
+    }
+  }
+  await tx.$executeRawUnsafe(`WITH ${parts.join(',\n')} SELECT 1`, ...params);
 }

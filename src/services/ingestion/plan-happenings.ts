@@ -7,8 +7,9 @@ import { isChannelAvailable, type NotificationEventKind, OPERATOR_CHANNELS } fro
 import { type Decision, decideNotifications } from '../../domain/decide-notifications.js';
 import { type ChatState, type DerivedEvent, deriveEvents, type HappeningInput, type Presence } from '../../domain/derive-events.js';
 import { AppError, notFound } from '../../errors.js';
-import { type IngestionState, loadIngestionState, loadOperatorSettings, type Tx } from './load-ingestion-state.js';
+import { type IngestionState, loadIngestionState, type Tx } from './load-ingestion-state.js';
 import { orderedId } from './ordered-id.js';
+import type { SettingsCache } from './settings-cache.js';
 import { fieldOf } from './validate-happenings.js';
 
 export interface PlannedEvent extends DerivedEvent {
@@ -38,6 +39,8 @@ export interface PlanOptions {
   lock: boolean;
   /** Decide every operator channel (preview) rather than only those the event offers (stored). */
   allChannels: boolean;
+  /** The settings snapshots of this database (settingsCacheFor). */
+  cache: SettingsCache;
 }
 
 function checkReferences(input: HappeningInput, index: number, state: IngestionState): void {
@@ -60,7 +63,7 @@ function withField(error: unknown, index: number): unknown {
 function deriveAll(inputs: readonly HappeningInput[], state: IngestionState, now: Date) {
   const chats = new Map(state.chats);
   const original = new Map([...state.chats.values()].map((c) => [c.id, c]));
-  const presence = new Map(state.operators.map((o) => [o.id, o.presence]));
+  const presence = new Map(state.presence);
   const changedPresence = new Map<string, Presence>();
   const derived = inputs.map((input, index) => {
     checkReferences(input, index, state);
@@ -96,15 +99,13 @@ export async function planHappenings(
   options: PlanOptions,
 ): Promise<HappeningsPlan> {
   const now = new Date();
-  const state = await loadIngestionState(db, organizationId, inputs, options.lock);
+  const state = await loadIngestionState(db, options.cache, organizationId, inputs, options.lock);
   const { derived, newChats, changedChats, presence } = deriveAll(inputs, state, now);
-  const kinds = [...new Set(derived.flatMap((d) => d.events.map((e) => e.kind)))];
-  const settings = await loadOperatorSettings(db, organizationId, state.operators, kinds);
   const decide = (event: DerivedEvent): Decision[] => {
     const widget = event.widgetId === null ? null : (state.widgets.get(event.widgetId) ?? null);
     const channels = options.allChannels ? OPERATOR_CHANNELS : OPERATOR_CHANNELS.filter((c) => isChannelAvailable(event.kind, c));
-    const operators = settings.get(event.kind as NotificationEventKind) ?? [];
-    return decideNotifications(event, { operators, widget, addons: state.addons }, { channels });
+    const operators = state.settings.operatorSettingsFor(event.kind as NotificationEventKind);
+    return decideNotifications(event, { operators, widget, addons: state.settings.addons }, { channels });
   };
   const happenings = derived.map(({ input, chatId, events }) => ({
     id: orderedId(),

@@ -8,6 +8,7 @@ import type { Decision } from '../../domain/decide-notifications.js';
 import type { HappeningInput } from '../../domain/derive-events.js';
 import type { Services } from '../services.js';
 import { planHappenings } from './plan-happenings.js';
+import { settingsCacheFor } from './settings-cache.js';
 import { validateHappenings } from './validate-happenings.js';
 
 export interface PreviewedEvent {
@@ -27,7 +28,11 @@ export async function previewHappening(
   operatorId: string | null = null,
 ): Promise<PreviewedEvent[]> {
   validateHappenings([input], 1);
-  const plan = await planHappenings(services.prisma, organizationId, [input], { lock: false, allChannels: true });
+  const plan = await planHappenings(services.prisma, organizationId, [input], {
+    lock: false,
+    allChannels: true,
+    cache: settingsCacheFor(services.prisma),
+  });
   return (plan.happenings[0]?.events ?? []).map(({ id: _id, decisions, ...event }) => ({
     ...event,
     decisions: operatorId === null ? decisions : decisions.filter((d) => d.target.kind === 'ADDON' || d.target.operatorId === operatorId),

@@ -5,7 +5,7 @@
  *
  * Concurrency: the chats named are locked (SELECT … FOR UPDATE), so two reports on one chat run one
  * after the other and only one raises FIRST_MESSAGE_RECEIVED. Two reports with the same new key race
- * on the unique (organizationId, idempotencyKey): the loser's transaction fails with P2002, is rolled
+ * on the unique (organizationId, idempotencyKey): the loser's transaction fails with a unique violation, is rolled
  * back, and is answered from the winner's stored result. A chat id started twice concurrently fails
  * the same way and is answered CHAT_ALREADY_STARTED.
  */
@@ -16,6 +16,7 @@ import type { Services } from '../services.js';
 import { persistHappenings, type Reporter, storedEventsOf } from './persist-happenings.js';
 import { planHappenings } from './plan-happenings.js';
 import { findReplays, loadStoredEvents } from './replay-happenings.js';
+import { settingsCacheFor } from './settings-cache.js';
 import { validateHappenings } from './validate-happenings.js';
 
 export type { HappeningInput } from '../../domain/derive-events.js';
@@ -34,9 +35,19 @@ export interface ReportOptions {
 
 const TRANSACTION_OPTIONS = { maxWait: 60_000, timeout: 60_000 } as const;
 
-/** A unique clash with a concurrent report (P2002), or a write conflict PostgreSQL resolved by aborting us (P2034). */
-const isRaceLost = (error: unknown) =>
-  typeof error === 'object' && error !== null && ['P2002', 'P2034'].includes((error as { code?: string }).code ?? '');
+/** PostgreSQL's unique violation, serialization failure and deadlock. */
+const RACE_SQLSTATES = ['23505', '40001', '40P01'];
+
+/**
+ * A unique clash with a concurrent report (P2002), or a write conflict PostgreSQL resolved by
+ * aborting us (P2034); from a raw statement (P2010), the same by its SQLSTATE.
+ */
+const isRaceLost = (error: unknown) => {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, meta } = error as { code?: string; meta?: { driverAdapterError?: { cause?: { originalCode?: string } } } };
+  if (code === 'P2002' || code === 'P2034') return true;
+  return code === 'P2010' && RACE_SQLSTATES.includes(meta?.driverAdapterError?.cause?.originalCode ?? '');
+};
 
 async function reportWithin(
   tx: Prisma.TransactionClient,
@@ -48,7 +59,10 @@ async function reportWithin(
   const replays = await findReplays(tx, organizationId, inputs);
   const fresh = inputs.filter((_, index) => !replays.has(index));
   const stored = await loadStoredEvents(tx, [...replays.values()]);
-  const plan = fresh.length > 0 ? await planHappenings(tx, organizationId, fresh, { lock: true, allChannels: false }) : null;
+  const plan =
+    fresh.length > 0
+      ? await planHappenings(tx, organizationId, fresh, { lock: true, allChannels: false, cache: settingsCacheFor(services.prisma) })
+      : null;
   const freshEvents = plan ? storedEventsOf(organizationId, plan) : [];
   const events = freshEvents.flat();
   if (plan) {

@@ -5,8 +5,10 @@
  * items commit in seq order). After commit: every live candidate (decide-live-delivery.ts) is
  * published on its operator's `operator:notification` topic, in seq order.
  *
- * Statements per ingestion: at most four, whatever the number of operators (widgets, names,
- * counters, inbox rows), and none when no decision concerns the live channels.
+ * Statements per ingestion: at most three, whatever the number of operators (widgets and names
+ * only when the settings snapshot the ingestion decided with does not have them, then counters and
+ * inbox rows in one statement), and none when no decision concerns the live channels. The counter
+ * rows are taken by that last statement, as late as possible, so they stay locked for a short time.
  */
 import { randomUUID } from 'node:crypto';
 import { findMutingSwitch } from '../../domain/catalog.js';
@@ -16,6 +18,7 @@ import { renderNotification } from '../../domain/render-notification.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import type { PubSub } from '../../pubsub.js';
 import type { DecisionSink, StoredEvent } from '../decision-sinks.js';
+import { settingsUsedBy } from '../ingestion/settings-cache.js';
 import type { LiveItem } from './live-item.js';
 
 interface Candidate {
@@ -58,9 +61,19 @@ async function loadWidgetSwitches(tx: Prisma.TransactionClient, events: readonly
     if (e.widgetId === null || findMutingSwitch(e.kind, 'BROWSER') === null) continue;
     if (e.decisions.some((d) => d.channel === 'BROWSER' && d.reason === 'OPERATOR_OPTED_OUT')) ids.add(e.widgetId);
   }
-  if (ids.size === 0) return new Map();
+  const known = new Map<string, boolean>();
+  const settings = settingsUsedBy(tx);
+  for (const id of ids) {
+    const widget = settings?.organizationId === events[0]?.organizationId ? settings?.widgets.get(id) : undefined;
+    if (widget !== undefined) {
+      known.set(id, widget.browser);
+      ids.delete(id);
+    }
+  }
+  if (ids.size === 0) return known;
   const widgets = await tx.widget.findMany({ where: { id: { in: [...ids] } }, select: { id: true, browserEnabled: true } });
-  return new Map(widgets.map((w) => [w.id, w.browserEnabled]));
+  for (const w of widgets) known.set(w.id, w.browserEnabled);
+  return known;
 }
 
 async function loadOperatorNames(tx: Prisma.TransactionClient, events: readonly StoredEvent[]): Promise<Record<string, string>> {
@@ -68,35 +81,39 @@ async function loadOperatorNames(tx: Prisma.TransactionClient, events: readonly 
   for (const e of events) {
     for (const id of [e.subjectOperatorId, e.payload.fromOperatorId, e.payload.toOperatorId]) if (typeof id === 'string') ids.add(id);
   }
-  if (ids.size === 0) return {};
+  const names: Record<string, string> = {};
+  const settings = settingsUsedBy(tx);
+  for (const id of ids) {
+    const operator = settings?.organizationId === events[0]?.organizationId ? settings?.operatorsById.get(id) : undefined;
+    if (operator !== undefined) {
+      names[id] = operator.name;
+      ids.delete(id);
+    }
+  }
+  if (ids.size === 0) return names;
   const operators = await tx.operator.findMany({ where: { id: { in: [...ids] } }, select: { id: true, name: true } });
-  return Object.fromEntries(operators.map((o) => [o.id, o.name]));
+  for (const o of operators) names[o.id] = o.name;
+  return names;
 }
 
-/** Reserves `count` seqs per operator; returns the first seq of each. */
-async function reserveSeqs(tx: Prisma.TransactionClient, counts: Map<string, number>): Promise<Map<string, number>> {
-  const rows = [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([o, n]) => ({ o, n }));
-  const updated = await tx.$queryRawUnsafe<{ operatorId: string; lastSeq: bigint | number }[]>(
-    `INSERT INTO "InboxCounter" ("operatorId", "lastSeq")
-     SELECT (r->>'o')::uuid, (r->>'n')::bigint FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(r, i) ORDER BY i
-     ON CONFLICT ("operatorId") DO UPDATE SET "lastSeq" = "InboxCounter"."lastSeq" + EXCLUDED."lastSeq"
-     RETURNING "operatorId", "lastSeq"`,
-    JSON.stringify(rows),
-  );
-  return new Map(updated.map((u) => [u.operatorId, Number(u.lastSeq) - (counts.get(u.operatorId) ?? 0) + 1]));
-}
-
+/**
+ * Reserves seqs on the operators' counters (upserted in operator-id order) and inserts the inbox
+ * rows numbered from them, in one statement; returns the last seq of each operator. An item's seq
+ * is its operator's last seq − the operator's item count + its ordinal among them (1-based).
+ */
 async function insertInboxItems(
   tx: Prisma.TransactionClient,
   organizationId: string,
-  items: readonly LiveItem[],
-  owners: readonly string[],
-) {
-  const rows = items.map((item, i) => ({
+  counts: ReadonlyMap<string, number>,
+  items: readonly { operatorId: string; ordinal: number; item: LiveItem }[],
+): Promise<Map<string, number>> {
+  const counters = [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([o, n]) => ({ o, n }));
+  const rows = items.map(({ operatorId, ordinal, item }) => ({
     id: item.inboxItemId,
     organizationId,
-    operatorId: owners[i],
-    seq: item.seq,
+    operatorId,
+    ordinal,
+    count: counts.get(operatorId) ?? 0,
     eventId: item.eventId,
     kind: item.kind,
     chatId: item.chatId,
@@ -107,14 +124,25 @@ async function insertInboxItems(
     sound: item.sound,
     createdAt: item.createdAt,
   }));
-  await tx.$executeRawUnsafe(
-    `INSERT INTO "InboxItem" ("id", "organizationId", "operatorId", "seq", "eventId", "kind", "chatId", "chatExternalId", "widgetId", "title", "body", "sound", "createdAt")
-     SELECT r."id", r."organizationId", r."operatorId", r."seq", r."eventId", r."kind"::"NotificationEventKind", r."chatId",
-            r."chatExternalId", r."widgetId", r."title", r."body", r."sound", r."createdAt"
-     FROM jsonb_to_recordset($1::jsonb) AS r("id" uuid, "organizationId" uuid, "operatorId" uuid, "seq" bigint, "eventId" uuid,
-          "kind" text, "chatId" uuid, "chatExternalId" text, "widgetId" uuid, "title" text, "body" text, "sound" text, "createdAt" timestamp(3))`,
+  const updated = await tx.$queryRawUnsafe<{ operatorId: string; lastSeq: bigint | number }[]>(
+    `WITH counters AS (
+       INSERT INTO "InboxCounter" ("operatorId", "lastSeq")
+       SELECT (r->>'o')::uuid, (r->>'n')::bigint FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(r, i) ORDER BY i
+       ON CONFLICT ("operatorId") DO UPDATE SET "lastSeq" = "InboxCounter"."lastSeq" + EXCLUDED."lastSeq"
+       RETURNING "operatorId", "lastSeq"
+     ), items AS (
+       INSERT INTO "InboxItem" ("id", "organizationId", "operatorId", "seq", "eventId", "kind", "chatId", "chatExternalId", "widgetId", "title", "body", "sound", "createdAt")
+       SELECT r."id", r."organizationId", r."operatorId", c."lastSeq" - r."count" + r."ordinal", r."eventId", r."kind"::"NotificationEventKind", r."chatId",
+              r."chatExternalId", r."widgetId", r."title", r."body", r."sound", r."createdAt"
+       FROM jsonb_to_recordset($2::jsonb) AS r("id" uuid, "organizationId" uuid, "operatorId" uuid, "ordinal" bigint, "count" bigint, "eventId" uuid,
+            "kind" text, "chatId" uuid, "chatExternalId" text, "widgetId" uuid, "title" text, "body" text, "sound" text, "createdAt" timestamp(3))
+       JOIN counters c ON c."operatorId" = r."operatorId"
+     )
+     SELECT "operatorId"::text AS "operatorId", "lastSeq" FROM counters`,
+    JSON.stringify(counters),
     JSON.stringify(rows),
   );
+  return new Map(updated.map((u) => [u.operatorId, Number(u.lastSeq)]));
 }
 
 export function createInboxSink(pubsub: PubSub): DecisionSink {
@@ -134,11 +162,8 @@ export function createInboxSink(pubsub: PubSub): DecisionSink {
         candidates.map((c) => c.event),
       );
       const counts = new Map<string, number>();
-      for (const c of candidates) if (c.candidacy.inInbox) counts.set(c.operatorId, (counts.get(c.operatorId) ?? 0) + 1);
-      const next = counts.size > 0 ? await reserveSeqs(tx, counts) : new Map<string, number>();
       const byEvent = new Map<string, Pending['items']>();
-      const inbox: LiveItem[] = [];
-      const owners: string[] = [];
+      const inbox: { operatorId: string; ordinal: number; item: LiveItem }[] = [];
       for (const { event, operatorId, candidacy } of candidates) {
         const rendered = renderNotification({
           kind: event.kind,
@@ -146,11 +171,9 @@ export function createInboxSink(pubsub: PubSub): DecisionSink {
           subjectOperatorId: event.subjectOperatorId,
           operatorNames: names,
         });
-        const seq = candidacy.inInbox ? (next.get(operatorId) ?? 0) : null;
-        if (seq !== null) next.set(operatorId, seq + 1);
         const item: LiveItem = {
-          seq,
-          inboxItemId: seq !== null ? randomUUID() : null,
+          seq: null,
+          inboxItemId: candidacy.inInbox ? randomUUID() : null,
           eventId: event.id,
           kind: event.kind,
           chatId: event.chatId,
@@ -162,15 +185,20 @@ export function createInboxSink(pubsub: PubSub): DecisionSink {
           sound: candidacy.audio ? rendered.sound : null,
           createdAt: event.createdAt.toISOString(),
         };
-        if (seq !== null) {
-          inbox.push(item);
-          owners.push(operatorId);
+        if (candidacy.inInbox) {
+          const ordinal = (counts.get(operatorId) ?? 0) + 1;
+          counts.set(operatorId, ordinal);
+          inbox.push({ operatorId, ordinal, item });
         }
         const list = byEvent.get(event.id) ?? [];
         list.push({ operatorId, item });
         byEvent.set(event.id, list);
       }
-      if (inbox.length > 0) await insertInboxItems(tx, candidates[0]?.event.organizationId ?? '', inbox, owners);
+      if (inbox.length > 0) {
+        // Last, so the counter rows stay locked only until the commit that follows.
+        const last = await insertInboxItems(tx, candidates[0]?.event.organizationId ?? '', counts, inbox);
+        for (const { operatorId, ordinal, item } of inbox) item.seq = (last.get(operatorId) ?? 0) - (counts.get(operatorId) ?? 0) + ordinal;
+      }
       const now = Date.now();
       sweep(now);
       for (const [eventId, items] of byEvent) pending.set(eventId, { at: now, items });
