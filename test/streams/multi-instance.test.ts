@@ -1,7 +1,8 @@
 /**
  * Several instances on one database and one Redis (issue 3, "past one machine"): a notification
  * reported through one instance reaches the streams of another exactly once, Chat Panel changes
- * reach open streams on every instance, and presence counts the streams of every instance.
+ * reach open streams on every instance, presence counts the streams of every instance, and
+ * streamsInEffect lists the streams of every instance with the preferences in effect on each.
  * Each run uses its own Redis prefix, so parallel test files never hear each other.
  */
 import { randomUUID } from 'node:crypto';
@@ -41,13 +42,30 @@ const STREAMS = /* GraphQL */ `
 type StreamsInEffect = {
   streamsInEffect: { streams: { id: string; preferences: { event: string; channel: string; enabled: boolean }[] }[] };
 };
-const streamCount = (server: TestServer, token: string) =>
+/** Waits until `server` lists `count` open streams of the operator (on every instance). */
+const streamCount = (server: TestServer, token: string, count = 1) =>
   eventually(
     () => server.gql<StreamsInEffect>(STREAMS, {}, token),
-    (r) => r.data?.streamsInEffect.streams.length === 1,
+    (r) => r.data?.streamsInEffect.streams.length === count,
   );
 const CHAT_PANEL = /* GraphQL */ `
   mutation ($input: UpdateChatPanelPreferencesInput!) { updateChatPanelPreferences(input: $input) { __typename } }
+`;
+const EFFECT = /* GraphQL */ `
+  query ($operatorId: ID) {
+    streamsInEffect(operatorId: $operatorId) {
+      streams { id bufferedItems preferences { event channel enabled } differences { event channel enabled } }
+    }
+  }
+`;
+type LivePreference = { event: string; channel: string; enabled: boolean };
+type Effect = {
+  streamsInEffect: {
+    streams: { id: string; bufferedItems: number | null; preferences: LivePreference[]; differences: LivePreference[] }[];
+  };
+};
+const DASHBOARD = /* GraphQL */ `
+  mutation ($input: UpdateDashboardPreferencesInput!) { updateDashboardPreferences(input: $input) { __typename } }
 `;
 const PRESENCE = /* GraphQL */ `query { operatorPresence { operator { name } presence openStreams } }`;
 type Presence = { operatorPresence: { operator: { name: string }; presence: string; openStreams: number }[] };
@@ -60,8 +78,8 @@ describe('two instances on one database and one Redis', () => {
     const onB = connect(b, ann.token);
     const subA = subscribe(onA.client);
     const subB = subscribe(onB.client);
-    await streamCount(a, ann.token);
-    await streamCount(b, ann.token);
+    await streamCount(a, ann.token, 2);
+    await streamCount(b, ann.token, 2);
     await reportSystemMessages(b, seeder.org.apiKey, 'm', 0, 10);
     await reportSystemMessages(a, seeder.org.apiKey, 'm', 10, 20);
     const expected = Array.from({ length: 20 }, (_, i) => `m${i}`);
@@ -121,7 +139,7 @@ describe('two instances on one database and one Redis', () => {
     await streamCount(a, pia.token);
     const onB = connect(b, pia.token);
     subscribe(onB.client);
-    await streamCount(b, pia.token);
+    await streamCount(b, pia.token, 2);
     for (const server of [a, b])
       await eventually(
         () => presenceOf(server),
@@ -148,6 +166,58 @@ describe('two instances on one database and one Redis', () => {
     await pause(GRACE_MS); // both instances sweep: still one OFFLINE
     expect(piaEvents()).toEqual(['OPERATOR_ONLINE', 'OPERATOR_OFFLINE']);
     await watcher.client.dispose();
+  });
+
+  it('streamsInEffect through A lists the streams on A and on B, each with its own preferences', async () => {
+    const { seeder, operators } = await liveOrganization(a, ['Eve']);
+    const eve = operators.Eve!;
+    const effect = async () =>
+      (await a.gql<Effect>(EFFECT, { operatorId: eve.globalId }, seeder.org.adminToken)).data?.streamsInEffect.streams ?? [];
+    const browser = (stream: Effect['streamsInEffect']['streams'][number] | undefined) =>
+      stream?.preferences.find((p) => p.event === 'SYSTEM_MESSAGE' && p.channel === 'BROWSER')?.enabled;
+
+    const onA = connect(a, eve.token);
+    subscribe(onA.client);
+    await streamCount(a, eve.token);
+    const onB = connect(b, eve.token);
+    subscribe(onB.client);
+    const both = await eventually(effect, (streams) => streams.length === 2);
+    const [streamA, streamB] = both;
+    expect(both.map((s) => s.bufferedItems)).toEqual([0, null]); // known on the stream's own instance only
+    expect(both.map(browser)).toEqual([true, true]);
+
+    // A Dashboard change reaches new streams only: a new stream on B starts with it, the others keep theirs.
+    const off = { changes: [{ event: 'SYSTEM_MESSAGE', channel: 'BROWSER', enabled: false }] };
+    const dashboard = await a.gql<{ updateDashboardPreferences: { __typename: string } }>(
+      DASHBOARD,
+      { input: { operatorId: eve.globalId, ...off } },
+      seeder.org.adminToken,
+    );
+    expect(dashboard.data?.updateDashboardPreferences.__typename).toMatch(/Success$/);
+    const fresh = connect(b, eve.token);
+    subscribe(fresh.client);
+    const three = await eventually(effect, (streams) => streams.length === 3);
+    expect(three.slice(0, 2).map((s) => s.id)).toEqual([streamA!.id, streamB!.id]);
+    expect(three.map(browser)).toEqual([true, true, false]);
+    const onlyBrowser = [{ event: 'SYSTEM_MESSAGE', channel: 'BROWSER', enabled: true }];
+    expect(three.map((s) => s.differences)).toEqual([onlyBrowser, onlyBrowser, []]);
+
+    // A Chat Panel change (made through A) reaches every open stream, on both instances.
+    const on = { changes: [{ event: 'SYSTEM_MESSAGE', channel: 'BROWSER', enabled: true }] };
+    const panel = await a.gql<{ updateChatPanelPreferences: { __typename: string } }>(CHAT_PANEL, { input: on }, eve.token);
+    expect(panel.data?.updateChatPanelPreferences.__typename).toMatch(/Success$/);
+    const changed = await eventually(effect, (streams) => streams.length === 3 && streams.every((s) => browser(s) === true));
+    expect(changed.map((s) => s.differences)).toEqual([[], [], []]);
+
+    // Closing B's first stream removes it from the listing on both instances.
+    await onB.client.dispose();
+    const left = await eventually(effect, (streams) => streams.length === 2);
+    expect(left.map((s) => s.id)).toEqual([streamA!.id, three[2]!.id]);
+    const throughB = await b.gql<Effect>(EFFECT, { operatorId: eve.globalId }, seeder.org.adminToken);
+    expect(throughB.data?.streamsInEffect.streams.map((s) => s.id)).toEqual([streamA!.id, three[2]!.id]);
+    await onA.client.dispose();
+    await fresh.client.dispose();
+    await eventually(effect, (streams) => streams.length === 0);
   });
 
   it('the streams of an instance that vanished expire, and their operator goes OFFLINE', async () => {

@@ -36,7 +36,7 @@ const OperatorPresenceRef = builder.objectRef<{ operator: Operator; openStreams:
 interface StreamInEffect {
   id: string;
   openedAt: Date;
-  buffered: number;
+  buffered: number | null;
   preferences: LivePreference[];
   differences: LivePreference[];
 }
@@ -46,7 +46,10 @@ const StreamInEffectRef = builder.objectRef<StreamInEffect>('StreamInEffect').im
   fields: (t) => ({
     id: t.exposeString('id', { description: 'The stream (opaque; new on every connection).' }),
     openedAt: t.field({ type: 'DateTime', description: 'When it was opened.', resolve: (s) => s.openedAt }),
-    bufferedItems: t.exposeInt('buffered', { description: 'Items waiting to be sent to the client.' }),
+    bufferedItems: t.exposeInt('buffered', {
+      nullable: true,
+      description: 'Items waiting to be sent to the client; null for a stream on another instance.',
+    }),
     preferences: t.field({
       type: [LivePreferenceRef],
       description: 'BROWSER and AUDIO preferences in effect on this stream.',
@@ -74,7 +77,7 @@ const StreamsInEffectRef = builder
       }),
       streams: t.field({
         type: [StreamInEffectRef],
-        description: 'The open streams on the instance that answers.',
+        description: 'The open streams, on every instance (with several instances sharing Redis).',
         resolve: (s) => s.streams,
       }),
     }),
@@ -138,10 +141,10 @@ builder.queryField('streamsInEffect', (t) =>
         audio: new Set(grid.filter((c) => c.channel === 'AUDIO' && c.enabled).map((c) => c.event)),
       };
       const saved = listOf(savedPrefs, events);
-      const streams = live.registry.streamsOf(id).map((stream) => {
-        const preferences = listOf(stream.preferences(), events);
+      const streams = (await live.streamsOf(id)).map((stream) => {
+        const preferences = listOf(stream.preferences, events);
         const differences = preferences.filter((p, i) => p.enabled !== saved[i]?.enabled);
-        return { id: stream.id, openedAt: stream.openedAt, buffered: stream.buffered(), preferences, differences };
+        return { id: stream.id, openedAt: stream.openedAt, buffered: stream.buffered, preferences, differences };
       });
       return { operator, saved, streams };
     },

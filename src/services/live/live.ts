@@ -12,7 +12,7 @@ import type { StreamedNotification } from './live-item.js';
 import { openNotificationStream } from './notification-stream.js';
 import { createPresenceTracker, type PresenceReporter, type PresenceTracker } from './presence-tracker.js';
 import { createRedisPresenceTracker } from './redis-presence-tracker.js';
-import { createStreamRegistry, type StreamRegistry } from './stream-registry.js';
+import { createStreamRegistry, type StreamRegistry, type StreamSnapshot } from './stream-registry.js';
 
 export interface LiveOptions {
   prisma: Db;
@@ -29,6 +29,8 @@ export interface Live {
   sink: DecisionSink;
   registry: StreamRegistry;
   presence: PresenceTracker;
+  /** The open streams of an operator with the preferences in effect on each: on every instance with Redis. */
+  streamsOf(operatorId: string): Promise<StreamSnapshot[]>;
   openStream(
     viewer: { organizationId: string; operatorId: string },
     afterSeq: number | null,
@@ -48,7 +50,7 @@ export function createLive(options: LiveOptions): Live {
   const { prisma, pubsub } = options;
   const registry = createStreamRegistry();
   // With Redis, presence counts the streams of every instance; otherwise this process's.
-  const presence = pubsub.redis
+  const redisPresence = pubsub.redis
     ? createRedisPresenceTracker({
         report: options.reportPresence,
         graceMs: options.presenceGraceMs,
@@ -57,7 +59,8 @@ export function createLive(options: LiveOptions): Live {
         prefix: pubsub.redis.prefix,
         instanceId: randomUUID(),
       })
-    : createPresenceTracker(options.reportPresence, options.presenceGraceMs);
+    : null;
+  const presence = redisPresence ?? createPresenceTracker(options.reportPresence, options.presenceGraceMs);
   // Chat Panel changes reach every open stream of the operator, on every instance.
   const forward: ChatPanelPreferencesListener = (operatorId, _organizationId, changes) =>
     pubsub.publish('operator:preferences', operatorId, { changes });
@@ -67,6 +70,17 @@ export function createLive(options: LiveOptions): Live {
     sink: createInboxSink(pubsub),
     registry,
     presence,
+    // This process's streams from the registry (current even before Redis has them); with Redis, the
+    // other instances' from their snapshots.
+    async streamsOf(operatorId) {
+      const local = registry
+        .streamsOf(operatorId)
+        .map((s): StreamSnapshot => ({ id: s.id, openedAt: s.openedAt, preferences: s.preferences(), buffered: s.buffered() }));
+      if (redisPresence === null) return local;
+      const ids = new Set(local.map((s) => s.id));
+      const others = (await redisPresence.streamsOf(operatorId)).filter((s) => !ids.has(s.id));
+      return [...local, ...others].sort((x, y) => x.openedAt.getTime() - y.openedAt.getTime());
+    },
     openStream: (viewer, afterSeq, context) =>
       openNotificationStream({
         prisma,

@@ -113,7 +113,7 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
     const { pubsub, prisma, operatorId, organizationId, afterSeq } = this.options;
     const subscriptions = [
       pubsub.subscribe('operator:notification', operatorId, (item) => this.receive(item)),
-      pubsub.subscribe('operator:preferences', operatorId, ({ changes }) => applyChanges(this.prefs, changes)),
+      pubsub.subscribe('operator:preferences', operatorId, ({ changes }) => this.change(changes)),
     ];
     this.unsubscribers.push(...subscriptions);
     try {
@@ -135,7 +135,12 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
     }
     this.registered = true;
     this.options.registry.add(this);
-    this.options.presence.streamOpened(organizationId, operatorId, this.id);
+    this.options.presence.streamOpened(this);
+  }
+
+  private change(changes: readonly PreferenceChange[]): void {
+    applyChanges(this.prefs, changes);
+    if (this.registered && !this.finished) this.options.presence.streamChanged(this);
   }
 
   preferences(): StreamPreferences {
@@ -223,7 +228,7 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
     this.ready = [];
     if (this.registered) {
       this.options.registry.remove(this);
-      this.options.presence.streamClosed(this.organizationId, this.operatorId, this.id);
+      this.options.presence.streamClosed(this);
     }
     this.wakeUp();
   }

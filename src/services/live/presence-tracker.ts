@@ -9,12 +9,16 @@
  * the streams of every instance instead; both share the per-operator report queue below.
  */
 
+import type { OpenStream } from './stream-registry.js';
+
 export type PresenceValue = 'ONLINE' | 'AWAY' | 'OFFLINE';
 export type PresenceReporter = (organizationId: string, operatorId: string, presence: PresenceValue) => Promise<unknown>;
 
 export interface PresenceTracker {
-  streamOpened(organizationId: string, operatorId: string, streamId: string): void;
-  streamClosed(organizationId: string, operatorId: string, streamId: string): void;
+  streamOpened(stream: OpenStream): void;
+  /** A Chat Panel change updated the preferences in effect on an open stream. */
+  streamChanged(stream: OpenStream): void;
+  streamClosed(stream: OpenStream): void;
   /** Explicit change by the operator (setMyPresence). */
   set(organizationId: string, operatorId: string, presence: PresenceValue): Promise<void>;
   /** Open streams of each operator, on every instance (missing operators have none). */
@@ -61,7 +65,7 @@ export function createPresenceTracker(report: PresenceReporter, graceMs: number)
     });
 
   return {
-    streamOpened(organizationId, operatorId) {
+    streamOpened({ organizationId, operatorId }) {
       const count = (counts.get(operatorId) ?? 0) + 1;
       counts.set(operatorId, count);
       const timer = offlineTimers.get(operatorId);
@@ -73,7 +77,9 @@ export function createPresenceTracker(report: PresenceReporter, graceMs: number)
       }
       if (count === 1) background(organizationId, operatorId, 'ONLINE');
     },
-    streamClosed(organizationId, operatorId) {
+    // This process's streams are in the registry, preferences included.
+    streamChanged() {},
+    streamClosed({ organizationId, operatorId }) {
       const count = (counts.get(operatorId) ?? 1) - 1;
       if (count > 0) {
         counts.set(operatorId, count);

@@ -6,7 +6,11 @@
  *  - `streams:<operatorId>`  sorted set of `<instance>/<stream>`, scored by expiry time;
  *  - `all`                   sorted set of `<org>|<operator>|<instance>/<stream>`, same scores;
  *  - `leaving`               sorted set of `<org>|<operator>` whose last stream closed, scored by the
- *                            end of their grace period.
+ *                            end of their grace period;
+ *  - `effect:<operatorId>`   hash `<instance>/<stream>` -> JSON {openedAt, browser, audio}: the
+ *                            preferences in effect on each stream (streamsInEffect), written on open
+ *                            and on each Chat Panel change, deleted with the stream's entry (close or
+ *                            sweep); only entries still live in `streams:<operatorId>` count.
  * Each instance refreshes the expiry of its own streams every ttl/3 (heartbeat), so the streams of a
  * crashed instance expire after `ttlMs`. Every instance sweeps every `sweepMs`: expired streams are
  * dropped (an operator left with none becomes `leaving`, due at once), and `leaving` entries past
@@ -15,7 +19,9 @@
  * removes the `leaving` entry: a reload on another instance changes nothing either.
  */
 import type { Redis } from 'ioredis';
+import type { NotificationEventKind } from '../../domain/catalog.js';
 import { createPresenceQueue, type PresenceReporter, type PresenceTracker } from './presence-tracker.js';
+import type { OpenStream, StreamSnapshot } from './stream-registry.js';
 
 export interface RedisPresenceOptions {
   report: PresenceReporter;
@@ -27,27 +33,34 @@ export interface RedisPresenceOptions {
   ttlMs: number;
 }
 
-// KEYS: streams:<op>, all, leaving. ARGV: member, allMember, leavingMember, now, ttl.
+// KEYS: streams:<op>, all, leaving, effect:<op>. ARGV: member, allMember, leavingMember, now, ttl, effect.
 // Returns 1 when the operator had no stream and was not leaving: report ONLINE.
 const OPEN = `
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[4])
 redis.call('ZADD', KEYS[1], ARGV[4] + ARGV[5], ARGV[1])
 redis.call('ZADD', KEYS[2], ARGV[4] + ARGV[5], ARGV[2])
+redis.call('HSET', KEYS[4], ARGV[1], ARGV[6])
 if redis.call('ZCARD', KEYS[1]) == 1 then
   if redis.call('ZREM', KEYS[3], ARGV[3]) == 1 then return 0 end
   return 1
 end
 return 0`;
 
-// KEYS: streams:<op>, all, leaving. ARGV: member, allMember, leavingMember, now, grace.
+// KEYS: streams:<op>, all, leaving, effect:<op>. ARGV: member, allMember, leavingMember, now, grace.
 const CLOSE = `
 local removed = redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[2])
+redis.call('HDEL', KEYS[4], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[4])
 if removed == 1 and redis.call('ZCARD', KEYS[1]) == 0 then redis.call('ZADD', KEYS[3], ARGV[4] + ARGV[5], ARGV[3]) end
 return removed`;
 
-// KEYS: all, leaving. ARGV: streams key prefix, now, limit. Returns the `<org>|<op>` gone OFFLINE.
+// KEYS: effect:<op>. ARGV: member, effect. Only while the stream's entry is there (not closed).
+const CHANGE = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end`;
+
+// KEYS: all, leaving. ARGV: streams key prefix, now, limit, effect key prefix. Returns the
+// `<org>|<op>` gone OFFLINE.
 const SWEEP = `
 local now = tonumber(ARGV[2])
 for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, ARGV[3])) do
@@ -55,6 +68,7 @@ for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0,
   local org, op, member = string.match(m, '^([^|]*)|([^|]*)|(.*)$')
   local key = ARGV[1] .. op
   redis.call('ZREM', key, member)
+  redis.call('HDEL', ARGV[4] .. op, member)
   redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
   if redis.call('ZCARD', key) == 0 then redis.call('ZADD', KEYS[2], 'NX', now, org .. '|' .. op) end
 end
@@ -69,13 +83,30 @@ return offline`;
 
 const SWEEP_LIMIT = 1000;
 
-export function createRedisPresenceTracker(options: RedisPresenceOptions): PresenceTracker {
+/** What the `effect:<operatorId>` hash holds per stream. */
+interface Effect {
+  openedAt: string;
+  browser: NotificationEventKind[];
+  audio: NotificationEventKind[];
+}
+const effectOf = (stream: OpenStream): string => {
+  const { browser, audio } = stream.preferences();
+  return JSON.stringify({ openedAt: stream.openedAt.toISOString(), browser: [...browser], audio: [...audio] } satisfies Effect);
+};
+
+export interface RedisPresenceTracker extends PresenceTracker {
+  /** The live streams of an operator on every instance (`buffered` is null). */
+  streamsOf(operatorId: string): Promise<StreamSnapshot[]>;
+}
+
+export function createRedisPresenceTracker(options: RedisPresenceOptions): RedisPresenceTracker {
   const { redis, report, graceMs, ttlMs, instanceId } = options;
   const base = `${options.prefix}presence:`;
   const streamsKey = (operatorId: string) => `${base}streams:${operatorId}`;
+  const effectKey = (operatorId: string) => `${base}effect:${operatorId}`;
   const allKey = `${base}all`;
   const leavingKey = `${base}leaving`;
-  const local = new Map<string, { organizationId: string; operatorId: string }>();
+  const local = new Map<string, OpenStream>();
   const queue = createPresenceQueue();
   let stopped = false;
 
@@ -83,7 +114,7 @@ export function createRedisPresenceTracker(options: RedisPresenceOptions): Prese
     const member = `${instanceId}/${streamId}`;
     return [member, `${organizationId}|${operatorId}|${member}`, `${organizationId}|${operatorId}`];
   };
-  const keys = (operatorId: string) => [streamsKey(operatorId), allKey, leavingKey];
+  const keys = (operatorId: string) => [streamsKey(operatorId), allKey, leavingKey, effectKey(operatorId)];
 
   const heartbeat = async () => {
     const expiry = Date.now() + ttlMs;
@@ -96,7 +127,7 @@ export function createRedisPresenceTracker(options: RedisPresenceOptions): Prese
     await pipeline.exec();
   };
   const sweep = async () => {
-    const gone = (await redis.eval(SWEEP, 2, allKey, leavingKey, `${base}streams:`, Date.now(), SWEEP_LIMIT)) as string[];
+    const gone = (await redis.eval(SWEEP, 2, allKey, leavingKey, `${base}streams:`, Date.now(), SWEEP_LIMIT, `${base}effect:`)) as string[];
     for (const entry of gone) {
       const [organizationId = '', operatorId = ''] = entry.split('|');
       queue.background(operatorId, 'OFFLINE', async () => {
@@ -127,18 +158,43 @@ export function createRedisPresenceTracker(options: RedisPresenceOptions): Prese
   ];
 
   return {
-    streamOpened(organizationId, operatorId, streamId) {
-      local.set(streamId, { organizationId, operatorId });
+    streamOpened(stream) {
+      const { id, organizationId, operatorId } = stream;
+      local.set(id, stream);
       queue.background(operatorId, 'ONLINE', async () => {
-        const first = await redis.eval(OPEN, 3, ...keys(operatorId), ...members(organizationId, operatorId, streamId), Date.now(), ttlMs);
+        const args = [...members(organizationId, operatorId, id), Date.now(), ttlMs, effectOf(stream)];
+        const first = await redis.eval(OPEN, 4, ...keys(operatorId), ...args);
         if (first === 1) await report(organizationId, operatorId, 'ONLINE');
       });
     },
-    streamClosed(organizationId, operatorId, streamId) {
-      local.delete(streamId);
-      queue.background(operatorId, 'stream close', () =>
-        redis.eval(CLOSE, 3, ...keys(operatorId), ...members(organizationId, operatorId, streamId), Date.now(), graceMs),
+    streamChanged(stream) {
+      // Queued after its open and before its close: the snapshot is read when the change runs.
+      queue.background(stream.operatorId, 'stream change', () =>
+        redis.eval(CHANGE, 1, effectKey(stream.operatorId), `${instanceId}/${stream.id}`, effectOf(stream)),
       );
+    },
+    streamClosed({ id, organizationId, operatorId }) {
+      local.delete(id);
+      queue.background(operatorId, 'stream close', () =>
+        redis.eval(CLOSE, 4, ...keys(operatorId), ...members(organizationId, operatorId, id), Date.now(), graceMs),
+      );
+    },
+    async streamsOf(operatorId) {
+      const results =
+        (await redis.pipeline().zrangebyscore(streamsKey(operatorId), Date.now(), '+inf').hgetall(effectKey(operatorId)).exec()) ?? [];
+      const live = new Set((results[0]?.[1] as string[] | undefined) ?? []);
+      const effects = (results[1]?.[1] as Record<string, string> | undefined) ?? {};
+      return Object.entries(effects)
+        .filter(([member]) => live.has(member))
+        .map(([member, json]): StreamSnapshot => {
+          const effect = JSON.parse(json) as Effect;
+          return {
+            id: member.slice(member.indexOf('/') + 1),
+            openedAt: new Date(effect.openedAt),
+            preferences: { browser: new Set(effect.browser), audio: new Set(effect.audio) },
+            buffered: null,
+          };
+        });
     },
     set(organizationId, operatorId, presence) {
       return queue.enqueue(operatorId, () => report(organizationId, operatorId, presence));

@@ -1,6 +1,7 @@
 /**
  * The open notification streams of this process, per operator, each with the preferences in effect
- * on it (for `streamsInEffect`, and so a test can see that an unsubscribed stream is gone).
+ * on it (for `streamsInEffect`, and so a test can see that an unsubscribed stream is gone). With
+ * Redis, the redis presence tracker also publishes them to every instance (StreamSnapshot).
  */
 import type { StreamPreferences } from '../../domain/decide-live-delivery.js';
 
@@ -13,6 +14,15 @@ export interface OpenStream {
   preferences(): StreamPreferences;
   /** Items waiting to be sent (bounded by STREAM_BUFFER_LIMIT). */
   buffered(): number;
+}
+
+/** An open stream as `streamsInEffect` shows it, whichever instance holds it. */
+export interface StreamSnapshot {
+  id: string;
+  openedAt: Date;
+  preferences: StreamPreferences;
+  /** Items waiting to be sent: known only on the stream's own instance (null elsewhere). */
+  buffered: number | null;
 }
 
 export interface StreamRegistry {
