@@ -37,3 +37,18 @@ export interface DecisionSink {
   /** Must not throw: the happening is already committed. */
   afterCommit?(events: readonly StoredEvent[]): void;
 }
+
+/**
+ * Hands committed events to every sink's after-commit work. The events are already stored, so a
+ * failing sink is logged and never turns the committed change into an error.
+ */
+export function runAfterCommit(sinks: readonly DecisionSink[], events: readonly StoredEvent[]): void {
+  if (events.length === 0) return;
+  for (const sink of sinks) {
+    try {
+      sink.afterCommit?.(events);
+    } catch (error) {
+      console.error(`sink ${sink.name} failed after commit:`, error);
+    }
+  }
+}

@@ -5,10 +5,11 @@
  */
 import type { Db } from '../db/database.js';
 import { notFound } from '../errors.js';
+import { runAfterCommit } from './decision-sinks.js';
 import { normalizeName } from './operators.js';
 import { mapPrismaErrors } from './prisma-errors.js';
 import type { Services } from './services.js';
-import { raiseWidgetChanged, runAfterCommit } from './widgets.js';
+import { raiseWidgetChanged } from './widgets.js';
 
 export async function createOperatorGroup(prisma: Db, organizationId: string, input: { name: string; memberIds: readonly string[] }) {
   const name = normalizeName(input.name, 'input.name');
@@ -61,6 +62,6 @@ export async function deleteOperatorGroup(services: Services, organizationId: st
     const inputs = widgets.map((w) => ({ kind: 'WIDGET_CHANGED' as const, widgetId: w.id, changes }));
     return { group: found, events: inputs.length > 0 ? await raiseWidgetChanged(services, tx, organizationId, actorId, inputs) : [] };
   });
-  runAfterCommit(services, events);
+  runAfterCommit(services.sinks, events);
   return group;
 }

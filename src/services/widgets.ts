@@ -7,7 +7,7 @@
 import type { Db } from '../db/database.js';
 import { notFound } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
-import type { StoredEvent } from './decision-sinks.js';
+import { runAfterCommit, type StoredEvent } from './decision-sinks.js';
 import { type HappeningInput, type ReportResult, reportHappenings } from './ingestion/report-happenings.js';
 import type { Services } from './services.js';
 
@@ -77,31 +77,19 @@ export async function raiseWidgetChanged(
   return results.flatMap((result) => result.events);
 }
 
-/** The sinks' after-commit work (live fan-out) for events stored by a committed transaction. */
-export function runAfterCommit(services: Services, events: readonly StoredEvent[]): void {
-  if (events.length === 0) return;
-  for (const sink of services.sinks) {
-    try {
-      sink.afterCommit?.(events);
-    } catch {
-      // afterCommit must not throw; the widget change is committed whatever a sink does.
-    }
-  }
-}
-
 /** Applies a patch; raises WIDGET_CHANGED (reported by `actorId`) only when something changed. */
 export async function updateWidget(services: Services, organizationId: string, actorId: string, widgetId: string, patch: WidgetPatch) {
-  return services.prisma.$transaction(async (tx) => {
+  const { widget, events } = await services.prisma.$transaction(async (tx) => {
     const current = await findLiveWidget(tx, organizationId, widgetId, 'id');
     await assertGroupInOrganization(tx, organizationId, patch.groupId, 'input.groupId');
     const changes = diffWidget(current, patch);
-    if (changes.length === 0) return current;
+    if (changes.length === 0) return { widget: current, events: [] };
     const updated = await tx.widget.update({ where: { id: widgetId }, data: patch });
-    await reportHappenings(services, organizationId, { kind: 'OPERATOR', id: actorId }, [{ kind: 'WIDGET_CHANGED', widgetId, changes }], {
-      tx,
-    });
-    return updated;
+    const raised = await raiseWidgetChanged(services, tx, organizationId, actorId, [{ kind: 'WIDGET_CHANGED', widgetId, changes }]);
+    return { widget: updated, events: raised };
   });
+  runAfterCommit(services.sinks, events);
+  return widget;
 }
 
 /** Soft-deletes a widget (its chats and events stay explainable) and raises WIDGET_CHANGED. */
@@ -113,6 +101,6 @@ export async function deleteWidget(services: Services, organizationId: string, a
     const raised = await raiseWidgetChanged(services, tx, organizationId, actorId, [{ kind: 'WIDGET_CHANGED', widgetId, changes }]);
     return { widget: await tx.widget.update({ where: { id: widgetId }, data: { deletedAt: new Date() } }), events: raised };
   });
-  runAfterCommit(services, events);
+  runAfterCommit(services.sinks, events);
   return widget;
 }

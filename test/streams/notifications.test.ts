@@ -120,6 +120,21 @@ const MARK_ALL = /* GraphQL */ `
 type Inbox = { inboxUnreadCount: number; inbox: { edges: { node: { id: string; title: string; read: boolean } }[] } };
 
 describe('inbox', () => {
+  it('a widget change reaches open streams at once, as WIDGET_CHANGED', async () => {
+    const { seeder, operators } = await liveOrganization(server, ['Wes']);
+    const widgetId = await seeder.widget({ name: 'Shop' });
+    const { client } = connect(server, operators.Wes!.token);
+    const sub = subscribe(client);
+    await eventually(
+      () => server.gql<StreamsInEffect>(STREAMS, {}, operators.Wes!.token),
+      (r) => r.data?.streamsInEffect.streams.length === 1,
+    );
+    await seeder.updateWidget(widgetId, { browser: false });
+    const [item] = await sub.waitFor(1);
+    expect(item).toMatchObject({ event: 'WIDGET_CHANGED', replayed: false, showNotification: true });
+    await client.dispose();
+  });
+
   it('keeps notifications without any stream, newest first, and marks one, many or all read', async () => {
     const { seeder, operators } = await liveOrganization(server, ['Ivo', 'Ida']);
     await reportSystemMessages(server, seeder.org.apiKey, 'i', 0, 4);

@@ -11,7 +11,7 @@
  */
 import type { HappeningInput } from '../../domain/derive-events.js';
 import type { Prisma } from '../../generated/prisma/client.js';
-import type { StoredEvent } from '../decision-sinks.js';
+import { runAfterCommit, type StoredEvent } from '../decision-sinks.js';
 import type { Services } from '../services.js';
 import { persistHappenings, type Reporter, storedEventsOf } from './persist-happenings.js';
 import { planHappenings } from './plan-happenings.js';
@@ -102,12 +102,6 @@ export async function reportHappenings(
     // A concurrent report won the race: rerun to replay its result or refuse a chat started twice.
     outcome = await run();
   }
-  for (const sink of services.sinks) {
-    try {
-      sink.afterCommit?.(outcome.events);
-    } catch {
-      // afterCommit must not throw; a faulty sink never turns a stored report into an error.
-    }
-  }
+  runAfterCommit(services.sinks, outcome.events);
   return outcome.results;
 }
