@@ -11,6 +11,14 @@ export const ERROR_CODES = [
   'CHANNEL_NOT_AVAILABLE',
   'IDEMPOTENCY_KEY_REUSED',
   'FORBIDDEN',
+  /** A global id that is malformed or names another type. */
+  'INVALID_ID',
+  /** A free-text input over its length limit. */
+  'TOO_LONG',
+  /** An outbound URL (addon, Help Scout API) that names a refused address. */
+  'URL_NOT_ALLOWED',
+  /** Too many requests or happenings for the caller's limit; retry after the seconds given. */
+  'RATE_LIMITED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
