@@ -3,6 +3,7 @@
  * whose DNS answer (faked: only ever loopback) holds a refused address gets no connection at all,
  * headers included; redirects are never followed; the SMTP connection goes through the same door.
  */
+import { getDefaultAutoSelectFamily, setDefaultAutoSelectFamily } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMailer } from '../../src/services/delivery/create-mailer.js';
 import { toDeliveryError } from '../../src/services/delivery/delivery-error.js';
@@ -99,6 +100,30 @@ describe('HTTP through the guard', () => {
       await guard.close();
       await target.close();
       await redirecting.close();
+    }
+  });
+});
+
+describe('raw TCP through the guard (the SMTP connection)', () => {
+  // Node asks the lookup for every address (autoSelectFamily) or for one: both answers are checked.
+  it.each([true, false])('checks the DNS answer with autoSelectFamily %s', async (autoSelect) => {
+    const previous = getDefaultAutoSelectFamily();
+    setDefaultAutoSelectFamily(autoSelect);
+    try {
+      const before = receiver.connections;
+      const strict = createOutboundGuard({ allowPrivate: false, resolve: fakeDns().resolve });
+      await expect(strict.connect('mail.rebind.test', receiver.port, 5000)).rejects.toThrow(OutboundRefusedError);
+      expect(receiver.connections - before).toBe(0);
+      const dns = fakeDns();
+      const socket = await createOutboundGuard({ allowPrivate: true, resolve: dns.resolve }).connect(
+        'mail.rebind.test',
+        receiver.port,
+        5000,
+      );
+      expect([socket.remoteAddress, dns.asked]).toEqual(['127.0.0.1', ['mail.rebind.test']]);
+      socket.destroy();
+    } finally {
+      setDefaultAutoSelectFamily(previous);
     }
   });
 });

@@ -48,7 +48,6 @@ export type UrlVerdict = { ok: true; url: URL } | { ok: false; reason: string };
 export type OutboundRequestInit = Omit<UndiciRequestInit, 'redirect' | 'dispatcher'>;
 
 export interface OutboundGuard {
-  readonly allowPrivate: boolean;
   /** The verdict on a URL before any DNS: scheme, credentials, literal address, localhost. */
   checkUrl(raw: string): UrlVerdict;
   /** Throws AppError URL_NOT_ALLOWED on `field` when `checkUrl` refuses. */
@@ -117,7 +116,6 @@ export function createOutboundGuard(options: OutboundGuardOptions): OutboundGuar
   const agent = new Agent({ connect: { lookup } });
 
   return {
-    allowPrivate,
     checkUrl,
     assertUrlAllowed(raw, field) {
       const verdict = checkUrl(raw);
