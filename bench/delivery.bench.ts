@@ -31,6 +31,8 @@ const config = {
   ...base,
   port: 0,
   analyticsTickMs: 0,
+  // The receiver listens on loopback, which the outbound guard refuses by default.
+  outboundAllowPrivate: true,
   deliveryPollMs: 20,
   deliveryBatchSize: Number(process.env.DELIVERY_BATCH_SIZE ?? 50),
 };

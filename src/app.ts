@@ -16,6 +16,7 @@ import { createDailySummaryScheduler } from './services/analytics/daily-summary-
 import { createDeliveryWorker } from './services/delivery/delivery-worker.js';
 import { reportHappenings } from './services/ingestion/report-happenings.js';
 import { createLive, registerConnectionCloser } from './services/live/live.js';
+import { createOutboundGuard, type ResolveHost } from './services/outbound/outbound-guard.js';
 import type { Services } from './services/services.js';
 import { loadTokenSecret } from './services/token-secret.js';
 
@@ -23,6 +24,8 @@ export interface AppOptions {
   config: Config;
   /** An already open database (tests share one per file); otherwise opened from the config. */
   database?: Database;
+  /** DNS resolution of outbound requests; default dns.lookup (tests fake it). */
+  resolveOutboundHost?: ResolveHost;
 }
 
 export interface App {
@@ -49,6 +52,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     tokenTtlSeconds: config.tokenTtlSeconds,
     maxBatchSize: config.maxBatchSize,
     sinks: [],
+    outbound: createOutboundGuard({ allowPrivate: config.outboundAllowPrivate, resolve: options.resolveOutboundHost }),
   };
   // Delivery queue (issue 4): the outbox sink, its worker and the daily analytics scheduler.
   const deliveryWorker = createDeliveryWorker({ services, config });
@@ -143,6 +147,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     async stop() {
       await dailySummary.stop();
       await deliveryWorker.stop();
+      await services.outbound.close();
       await wsCleanup.dispose();
       wsServer.close();
       await live.stop();

@@ -44,6 +44,8 @@ export interface Config {
   deliveryLeaseMs: number;
   /** Timeout of one SMTP or HTTP call, in ms. */
   deliveryTimeoutMs: number;
+  /** Outbound requests (addons, Help Scout, SMTP) may reach loopback, private and other non-public addresses: tests and local development only. Default off. */
+  outboundAllowPrivate: boolean;
   /** Dead deliveries in a row after which an addon is disabled (0 never disables). */
   addonAutoDisableAfter: number;
   /** Default local time ("HH:MM") of the daily analytics summary of organizations that set none. */
@@ -99,6 +101,7 @@ export function readConfig(): Config {
     deliveryBackoffMaxMs: integer('DELIVERY_BACKOFF_MAX_MS', 3_600_000),
     deliveryLeaseMs: integer('DELIVERY_LEASE_MS', 60_000),
     deliveryTimeoutMs: integer('DELIVERY_TIMEOUT_MS', 15_000),
+    outboundAllowPrivate: process.env.OUTBOUND_ALLOW_PRIVATE === '1',
     addonAutoDisableAfter: integer('ADDON_AUTO_DISABLE_AFTER', 5),
     analyticsDailyAt: process.env.ANALYTICS_DAILY_AT ?? '18:00',
     analyticsTickMs: integer('ANALYTICS_TICK_MS', 60_000),

@@ -39,6 +39,14 @@ export type AddonConfigResult<K extends AddonKind = AddonKind> =
   | { ok: true; config: AddonConfigByKind[K] }
   | { ok: false; field: string; message: string };
 
+/** The configuration fields of each kind that name an outbound destination (checked by the outbound guard). */
+export const ADDON_URL_FIELDS = {
+  EMAIL_TICKET: [],
+  SLACK: ['webhookUrl'],
+  HELP_SCOUT: ['apiBaseUrl'],
+  WEBHOOK: ['url'],
+} as const satisfies { [K in AddonKind]: readonly (keyof AddonConfigByKind[K])[] };
+
 export const HELP_SCOUT_DEFAULT_API_BASE_URL = 'https://api.helpscout.net/v2';
 export const WEBHOOK_SECRET_MIN_LENGTH = 16;
 

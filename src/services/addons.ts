@@ -5,10 +5,11 @@
  * except a webhook secret the service generates, returned once by the write that created it.
  */
 import type { Db } from '../db/database.js';
-import { type AddonConfig, type AddonConfigByKind, validateAddonConfig } from '../domain/addon-config.js';
+import { ADDON_URL_FIELDS, type AddonConfig, type AddonConfigByKind, validateAddonConfig } from '../domain/addon-config.js';
 import { ADDON_SUPPORTED_EVENTS, type AddonKind, type NotificationEventKind } from '../domain/catalog.js';
 import { invalidInput, notFound } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
+import type { OutboundGuard } from './outbound/outbound-guard.js';
 
 export interface NewAddon {
   kind: AddonKind;
@@ -37,9 +38,12 @@ export function validateAddonEvents(kind: AddonKind, events: readonly Notificati
   return [...new Set(events)];
 }
 
-function checkConfig<K extends AddonKind>(kind: K, input: unknown, field: string): AddonConfigByKind[K] {
+/** The kind's rules (INVALID_INPUT), then every URL through the outbound guard (URL_NOT_ALLOWED). */
+function checkConfig<K extends AddonKind>(outbound: OutboundGuard, kind: K, input: unknown, field: string): AddonConfigByKind[K] {
   const result = validateAddonConfig(kind, input);
   if (!result.ok) throw invalidInput(result.message, `${field}.${result.field}`);
+  const urls = result.config as unknown as Record<string, string>;
+  for (const key of ADDON_URL_FIELDS[kind] as readonly string[]) outbound.assertUrlAllowed(urls[key] ?? '', `${field}.${key}`);
   return result.config;
 }
 
@@ -52,17 +56,17 @@ const requireName = (name: string) => {
 const generatedSecret = (kind: AddonKind, given: Record<string, unknown>, config: AddonConfig) =>
   kind === 'WEBHOOK' && (given.secret === undefined || given.secret === null) ? (config as AddonConfigByKind['WEBHOOK']).secret : null;
 
-export async function createAddon(prisma: Db, organizationId: string, input: NewAddon) {
+export async function createAddon(prisma: Db, outbound: OutboundGuard, organizationId: string, input: NewAddon) {
   const name = requireName(input.name);
   const events = validateAddonEvents(input.kind, input.events, 'input.events');
-  const config = checkConfig(input.kind, input.config, 'input.config');
+  const config = checkConfig(outbound, input.kind, input.config, 'input.config');
   const addon = await prisma.addon.create({
     data: { organizationId, kind: input.kind, name, enabled: input.enabled, events, config: config as unknown as Prisma.InputJsonValue },
   });
   return { addon, webhookSecret: generatedSecret(input.kind, input.config, config) };
 }
 
-export async function updateAddon(prisma: Db, organizationId: string, addonId: string, patch: AddonPatch) {
+export async function updateAddon(prisma: Db, outbound: OutboundGuard, organizationId: string, addonId: string, patch: AddonPatch) {
   return prisma.$transaction(async (tx) => {
     const addon = await tx.addon.findFirst({ where: { id: addonId, organizationId, deletedAt: null } });
     if (!addon) throw notFound('Addon', 'input.id');
@@ -77,7 +81,7 @@ export async function updateAddon(prisma: Db, organizationId: string, addonId: s
         if (kind !== 'WEBHOOK') throw invalidInput('Only webhook addons have a secret to rotate', 'input.rotateSecret');
         if (given.secret === undefined) delete merged.secret;
       }
-      config = checkConfig(kind, merged, 'input.config');
+      config = checkConfig(outbound, kind, merged, 'input.config');
       webhookSecret = kind === 'WEBHOOK' && merged.secret === undefined ? (config as AddonConfigByKind['WEBHOOK']).secret : null;
     }
     const updated = await tx.addon.update({

@@ -11,15 +11,23 @@ import type { TestServer } from '../helpers/test-server.js';
 
 export interface SmtpReceiver {
   url: string;
+  port: number;
   messages: ParsedMail[];
+  /** SMTP sessions opened so far (test/security: a refused server sees none). */
+  connections: number;
   to(address: string): ParsedMail[];
   close(): Promise<void>;
 }
 
 export async function startSmtpReceiver(): Promise<SmtpReceiver> {
   const messages: ParsedMail[] = [];
+  let connections = 0;
   const server = new SMTPServer({
     authOptional: true,
+    onConnect(_session, callback) {
+      connections += 1;
+      callback();
+    },
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
     onData(stream, _session, callback) {
@@ -40,7 +48,11 @@ export async function startSmtpReceiver(): Promise<SmtpReceiver> {
       .map((v) => v.address);
   return {
     url: `smtp://127.0.0.1:${port}`,
+    port,
     messages,
+    get connections() {
+      return connections;
+    },
     to: (address) => messages.filter((m) => addressesOf(m).includes(address)),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };

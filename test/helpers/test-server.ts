@@ -11,6 +11,7 @@ import { type App, createApp } from '../../src/app.js';
 import { type Config, readConfig } from '../../src/config.js';
 import { type Database, openDatabase } from '../../src/db/database.js';
 import { createApiKey, createOrganization, issueOperatorToken } from '../../src/services/organizations.js';
+import type { ResolveHost } from '../../src/services/outbound/outbound-guard.js';
 
 export interface TestServer {
   app: App;
@@ -48,6 +49,8 @@ export interface TestServerOptions {
   config?: Partial<Config>;
   /** An already open database to run on (a restarted service); the caller closes it. */
   database?: Database;
+  /** Fake DNS for outbound requests (test/security): never resolve to a non-loopback address. */
+  resolveOutboundHost?: ResolveHost;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -59,11 +62,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     redisUrl: undefined,
     dataDir: join(tmpdir(), `notification-service-test-${process.pid}`),
     analyticsTickMs: 0,
+    // The receivers of these tests listen on loopback; test/security turns this off.
+    outboundAllowPrivate: true,
     ...options.config,
   };
   const ownsDatabase = !options.database;
   const database = options.database ?? (await openTestDatabase((sql) => queries.push(sql)));
-  const app = await createApp({ config, database });
+  const app = await createApp({ config, database, resolveOutboundHost: options.resolveOutboundHost });
   const url = await app.start(0);
   const gql: TestServer['gql'] = async (query, variables, credential) => {
     const response = await fetch(`${url}/graphql`, {

@@ -166,7 +166,7 @@ builder.mutationField('createAddon', (t) =>
     errors: {},
     args: { input: t.arg({ type: CreateAddonInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
-      createAddon(ctx.prisma, organizationOf(ctx.viewer), {
+      createAddon(ctx.prisma, ctx.services.outbound, organizationOf(ctx.viewer), {
         kind: input.kind,
         name: input.name,
         enabled: input.enabled ?? true,
@@ -187,7 +187,7 @@ builder.mutationField('updateAddon', (t) =>
       const organizationId = organizationOf(ctx.viewer);
       const existing = await ctx.prisma.addon.findFirst({ where: { id: input.id.id, organizationId }, select: { kind: true } });
       const config = input.config && existing ? configBranch(existing.kind, input.config) : null;
-      return updateAddon(ctx.prisma, organizationId, input.id.id, { ...input, config });
+      return updateAddon(ctx.prisma, ctx.services.outbound, organizationId, input.id.id, { ...input, config });
     },
   }),
 );

@@ -2,10 +2,14 @@
  * Sends email with nodemailer: over SMTP when SMTP_URL is set; otherwise (the embedded default)
  * each message is rendered to standard RFC 822 bytes and written as a `.eml` file under
  * `<dataDir>/outbox-mail/`, and logged, so nothing is lost and anyone can open it in a mail client.
+ * With an outbound guard, the SMTP connection is opened by the guard (`getSocket`), so the SMTP
+ * host faces the same address checks as every other outbound request.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
+import type { OutboundGuard } from '../outbound/outbound-guard.js';
 
 export interface OutgoingMail {
   /** Stable across retries: becomes the Message-ID, so receivers can spot duplicates. */
@@ -29,6 +33,8 @@ export interface MailerOptions {
   mailFrom: string;
   dataDir: string;
   timeoutMs: number;
+  /** Opens the SMTP connection; absent, nodemailer connects by itself (no address checks). */
+  outbound?: OutboundGuard;
   log?: (message: string) => void;
 }
 
@@ -46,13 +52,26 @@ const messageOf = (options: MailerOptions, mail: OutgoingMail) => ({
 export function createMailer(options: MailerOptions): Mailer {
   const log = options.log ?? ((message: string) => console.info(message));
   if (options.smtpUrl) {
-    const { timeoutMs } = options;
+    const { timeoutMs, outbound } = options;
     const transport = nodemailer.createTransport({
       url: options.smtpUrl,
       pool: true,
       connectionTimeout: timeoutMs,
       greetingTimeout: timeoutMs,
       socketTimeout: timeoutMs,
+      // nodemailer runs the SMTP (and TLS) session over the socket the guard connected.
+      getSocket: outbound
+        ? (
+            socketOptions: { host?: string; port?: number | string; secure?: boolean },
+            callback: (error: Error | null, socket: { connection: Socket } | false) => void,
+          ) => {
+            const port = Number(socketOptions.port) || (socketOptions.secure ? 465 : 587);
+            outbound.connect(socketOptions.host ?? '', port, timeoutMs).then(
+              (connection) => callback(null, { connection }),
+              (error: Error) => callback(error, false),
+            );
+          }
+        : undefined,
     });
     return {
       destination: new URL(options.smtpUrl).host,

@@ -55,7 +55,13 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   const log = options.log ?? ((message: string) => console.warn(message));
   const mailer =
     options.mailer ??
-    createMailer({ smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, dataDir: config.dataDir, timeoutMs: config.deliveryTimeoutMs });
+    createMailer({
+      smtpUrl: config.smtpUrl,
+      mailFrom: config.mailFrom,
+      dataDir: config.dataDir,
+      timeoutMs: config.deliveryTimeoutMs,
+      outbound: services.outbound,
+    });
   let running = false;
   let loop: Promise<void> | null = null;
   let woken = false;
@@ -109,7 +115,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         try {
           const event = details.get(row.eventId);
           if (!event) throw new Error(`event ${row.eventId} not found`);
-          await sendDelivery({ mailer, timeoutMs: config.deliveryTimeoutMs }, row, event);
+          await sendDelivery({ mailer, outbound: services.outbound, timeoutMs: config.deliveryTimeoutMs }, row, event);
         } catch (error) {
           await settleFailure(row, token, error);
           return;

@@ -2,6 +2,9 @@
  * One delivery attempt: an operator email, or the call an addon kind makes (EmailTicket email with
  * the chat meta as a JSON attachment, Slack incoming webhook, Help Scout conversation, signed
  * webhook). Throws a DeliveryError when the attempt failed; returns when the receiver accepted it.
+ * Every HTTP call goes through the outbound guard; a refused destination or a redirect is a
+ * permanent failure. A failure names the URL's origin only and keeps at most a sanitised excerpt
+ * of an error answer's body.
  */
 import type { AddonConfigByKind, EmailTicketConfig, HelpScoutConfig, SlackConfig, WebhookConfig } from '../../domain/addon-config.js';
 import {
@@ -14,6 +17,9 @@ import {
 import type { AddonKind } from '../../domain/catalog.js';
 import { type EventDetails, renderEmail } from '../../domain/email-content.js';
 import { signWebhook, WEBHOOK_HEADERS } from '../../domain/webhook-signature.js';
+import { describeUrl } from '../outbound/describe-url.js';
+import { type OutboundGuard, OutboundRefusedError } from '../outbound/outbound-guard.js';
+import { responseExcerpt } from '../outbound/response-excerpt.js';
 import type { Mailer } from './create-mailer.js';
 import { DeliveryError, isRetryableStatus } from './delivery-error.js';
 
@@ -26,6 +32,7 @@ export interface DeliveryToSend {
 
 export interface SendDeps {
   mailer: Mailer;
+  outbound: OutboundGuard;
   timeoutMs: number;
 }
 
@@ -78,22 +85,37 @@ const postJson = (deps: SendDeps, url: string, payload: unknown, headers: Record
   postRaw(deps, url, JSON.stringify(payload), headers);
 
 async function postRaw(deps: SendDeps, url: string, body: string, headers: Record<string, string>): Promise<void> {
-  let response: Response;
+  const target = describeUrl(url);
+  let response: Awaited<ReturnType<OutboundGuard['fetch']>>;
   try {
-    response = await fetch(url, {
+    response = await deps.outbound.fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'notification-service', ...headers },
       body,
       signal: AbortSignal.timeout(deps.timeoutMs),
     });
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code;
-    throw new DeliveryError(`POST ${url} failed: ${cause ?? (error as Error).message}`);
+    if (error instanceof OutboundRefusedError) throw new DeliveryError(`POST ${target} refused: ${error.message}`, true);
+    throw new DeliveryError(`POST ${target} failed: ${failureCode(error)}`);
   }
   if (response.ok) {
     await response.body?.cancel();
     return;
   }
-  const text = (await response.text().catch(() => '')).slice(0, 300);
-  throw new DeliveryError(`POST ${url} answered ${response.status}${text ? `: ${text}` : ''}`, !isRetryableStatus(response.status));
+  if (response.status >= 300 && response.status < 400) {
+    await response.body?.cancel();
+    throw new DeliveryError(`POST ${target} answered ${response.status}: redirects are not followed`, true);
+  }
+  const excerpt = await responseExcerpt(response);
+  throw new DeliveryError(
+    `POST ${target} answered ${response.status}${excerpt ? `: ${excerpt}` : ''}`,
+    !isRetryableStatus(response.status),
+  );
+}
+
+/** A network failure's code (ECONNREFUSED, ENOTFOUND, …), never its message: messages carry addresses. */
+function failureCode(error: unknown): string {
+  if ((error as Error).name === 'TimeoutError') return 'timed out';
+  const code = (error as { cause?: { code?: unknown } }).cause?.code ?? (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : 'network error';
 }
