@@ -2,19 +2,18 @@
  * The operation cost limit: an envelop plugin that estimates, before anything executes, how many
  * fields an operation can resolve, and refuses it past `maxCost`. Each field costs 1; a connection
  * multiplies what it selects by its page size (`first`/`last`, else the default page, both capped
- * as the builder caps them), and a plain list by its `ids` or an estimate, so nested connections
- * count multiplicatively: `roles(first: 50) → operators(first: 50)` is 2,500 operators, not 100.
+ * as the builder caps them), so nested connections count multiplicatively: `roles(first: 50) →
+ * operators(first: 50)` is 2,500 operators, not 100. A plain list (decisions, trace, groups) is as
+ * long as the organization's own data, not as the caller asks, so it counts one item, except
+ * `nodes(ids)`, as long as its argument.
  * GraphQL Armor's own cost limit adds list fields up instead, which is why this one is separate.
  * Introspection costs nothing here: graphql-js bounds its nesting itself (MaxIntrospectionDepthRule).
  */
 
-import { type DocumentNode, GraphQLError, type GraphQLField, getNullableType, isListType, type ValidationContext } from 'graphql';
+import { GraphQLError, type GraphQLField, getNullableType, isListType, type ValidationContext } from 'graphql';
 import { type ComplexityEstimator, getComplexity } from 'graphql-query-complexity';
 import type { Plugin } from 'graphql-yoga';
 import { connectionPageSize } from './connection-size.js';
-
-/** Items assumed in a plain list field (decisions, trace steps, groups): none is an unbounded page. */
-export const PLAIN_LIST_ESTIMATE = 10;
 
 const isConnection = (field: GraphQLField<unknown, unknown>) => field.args.some((arg) => arg.name === 'first' || arg.name === 'last');
 
@@ -22,7 +21,7 @@ export const estimateFieldCost: ComplexityEstimator = ({ field, args, childCompl
   if (field.name.startsWith('__')) return 0;
   if (isConnection(field)) return 1 + connectionPageSize(args) * childComplexity;
   if (isListType(getNullableType(field.type))) {
-    const items = Array.isArray(args.ids) ? args.ids.length : PLAIN_LIST_ESTIMATE;
+    const items = Array.isArray(args.ids) ? args.ids.length : 1;
     return 1 + items * childComplexity;
   }
   return 1 + childComplexity;
@@ -42,10 +41,15 @@ export function useOperationCostLimit(options: { maxCost: number; code: string }
     onValidate({ addValidationRule, context }) {
       const variables = context.params?.variables ?? undefined;
       const operationName = context.params?.operationName ?? undefined;
+      let estimated = false;
       addValidationRule((validation: ValidationContext) => ({
-        // On entering the document, before any other rule visits a selection: a costly operation is
-        // refused before the quadratic rules (overlapping fields) run on it.
-        Document(document: DocumentNode) {
+        // On entering the first operation, after Armor's structural limits and before any rule
+        // visits a selection: a costly operation is refused before the quadratic rules (overlapping
+        // fields) walk it. One estimate covers the whole document.
+        OperationDefinition() {
+          if (estimated) return;
+          estimated = true;
+          const document = validation.getDocument();
           let cost: number;
           try {
             cost = operationCost({ schema: validation.getSchema(), query: document, variables, operationName });
