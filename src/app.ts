@@ -16,7 +16,7 @@ import { operationLimitPlugins } from './graphql/operation-limits.js';
 import { schema } from './graphql/schema.js';
 import { createPubSub } from './pubsub.js';
 import { createDailySummaryScheduler } from './services/analytics/daily-summary-scheduler.js';
-import { checkReadiness } from './services/check-readiness.js';
+import { checkReadiness, type Readiness } from './services/check-readiness.js';
 import { createDeliveryWorker } from './services/delivery/delivery-worker.js';
 import { reportHappenings } from './services/ingestion/report-happenings.js';
 import { createLive, registerConnectionCloser } from './services/live/live.js';
@@ -34,6 +34,9 @@ export interface App {
   database: Database;
   /** Listens on `port` (0 picks a free one) and resolves to the base URL. */
   start(port?: number): Promise<string>;
+  /** What `/readiness` answers: not shutting down, database (and Redis) reachable. */
+  readiness(): Promise<Readiness>;
+  /** Graceful stop (see below); calling it again returns the same stop. */
   stop(): Promise<void>;
 }
 
@@ -80,6 +83,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
 
   let shuttingDown = false;
+  let stopping: Promise<void> | null = null;
+  const readiness = () => checkReadiness({ prisma: database.prisma, redis: pubsub.redis?.client ?? null, shuttingDown });
   const yoga = createYoga<{ authorization?: string | null }>({
     schema,
     graphiql: config.production ? false : { subscriptionsProtocol: 'WS' },
@@ -92,8 +97,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       useReadinessCheck({
         endpoint: '/readiness',
         check: async ({ fetchAPI }) => {
-          const readiness = await checkReadiness({ prisma: database.prisma, redis: pubsub.redis?.client ?? null, shuttingDown });
-          return fetchAPI.Response.json(readiness, { status: readiness.ready ? 200 : 503 });
+          const answer = await readiness();
+          return fetchAPI.Response.json(answer, { status: answer.ready ? 200 : 503 });
         },
       }),
     ],
@@ -172,31 +177,37 @@ export async function createApp(options: AppOptions): Promise<App> {
         });
       });
     },
-    /**
-     * Graceful: readiness answers 503, no new connections, live streams close with 1001 (clients
-     * reconnect to another instance with their cursor), in-flight requests and the delivery batch
-     * get `shutdownGraceMs` to finish (then sockets are cut and unsent deliveries released).
-     */
-    async stop() {
-      shuttingDown = true;
-      for (const response of unanswered) if (!response.headersSent) response.setHeader('connection', 'close');
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      await wsCleanup.dispose();
-      const graceOver = new Promise<'late'>((resolve) => setTimeout(resolve, config.shutdownGraceMs, 'late').unref());
-      const [http] = await Promise.all([
-        Promise.race([closed.then(() => 'done' as const), graceOver]),
-        deliveryWorker.stop(config.shutdownGraceMs),
-        dailySummary.stop(),
-      ]);
-      if (http === 'late') {
-        server.closeAllConnections();
-        for (const socket of wsServer.clients) socket.terminate();
-        await closed;
-      }
-      await live.stop();
-      await pubsub.close();
-      if (ownsDatabase) await database.close();
+    readiness,
+    stop() {
+      stopping ??= shutdown();
+      return stopping;
     },
   };
+
+  /**
+   * Graceful: readiness answers 503, no new connections, live streams close with 1001 (clients
+   * reconnect to another instance with their cursor), in-flight requests and the delivery batch
+   * get `shutdownGraceMs` to finish (then sockets are cut and unsent deliveries released).
+   */
+  async function shutdown() {
+    shuttingDown = true;
+    for (const response of unanswered) if (!response.headersSent) response.setHeader('connection', 'close');
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    await wsCleanup.dispose();
+    const graceOver = new Promise<'late'>((resolve) => setTimeout(resolve, config.shutdownGraceMs, 'late').unref());
+    const [http] = await Promise.all([
+      Promise.race([closed.then(() => 'done' as const), graceOver]),
+      deliveryWorker.stop(config.shutdownGraceMs),
+      dailySummary.stop(),
+    ]);
+    if (http === 'late') {
+      server.closeAllConnections();
+      for (const socket of wsServer.clients) socket.terminate();
+      await closed;
+    }
+    await live.stop();
+    await pubsub.close();
+    if (ownsDatabase) await database.close();
+  }
 }
