@@ -100,9 +100,11 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
 
   async function runBatch(): Promise<number> {
     const token = randomUUID();
+    const ids = await claimDueDeliveries(prisma, token, config.deliveryBatchSize, config.deliveryLeaseMs);
+    if (ids.length === 0) return 0;
     claiming = token;
     try {
-      return await sendBatch(token);
+      await sendBatch(token, ids);
     } finally {
       claiming = null;
       // Settled rows are no longer held under the token: this only releases what settling missed.
@@ -110,11 +112,10 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       const released = await releaseClaim(prisma, token, config.deliveryBackoffBaseMs).catch(() => 0);
       if (released > 0) log(`delivery worker: released ${released} unsettled delivery(ies) of batch ${token}`);
     }
+    return ids.length;
   }
 
-  async function sendBatch(token: string): Promise<number> {
-    const ids = await claimDueDeliveries(prisma, token, config.deliveryBatchSize, config.deliveryLeaseMs);
-    if (ids.length === 0) return 0;
+  async function sendBatch(token: string, ids: string[]): Promise<void> {
     const rows = await prisma.delivery.findMany({
       where: { id: { in: ids } },
       include: { addon: { select: { kind: true, config: true, deletedAt: true, consecutiveDeadDeliveries: true } } },
@@ -140,7 +141,6 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     );
     for (const outcome of settled)
       if (outcome.status === 'rejected') log(`delivery worker: settling failed: ${(outcome.reason as Error).message}`);
-    return ids.length;
   }
 
   async function run() {
