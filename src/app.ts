@@ -4,7 +4,7 @@
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GraphQLError } from 'graphql';
+import { type DocumentNode, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, useReadinessCheck } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
@@ -136,7 +136,7 @@ export async function createApp(options: AppOptions): Promise<App> {
           authorization: connectionAuth ?? null,
         });
         // The operation limits throw from parse and validate (refusing at the first excess).
-        let document: import('graphql').DocumentNode;
+        let document: DocumentNode;
         try {
           document = enveloped.parse(params.query);
           const errors = enveloped.validate(enveloped.schema, document);
