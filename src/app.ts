@@ -11,7 +11,7 @@ import { WebSocketServer } from 'ws';
 import type { Config } from './config.js';
 import { type Context, resolveViewer } from './context.js';
 import { type Database, openDatabase } from './db/database.js';
-import { useIntrospectionForAuthenticatedOnly } from './graphql/introspection-guard.js';
+import { useIntrospectionGuard } from './graphql/introspection-guard.js';
 import { operationLimitPlugins } from './graphql/operation-limits.js';
 import { schema } from './graphql/schema.js';
 import { createPubSub } from './pubsub.js';
@@ -93,7 +93,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     maskedErrors: { isDev: false },
     plugins: [
       ...operationLimitPlugins(config),
-      ...(config.production ? [useIntrospectionForAuthenticatedOnly()] : []),
+      ...(config.production ? [useIntrospectionGuard()] : []),
       useReadinessCheck({
         endpoint: '/readiness',
         check: async ({ fetchAPI }) => {

@@ -20,7 +20,7 @@ function asksIntrospection(document: DocumentNode): boolean {
   return found;
 }
 
-export function useIntrospectionForAuthenticatedOnly(): Plugin {
+export function useIntrospectionGuard(): Plugin {
   return {
     onExecute({ args, setResultAndStopExecution }) {
       const context = args.contextValue as Partial<Context>;
