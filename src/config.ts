@@ -121,7 +121,7 @@ export function readConfig(): Config {
     // Defaults and why: README "Operation limits".
     maxQueryDepth: integer('MAX_QUERY_DEPTH', 10),
     maxQueryAliases: integer('MAX_QUERY_ALIASES', 15),
-    maxQueryTokens: integer('MAX_QUERY_TOKENS', 2000),
+    maxQueryTokens: integer('MAX_QUERY_TOKENS', 1000),
     maxQueryDirectives: integer('MAX_QUERY_DIRECTIVES', 20),
     maxQueryCost: integer('MAX_QUERY_COST', 20_000),
     shutdownGraceMs: integer('SHUTDOWN_GRACE_MS', 10_000),

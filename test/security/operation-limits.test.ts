@@ -79,7 +79,7 @@ describe('the issue bomb queries are refused before they run', () => {
     expect(refused.data).toBeUndefined();
     expect(refused.errors).toHaveLength(1);
     expect(refused.errors?.[0]?.extensions?.code).toBe(OPERATION_LIMIT_CODES.tokens);
-    expect(refused.errors?.[0]?.message).toBe('Token limit of 2000 exceeded.');
+    expect(refused.errors?.[0]?.message).toBe('Token limit of 1000 exceeded.');
   });
 });
 
