@@ -2,17 +2,21 @@
  * createApp(deps) → { start(port), stop() }: graphql-yoga over a Node HTTP server, with graphql-ws
  * on the same port and path.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type DocumentNode, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { createYoga } from 'graphql-yoga';
+import { createYoga, useReadinessCheck } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import type { Config } from './config.js';
 import { type Context, resolveViewer } from './context.js';
 import { type Database, openDatabase } from './db/database.js';
+import { useIntrospectionGuard } from './graphql/introspection-guard.js';
+import { operationLimitPlugins } from './graphql/operation-limits.js';
 import { schema } from './graphql/schema.js';
 import { createPubSub } from './pubsub.js';
 import { createDailySummaryScheduler } from './services/analytics/daily-summary-scheduler.js';
+import { checkReadiness, type Readiness } from './services/check-readiness.js';
 import { createDeliveryWorker } from './services/delivery/delivery-worker.js';
 import { reportHappenings } from './services/ingestion/report-happenings.js';
 import { createLive, registerConnectionCloser } from './services/live/live.js';
@@ -33,6 +37,9 @@ export interface App {
   database: Database;
   /** Listens on `port` (0 picks a free one) and resolves to the base URL. */
   start(port?: number): Promise<string>;
+  /** What `/readiness` answers: not shutting down, database (and Redis) reachable. */
+  readiness(): Promise<Readiness>;
+  /** Graceful stop (see below); calling it again returns the same stop. */
   stop(): Promise<void>;
 }
 
@@ -79,14 +86,37 @@ export async function createApp(options: AppOptions): Promise<App> {
     viewer: await resolveViewer(database.prisma, services.tokenSecret, authorization),
   });
 
+  let shuttingDown = false;
+  let stopping: Promise<void> | null = null;
+  const readiness = () => checkReadiness({ prisma: database.prisma, redis: pubsub.redis?.client ?? null, shuttingDown });
   const yoga = createYoga<{ authorization?: string | null }>({
     schema,
-    graphiql: { subscriptionsProtocol: 'WS' },
+    graphiql: config.production ? false : { subscriptionsProtocol: 'WS' },
     context: ({ request, authorization }) => contextFor(authorization ?? request?.headers.get('authorization')),
     logging: 'warn',
+    maskedErrors: { isDev: false },
+    plugins: [
+      ...operationLimitPlugins(config),
+      ...(config.production ? [useIntrospectionGuard()] : []),
+      useReadinessCheck({
+        endpoint: '/readiness',
+        check: async ({ fetchAPI }) => {
+          const answer = await readiness();
+          return fetchAPI.Response.json(answer, { status: answer.ready ? 200 : 503 });
+        },
+      }),
+    ],
   });
 
-  const server: Server = createServer(yoga);
+  // Responses still to be written: when shutdown begins they say `Connection: close`, so each
+  // keep-alive socket closes after its last answer instead of racing a client's next request.
+  const unanswered = new Set<ServerResponse>();
+  const server: Server = createServer((request, response) => {
+    if (shuttingDown) response.setHeader('connection', 'close');
+    unanswered.add(response);
+    response.once('close', () => unanswered.delete(response));
+    void yoga(request, response);
+  });
   // Idle keep-alive sockets outlive the clients' own pools (undici keeps them 4 s, proxies ~60 s):
   // closing first would reset a request racing the close.
   server.keepAliveTimeout = 65_000;
@@ -109,9 +139,16 @@ export async function createApp(options: AppOptions): Promise<App> {
           params,
           authorization: connectionAuth ?? null,
         });
-        const document = enveloped.parse(params.query);
-        const errors = enveloped.validate(enveloped.schema, document);
-        if (errors.length > 0) return errors;
+        // The operation limits throw from parse and validate (refusing at the first excess).
+        let document: DocumentNode;
+        try {
+          document = enveloped.parse(params.query);
+          const errors = enveloped.validate(enveloped.schema, document);
+          if (errors.length > 0) return errors;
+        } catch (error) {
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
         const contextValue = await enveloped.contextFactory();
         registerConnectionCloser(contextValue, (code, reason) => ctx.extra.socket.close(code, reason));
         return {
@@ -144,17 +181,38 @@ export async function createApp(options: AppOptions): Promise<App> {
         });
       });
     },
-    async stop() {
-      await dailySummary.stop();
-      await deliveryWorker.stop();
-      await services.outbound.close();
-      await wsCleanup.dispose();
-      wsServer.close();
-      await live.stop();
-      await pubsub.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      if (ownsDatabase) await database.close();
+    readiness,
+    stop() {
+      stopping ??= shutdown();
+      return stopping;
     },
   };
+
+  /**
+   * Graceful: readiness answers 503, no new connections, live streams close with 1001 (clients
+   * reconnect to another instance with their cursor), in-flight requests and the delivery batch
+   * get `shutdownGraceMs` to finish (then sockets are cut and unsent deliveries released).
+   */
+  async function shutdown() {
+    shuttingDown = true;
+    for (const response of unanswered) if (!response.headersSent) response.setHeader('connection', 'close');
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    await wsCleanup.dispose();
+    const graceOver = new Promise<'late'>((resolve) => setTimeout(resolve, config.shutdownGraceMs, 'late').unref());
+    const [http] = await Promise.all([
+      Promise.race([closed.then(() => 'done' as const), graceOver]),
+      deliveryWorker.stop(config.shutdownGraceMs),
+      dailySummary.stop(),
+    ]);
+    if (http === 'late') {
+      server.closeAllConnections();
+      for (const socket of wsServer.clients) socket.terminate();
+      await closed;
+    }
+    await services.outbound.close();
+    await live.stop();
+    await pubsub.close();
+    if (ownsDatabase) await database.close();
+  }
 }

@@ -61,6 +61,21 @@ export interface Config {
   streamBufferLimit: number;
   /** graphql-ws keep-alive: ping interval, and how long a pong may take before the socket is dropped, in ms. */
   wsKeepAliveMs: number;
+  // The edge (issue 7): operation limits, production mode, lifecycle.
+  /** NODE_ENV=production: no GraphiQL, no introspection for unauthenticated callers, no field suggestions. */
+  production: boolean;
+  /** Deepest selection nesting an operation may have (introspection excluded). */
+  maxQueryDepth: number;
+  /** Most aliases in one operation. */
+  maxQueryAliases: number;
+  /** Most lexical tokens in one document: bounds parsing time and memory before anything else runs. */
+  maxQueryTokens: number;
+  /** Most directives in one operation. */
+  maxQueryDirectives: number;
+  /** Highest estimated cost: each field 1, times the page size of every enclosing connection. */
+  maxQueryCost: number;
+  /** On SIGTERM/SIGINT: how long in-flight requests and the delivery batch may take before they are cut, in ms. */
+  shutdownGraceMs: number;
 }
 
 function integer(name: string, fallback: number): number {
@@ -105,5 +120,13 @@ export function readConfig(): Config {
     addonAutoDisableAfter: integer('ADDON_AUTO_DISABLE_AFTER', 5),
     analyticsDailyAt: process.env.ANALYTICS_DAILY_AT ?? '18:00',
     analyticsTickMs: integer('ANALYTICS_TICK_MS', 60_000),
+    production: process.env.NODE_ENV === 'production',
+    // Defaults and why: README "Operation limits".
+    maxQueryDepth: integer('MAX_QUERY_DEPTH', 10),
+    maxQueryAliases: integer('MAX_QUERY_ALIASES', 15),
+    maxQueryTokens: integer('MAX_QUERY_TOKENS', 1000),
+    maxQueryDirectives: integer('MAX_QUERY_DIRECTIVES', 20),
+    maxQueryCost: integer('MAX_QUERY_COST', 20_000),
+    shutdownGraceMs: integer('SHUTDOWN_GRACE_MS', 10_000),
   };
 }

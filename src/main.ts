@@ -6,6 +6,20 @@ import { bootstrapOrganization } from './services/organizations.js';
 const config = readConfig();
 try {
   const app = await createApp({ config });
+  // Graceful (app.stop): in-flight requests finish within SHUTDOWN_GRACE_MS, streams close with 1001.
+  const shutdown = async (signal: string) => {
+    console.log(`${signal}: stopping (in-flight requests get up to ${config.shutdownGraceMs} ms)`);
+    try {
+      await app.stop();
+    } catch (error) {
+      console.error('stop failed:', error);
+      process.exit(1);
+    }
+    console.log('stopped');
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
   const url = await app.start();
   console.log(`notification service on ${url}/graphql (${app.database.kind}${config.databaseUrl ? '' : ` in ${config.dataDir}`})`);
   // First start of the embedded database: create an organization so GraphiQL is usable at once.
@@ -22,13 +36,6 @@ try {
     );
     console.log(`  integrator API key (shown once): ${credentials.integratorApiKey}`);
   }
-  const shutdown = async (signal: string) => {
-    console.log(`${signal}: stopping`);
-    await app.stop();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
 } catch (error) {
   console.error('failed to start:', error);
   process.exit(1);

@@ -10,7 +10,7 @@ import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapt
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { lockDataDir } from './data-dir-lock.js';
-import { applyMigrations } from './migrations.js';
+import { applyMigrations, withMigrationLock } from './migrations.js';
 
 export type Db = PrismaClient;
 
@@ -53,7 +53,10 @@ async function adapterFor(
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const { factory, kind, closeDriver } = await adapterFor(options);
-  const appliedMigrations = await applyMigrations(factory);
+  const { databaseUrl } = options;
+  const appliedMigrations = databaseUrl
+    ? await withMigrationLock(databaseUrl, () => applyMigrations(factory))
+    : await applyMigrations(factory);
   const prisma = new PrismaClient({
     adapter: factory,
     log: options.onQuery ? [{ emit: 'event', level: 'query' }] : [],

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { MigrationList } from '@prisma/schema-engine-wasm/schema_engine_bg';
+import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { openSchemaEngine } from './schema-engine.js';
 
@@ -50,6 +51,27 @@ export async function applyMigrations(factory: SqlMigrationAwareDriverAdapterFac
     return appliedMigrationNames;
   } finally {
     engine.free();
+  }
+}
+
+/** Our own advisory lock key (Prisma's engine uses 72707369 with a 10 s timeout). */
+const MIGRATION_LOCK_KEY = 72707370;
+
+/**
+ * Runs `migrate` while holding a session advisory lock on the PostgreSQL at `databaseUrl`, waiting
+ * as long as another instance holds it. Several instances starting at once then migrate one after
+ * the other: the first applies the migrations, the others find nothing left to do. Without it,
+ * the schema engine's own lock gives up after 10 s and the instance exits. A crashed holder's
+ * lock goes with its connection.
+ */
+export async function withMigrationLock<T>(databaseUrl: string, migrate: () => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    return await migrate();
+  } finally {
+    await client.end();
   }
 }
 

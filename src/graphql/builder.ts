@@ -13,6 +13,7 @@ import type { Context } from '../context.js';
 import { AppError } from '../errors.js';
 import type PrismaTypes from '../generated/pothos-types.js';
 import { getDatamodel } from '../generated/pothos-types.js';
+import { DEFAULT_CONNECTION_SIZE, MAX_CONNECTION_SIZE } from './connection-size.js';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -46,6 +47,8 @@ export const builder = new SchemaBuilder<{
     exposeDescriptions: false,
     filterConnectionTotalCount: true,
     onUnusedQuery: null,
+    defaultConnectionSize: DEFAULT_CONNECTION_SIZE,
+    maxConnectionSize: MAX_CONNECTION_SIZE,
   },
   relay: {
     clientMutationId: 'omit',

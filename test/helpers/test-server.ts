@@ -2,7 +2,10 @@
  * Starts the real app on a random port over its own database: PGlite in memory by default, or the
  * PostgreSQL named by TEST_DATABASE_URL (.ci/run's second pass). Tests speak HTTP to it.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { subscribe } from 'node:diagnostics_channel';
 import { readFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
@@ -16,7 +19,11 @@ import type { ResolveHost } from '../../src/services/outbound/outbound-guard.js'
 export interface TestServer {
   app: App;
   url: string;
-  /** Every SQL statement the app sent, for N+1 assertions; clear it with `queries.length = 0`. */
+  /**
+   * The SQL statements the app sent while serving HTTP requests, for N+1 assertions; clear it with
+   * `queries.length = 0`. Statements of background work (delivery worker, schedulers) are left out:
+   * they run on their own timers and would make the counts depend on timing.
+   */
   queries: string[];
   gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, credential?: string): Promise<GqlResult<T>>;
   /** A new organization with an admin: each test makes its own so tests never share state. */
@@ -35,6 +42,18 @@ export interface TestOrganization {
   adminToken: string;
   apiKey: string;
 }
+
+/**
+ * Which HTTP server a piece of work serves. Node publishes every request it parses on this channel
+ * just before the request handler runs, in the same synchronous step, so entering the store here
+ * tags everything the handler does, down to the statements Prisma logs; work started elsewhere
+ * (a worker loop, a timer) keeps its own, empty context.
+ */
+const servingRequest = new AsyncLocalStorage<{ port: number }>();
+subscribe('http.server.request.start', (message) => {
+  const address = (message as { server: Server }).server.address();
+  servingRequest.enterWith({ port: typeof address === 'object' && address ? address.port : 0 });
+});
 
 /** A fresh database for one test file: the migrated PGlite template, or the suite's PostgreSQL. */
 export async function openTestDatabase(onQuery?: (sql: string) => void) {
@@ -67,9 +86,15 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...options.config,
   };
   const ownsDatabase = !options.database;
-  const database = options.database ?? (await openTestDatabase((sql) => queries.push(sql)));
+  let port = -1;
+  const database =
+    options.database ??
+    (await openTestDatabase((sql) => {
+      if (servingRequest.getStore()?.port === port) queries.push(sql);
+    }));
   const app = await createApp({ config, database, resolveOutboundHost: options.resolveOutboundHost });
   const url = await app.start(0);
+  port = Number(new URL(url).port);
   const gql: TestServer['gql'] = async (query, variables, credential) => {
     const response = await fetch(`${url}/graphql`, {
       method: 'POST',

@@ -45,6 +45,18 @@ export async function scheduleRetry(prisma: Client, id: string, token: string, d
   return count === 1;
 }
 
+/**
+ * Lets go of every delivery still held under `token` (not settled: its send was cut by shutdown,
+ * or settling it failed), due again after `delayMs`, so it never waits out the whole lease.
+ */
+export async function releaseClaim(prisma: Client, token: string, delayMs: number): Promise<number> {
+  return prisma.$executeRaw`
+    UPDATE "Delivery"
+       SET "runAt" = ${NOW} + ${Math.round(delayMs)}::integer * interval '1 millisecond',
+           "lockedUntil" = NULL, "lockedBy" = NULL, "updatedAt" = ${NOW}
+     WHERE "lockedBy" = ${token}::text AND "status" = 'PENDING'`;
+}
+
 export async function markDelivered(prisma: Client, id: string, token: string): Promise<boolean> {
   const { count } = await prisma.delivery.updateMany({
     where: { id, lockedBy: token, status: 'PENDING' },

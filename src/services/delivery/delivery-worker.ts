@@ -3,14 +3,17 @@
  * settles each one as delivered, retried later (exponential backoff with jitter) or dead once its
  * attempts are used up or the failure is permanent. It polls every `pollMs` when idle and is woken
  * at once by the delivery sink after a commit. Any number of instances may run on one database:
- * claims never overlap (see claim-deliveries.ts). `stop()` lets the batch in flight finish.
+ * claims never overlap (see claim-deliveries.ts). Whatever happens to one delivery of a batch,
+ * the others are settled, and anything still held when the batch ends (settling failed) is
+ * released rather than left leased. `stop(graceMs)` lets the batch in flight finish, and past the
+ * grace releases what it has not sent, for another instance to take at once.
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../../config.js';
 import type { DecisionSink } from '../decision-sinks.js';
 import type { Services } from '../services.js';
 import { type DisabledAddon, recordAddonDead, recordAddonDelivered, reportAddonDisabled } from './addon-health.js';
-import { claimDueDeliveries, markDead, markDelivered, scheduleRetry } from './claim-deliveries.js';
+import { claimDueDeliveries, markDead, markDelivered, releaseClaim, scheduleRetry } from './claim-deliveries.js';
 import { createMailer, type Mailer } from './create-mailer.js';
 import { toDeliveryError } from './delivery-error.js';
 import { createDeliverySink } from './enqueue-deliveries.js';
@@ -37,7 +40,8 @@ export interface DeliveryWorker {
   /** Register with `services.sinks`: enqueues in the decision transaction, wakes this worker. */
   sink: DecisionSink;
   start(): void;
-  stop(): Promise<void>;
+  /** Finishes the batch in flight; past `graceMs` (default: unbounded) releases its unsent deliveries. */
+  stop(graceMs?: number): Promise<void>;
   /** Look for due deliveries now instead of at the next poll. */
   wake(): void;
 }
@@ -66,6 +70,8 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   let loop: Promise<void> | null = null;
   let woken = false;
   let wakeSleeper: (() => void) | null = null;
+  /** The claim token of the batch in flight, if any. */
+  let claiming: string | null = null;
 
   const wake = () => {
     woken = true;
@@ -102,6 +108,20 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     const token = randomUUID();
     const ids = await claimDueDeliveries(prisma, token, config.deliveryBatchSize, config.deliveryLeaseMs);
     if (ids.length === 0) return 0;
+    claiming = token;
+    try {
+      await sendBatch(token, ids);
+    } finally {
+      claiming = null;
+      // Settled rows are no longer held under the token: this only releases what settling missed.
+      // A failure here leaves them to the lease, which is all that is left when the database is gone.
+      const released = await releaseClaim(prisma, token, config.deliveryBackoffBaseMs).catch(() => 0);
+      if (released > 0) log(`delivery worker: released ${released} unsettled delivery(ies) of batch ${token}`);
+    }
+    return ids.length;
+  }
+
+  async function sendBatch(token: string, ids: string[]): Promise<void> {
     const rows = await prisma.delivery.findMany({
       where: { id: { in: ids } },
       include: { addon: { select: { kind: true, config: true, deletedAt: true, consecutiveDeadDeliveries: true } } },
@@ -110,7 +130,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       prisma,
       rows.map((row) => row.eventId),
     );
-    await Promise.all(
+    const settled = await Promise.allSettled(
       rows.map(async (row) => {
         try {
           const event = details.get(row.eventId);
@@ -125,7 +145,8 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
           await recordAddonDelivered(prisma, row.addonId);
       }),
     );
-    return ids.length;
+    for (const outcome of settled)
+      if (outcome.status === 'rejected') log(`delivery worker: settling failed: ${(outcome.reason as Error).message}`);
   }
 
   async function run() {
@@ -149,10 +170,15 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       running = true;
       loop = run();
     },
-    async stop() {
+    async stop(graceMs) {
       running = false;
       wakeSleeper?.();
-      await loop;
+      let timer: NodeJS.Timeout | undefined;
+      const late = graceMs === undefined ? null : new Promise<'late'>((resolve) => (timer = setTimeout(resolve, graceMs, 'late')));
+      const outcome = await Promise.race([loop, ...(late ? [late] : [])]);
+      clearTimeout(timer);
+      // Sends still running will find their claim gone and settle nothing: at least once, never lost.
+      if (outcome === 'late' && claiming) await releaseClaim(prisma, claiming, 0);
       loop = null;
       mailer.close();
     },

@@ -1,0 +1,67 @@
+/**
+ * The operation cost limit: an envelop plugin that estimates, before anything executes, how many
+ * fields an operation can resolve, and refuses it past `maxCost`. Each field costs 1; a connection
+ * multiplies what it selects by its page size (`first`/`last`, else the default page, both capped
+ * as the builder caps them), so nested connections count multiplicatively: `roles(first: 50) →
+ * operators(first: 50)` is 2,500 operators, not 100. A plain list (decisions, trace, groups) is as
+ * long as the organization's own data, not as the caller asks, so it counts one item, except
+ * `nodes(ids)`, as long as its argument.
+ * GraphQL Armor's own cost limit adds list fields up instead, which is why this one is separate.
+ * Introspection costs nothing here: graphql-js bounds its nesting itself (MaxIntrospectionDepthRule).
+ */
+
+import { GraphQLError, type GraphQLField, getNullableType, isListType, type ValidationContext } from 'graphql';
+import { type ComplexityEstimator, getComplexity } from 'graphql-query-complexity';
+import type { Plugin } from 'graphql-yoga';
+import { connectionPageSize } from './connection-size.js';
+
+const isConnection = (field: GraphQLField<unknown, unknown>) => field.args.some((arg) => arg.name === 'first' || arg.name === 'last');
+
+export const estimateFieldCost: ComplexityEstimator = ({ field, args, childComplexity }) => {
+  if (field.name.startsWith('__')) return 0;
+  if (isConnection(field)) return 1 + connectionPageSize(args) * childComplexity;
+  if (isListType(getNullableType(field.type))) {
+    const items = Array.isArray(args.ids) ? args.ids.length : 1;
+    return 1 + items * childComplexity;
+  }
+  return 1 + childComplexity;
+};
+
+/** The estimated cost of `document` (every operation in it unless `operationName` picks one). */
+export function operationCost(options: Omit<Parameters<typeof getComplexity>[0], 'estimators'>): number {
+  return getComplexity({ ...options, estimators: [estimateFieldCost], maxQueryNodes: Number.POSITIVE_INFINITY });
+}
+
+interface CostContext {
+  params?: { variables?: Record<string, unknown> | null; operationName?: string | null };
+}
+
+export function useOperationCostLimit(options: { maxCost: number; code: string }): Plugin<CostContext> {
+  return {
+    onValidate({ addValidationRule, context }) {
+      const variables = context.params?.variables ?? undefined;
+      const operationName = context.params?.operationName ?? undefined;
+      let estimated = false;
+      addValidationRule((validation: ValidationContext) => ({
+        // On entering the first operation, after Armor's structural limits and before any rule
+        // visits a selection: a costly operation is refused before the quadratic rules (overlapping
+        // fields) walk it. One estimate covers the whole document.
+        OperationDefinition() {
+          if (estimated) return;
+          estimated = true;
+          const document = validation.getDocument();
+          let cost: number;
+          try {
+            cost = operationCost({ schema: validation.getSchema(), query: document, variables, operationName });
+          } catch {
+            return; // bad arguments or variables: the other rules and execution refuse them
+          }
+          if (cost > options.maxCost)
+            throw new GraphQLError(`Operation cost limit of ${options.maxCost} exceeded, estimated ${cost}.`, {
+              extensions: { code: options.code, limit: options.maxCost, found: cost, http: { status: 400 } },
+            });
+        },
+      }));
+    },
+  };
+}
