@@ -251,7 +251,15 @@ describe('slow and departed clients', () => {
     const { seeder, operators } = await liveOrganization(server, ['Olaf']);
     for (const id of [seeder.adminId, operators.Olaf!.globalId]) await seeder.setPreference(id, 'SYSTEM_MESSAGE', 'EMAIL', false);
     const live = server.app.services.live!;
-    const stream = await live.openStream({ organizationId: seeder.org.organizationId, operatorId: operators.Olaf!.id }, null, {});
+    const stream = await live.openStream(
+      {
+        organizationId: seeder.org.organizationId,
+        operatorId: operators.Olaf!.id,
+        token: { issuedAt: Date.now(), expiresAt: Date.now() + 3_600_000 },
+      },
+      null,
+      {},
+    );
     const firstBatch = reportSystemMessages(server, seeder.org.apiKey, 'o', 0, 1);
     const first = await stream.next();
     await firstBatch;

@@ -1,5 +1,7 @@
 import { organizationOf } from '../../context.js';
+import { AppError } from '../../errors.js';
 import { createOperator, deleteOperator, updateOperator } from '../../services/operators.js';
+import { revokeOperatorTokens } from '../../services/revoke-operator-tokens.js';
 import { builder } from '../builder.js';
 import { selection } from '../selection.js';
 import { sameOrganization } from '../tenancy.js';
@@ -126,6 +128,26 @@ builder.mutationField('deleteOperator', (t) =>
       if (viewer.kind !== 'operator') throw new Error('unreachable: scope guarantees an operator');
       await deleteOperator(ctx.prisma, viewer.organizationId, viewer.operatorId, id.id);
       return ctx.prisma.operator.findUniqueOrThrow({ ...selection(query), where: { id: id.id } });
+    },
+  }),
+);
+
+builder.mutationField('revokeOperatorTokens', (t) =>
+  t.prismaField({
+    type: 'Operator',
+    description:
+      "Revokes every token issued so far for an operator (admins, or an operator for themselves): they are refused from now on and the operator's open streams close with 4403. Tokens issued afterwards work.",
+    authScopes: { operator: true },
+    errors: {},
+    args: { operatorId: t.arg.globalID({ required: true, for: OperatorNode, description: 'The operator whose tokens to revoke.' }) },
+    resolve: async (query, _root, { operatorId }, ctx) => {
+      const viewer = ctx.viewer;
+      if (viewer.kind !== 'operator') throw new Error('unreachable: scope guarantees an operator');
+      if (!viewer.isAdmin && viewer.operatorId !== operatorId.id) {
+        throw new AppError('FORBIDDEN', "Only admins may revoke another operator's tokens", 'operatorId');
+      }
+      await revokeOperatorTokens(ctx.services, viewer.organizationId, operatorId.id);
+      return ctx.prisma.operator.findUniqueOrThrow({ ...selection(query), where: { id: operatorId.id } });
     },
   }),
 );
