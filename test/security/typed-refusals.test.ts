@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { globalId, rawId, seedOrganization } from '../helpers/seed.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
-import { connect, subscribe } from '../streams/stream-client.js';
+import { connect, eventually, subscribe } from '../streams/stream-client.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -142,7 +142,10 @@ describe('one id form everywhere', () => {
     const seeder = await seedOrganization(server, 'Live ids');
     const { client } = connect(server, seeder.org.adminToken);
     const sub = subscribe(client);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await eventually(
+      () => server.gql<{ streamsInEffect: { streams: unknown[] } }>(`{ streamsInEffect { streams { id } } }`, {}, seeder.org.adminToken),
+      (r) => r.data?.streamsInEffect.streams.length === 1,
+    );
     const report = await server.gql(
       `mutation { reportSystemMessage(input: { title: "Trial ends", body: "soon" }) { __typename } }`,
       {},

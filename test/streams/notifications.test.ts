@@ -35,11 +35,12 @@ describe('authentication', () => {
     }
   });
 
-  it('refuses the subscription to an integrator key and offers no operator id argument', async () => {
+  it('refuses an integrator key at connection_init and offers no operator id argument', async () => {
     const org = await server.newOrganization();
-    const { client } = connect(server, org.apiKey);
-    const sub = subscribe(client);
-    expect(JSON.stringify(await sub.waitForError())).toMatch(/Not allowed|FORBIDDEN/);
+    const asIntegrator = connect(server, org.apiKey);
+    expect(await asIntegrator.closed).toBe(4403);
+    await asIntegrator.client.dispose();
+    const { client } = connect(server, org.adminToken);
     const bad = await new Promise<unknown>((resolve) =>
       client.subscribe(
         { query: `subscription { notifications(operatorId: "x") { title } }` },
