@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { globalId, rawId, seedOrganization } from '../helpers/seed.js';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { refusalOf, startTestServer, type TestServer } from '../helpers/test-server.js';
 import { connect, eventually, subscribe } from '../streams/stream-client.js';
 
 let server: TestServer;
@@ -73,6 +73,76 @@ describe('refused mutations answer an AppError in their union', () => {
     }
     const stillThere = await server.app.database.prisma.widget.findUniqueOrThrow({ where: { id: rawId(foreignWidget) } });
     expect(stillThere.deletedAt).toBeNull();
+  });
+});
+
+describe('every id a mutation takes: an unknown one is NOT_FOUND on its field, never an internal error', () => {
+  it('holds for each mutation', async () => {
+    const seeder = await seedOrganization(server, 'Unknown everywhere');
+    const operator = await seeder.operator('Olga');
+    const u = (type: string) => globalId(type, crypto.randomUUID());
+    const m = (field: string, args: string) =>
+      `mutation ($v: ${args.split(':')[1]}) { ${field}(${args.split(':')[0]}: $v) { __typename ... on AppError { code field } } }`;
+    const admin: [string, string, unknown, string][] = [
+      ['addGroupMember', 'input:GroupMemberInput!', { groupId: u('OperatorGroup'), operatorId: operator }, 'input.groupId'],
+      ['removeGroupMember', 'input:GroupMemberInput!', { groupId: u('OperatorGroup'), operatorId: operator }, 'input.groupId'],
+      ['createOperator', 'input:CreateOperatorInput!', { name: 'N', roleId: u('Role') }, 'input.roleId'],
+      ['createWidget', 'input:CreateWidgetInput!', { name: 'W', groupId: u('OperatorGroup') }, 'input.groupId'],
+      ['deleteAddon', 'id:ID!', u('Addon'), 'id'],
+      ['deleteOperator', 'id:ID!', u('Operator'), 'id'],
+      ['deleteOperatorGroup', 'id:ID!', u('OperatorGroup'), 'id'],
+      ['deleteRole', 'id:ID!', u('Role'), 'id'],
+      ['issueOperatorToken', 'operatorId:ID!', u('Operator'), 'operatorId'],
+      ['revokeOperatorTokens', 'operatorId:ID!', u('Operator'), 'operatorId'],
+      [
+        'replayAddonDeliveries',
+        'input:ReplayAddonDeliveriesInput!',
+        { addonId: u('Addon'), from: new Date(0).toISOString(), to: new Date().toISOString() },
+        'input.addonId',
+      ],
+      ['retryDelivery', 'id:ID!', u('Delivery'), 'id'],
+      ['revokeApiKey', 'id:ID!', u('ApiKey'), 'id'],
+      ['updateAddon', 'input:UpdateAddonInput!', { id: u('Addon'), name: 'A' }, 'input.id'],
+      ['updateOperator', 'input:UpdateOperatorInput!', { id: u('Operator'), name: 'A' }, 'input.id'],
+      ['updateOperator', 'input:UpdateOperatorInput!', { id: operator, roleId: u('Role') }, 'input.roleId'],
+      ['updateOperatorGroup', 'input:UpdateOperatorGroupInput!', { id: u('OperatorGroup'), name: 'A' }, 'input.id'],
+      ['updateRole', 'input:UpdateRoleInput!', { id: u('Role'), name: 'A' }, 'input.id'],
+      ['updateWidget', 'input:UpdateWidgetInput!', { id: u('Widget'), name: 'A' }, 'input.id'],
+      [
+        'updateDashboardPreferences',
+        'input:UpdateDashboardPreferencesInput!',
+        { operatorId: u('Operator'), changes: [] },
+        'input.operatorId',
+      ],
+    ];
+    const integrator: [string, string, unknown, string][] = [
+      [
+        'reportChatStarted',
+        'input:ReportChatStartedInput!',
+        { chatId: 'c', widgetId: u('Widget'), operatorId: operator },
+        'input.widgetId',
+      ],
+      [
+        'reportChatStarted',
+        'input:ReportChatStartedInput!',
+        { chatId: 'c', widgetId: await seeder.widget(), operatorId: u('Operator') },
+        'input.operatorId',
+      ],
+      ['reportPresenceChanged', 'input:ReportPresenceChangedInput!', { operatorId: u('Operator'), presence: 'AWAY' }, 'input.operatorId'],
+      ['reportOfflineMessage', 'input:ReportOfflineMessageInput!', { widgetId: u('Widget'), text: 't' }, 'input.widgetId'],
+    ];
+    const runs = [
+      ...admin.map((c) => [...c, seeder.org.adminToken] as const),
+      ...integrator.map((c) => [...c, seeder.org.apiKey] as const),
+    ];
+    const wrong: unknown[] = [];
+    for (const [field, args, v, path, credential] of runs) {
+      const response = await server.gql(m(field, args), { v }, credential);
+      const outcome = response.errors ?? refusalOf(response);
+      if (JSON.stringify(outcome) !== JSON.stringify({ __typename: 'AppError', code: 'NOT_FOUND', field: path }))
+        wrong.push({ field, path, outcome });
+    }
+    expect(wrong).toEqual([]);
   });
 });
 

@@ -131,12 +131,15 @@ builder.mutationField('revokeApiKey', (t) =>
     errors: {},
     args: { id: t.arg.globalID({ required: true, for: ApiKeyNode, description: 'The key to revoke.' }) },
     resolve: (query, _root, { id }, ctx) =>
-      mapPrismaErrors('API key', () =>
-        ctx.prisma.apiKey.update({
-          ...selection(query),
-          where: { id: id.id, organizationId: organizationOf(ctx.viewer) },
-          data: { revokedAt: new Date() },
-        }),
+      mapPrismaErrors(
+        'API key',
+        () =>
+          ctx.prisma.apiKey.update({
+            ...selection(query),
+            where: { id: id.id, organizationId: organizationOf(ctx.viewer) },
+            data: { revokedAt: new Date() },
+          }),
+        'id',
       ),
   }),
 );
