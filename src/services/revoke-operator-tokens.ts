@@ -14,6 +14,11 @@ export async function revokeOperatorTokens(services: Services, organizationId: s
     data: { tokensValidAfter: validAfter },
   });
   if (count === 0) throw notFound('Operator', 'operatorId');
-  services.live?.pubsub.publish('operator:tokens-revoked', operatorId, { validAfter: validAfter.getTime() });
+  announceRevocation(services, operatorId, validAfter);
   return validAfter;
+}
+
+/** Tells every instance that the operator's tokens issued until `validAfter` no longer hold (also on deletion). */
+export function announceRevocation(services: Services, operatorId: string, validAfter = new Date()): void {
+  services.live?.pubsub.publish('operator:tokens-revoked', operatorId, { validAfter: validAfter.getTime() });
 }

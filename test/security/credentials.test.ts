@@ -132,6 +132,22 @@ describe('open streams', () => {
     await resumed.client.dispose();
   });
 
+  it('close with 4403 when their operator is deleted', async () => {
+    const { seeder, operators } = await liveOrganization(server, ['Dan']);
+    const dan = operators.Dan!;
+    const stream = connect(server, dan.token);
+    subscribe(stream.client);
+    await openStreams(seeder.org.adminToken, dan.globalId, 1);
+    const deleted = await server.gql(
+      `mutation ($id: ID!) { deleteOperator(id: $id) { __typename } }`,
+      { id: dan.globalId },
+      seeder.org.adminToken,
+    );
+    expect(refusalOf(deleted).__typename).toBe('MutationDeleteOperatorSuccess');
+    expect(await stream.closed).toBe(4403);
+    await stream.client.dispose();
+  });
+
   it('close with 4403 when their token expires; the cursor resumes after it', async () => {
     const { seeder, operators } = await liveOrganization(server, ['Eve']);
     const eve = operators.Eve!;

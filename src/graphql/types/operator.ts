@@ -1,7 +1,7 @@
 import { organizationOf } from '../../context.js';
 import { AppError } from '../../errors.js';
 import { createOperator, deleteOperator, updateOperator } from '../../services/operators.js';
-import { revokeOperatorTokens } from '../../services/revoke-operator-tokens.js';
+import { announceRevocation, revokeOperatorTokens } from '../../services/revoke-operator-tokens.js';
 import { builder } from '../builder.js';
 import { selection } from '../selection.js';
 import { sameOrganization } from '../tenancy.js';
@@ -127,6 +127,8 @@ builder.mutationField('deleteOperator', (t) =>
       const viewer = ctx.viewer;
       if (viewer.kind !== 'operator') throw new Error('unreachable: scope guarantees an operator');
       await deleteOperator(ctx.prisma, viewer.organizationId, viewer.operatorId, id.id);
+      // Their tokens stop working at once (resolveViewer skips deleted operators); so do their open streams.
+      announceRevocation(ctx.services, id.id);
       return ctx.prisma.operator.findUniqueOrThrow({ ...selection(query), where: { id: id.id } });
     },
   }),
