@@ -58,6 +58,15 @@ describe('API keys', () => {
       org.apiKey,
     );
     expect(report.data?.reportSystemMessage.data?.events).toEqual([{ kind: 'SYSTEM_MESSAGE' }]);
+    // From a report result, no path leads on to the organization's settings or contacts.
+    const RESULT = (more: string) =>
+      `mutation { reportSystemMessage(input: { title: "t", body: "b" }) { ... on MutationReportSystemMessageSuccess { data { events { decisions { operator { name ${more} } } } } } } }`;
+    expect((await server.gql(RESULT(''), {}, org.apiKey)).errors).toBeUndefined();
+    for (const more of ['email', 'role { name }', 'role { operators { edges { node { email } } } }']) {
+      const response = await server.gql(RESULT(more), {}, org.apiKey);
+      expect(codeOf(response), more).toBe('FORBIDDEN');
+      expect(JSON.stringify(response.data)).not.toContain('@example');
+    }
   });
 });
 

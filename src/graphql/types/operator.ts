@@ -14,9 +14,14 @@ export const OperatorNode = builder.prismaNode('Operator', {
   authScopes: sameOrganization,
   fields: (t) => ({
     name: t.exposeString('name', { description: 'Display name.' }),
-    email: t.exposeString('email', { nullable: true, description: 'Where email notifications go; none means no email.' }),
+    // An API key sees operators only in its report results: their names, not their contacts or roles.
+    email: t.exposeString('email', {
+      nullable: true,
+      authScopes: { operator: true },
+      description: 'Where email notifications go; none means no email (operators only).',
+    }),
     presence: t.expose('presence', { type: PresenceEnum, description: 'ONLINE, AWAY or OFFLINE.' }),
-    role: t.relation('role', { description: "The operator's role." }),
+    role: t.relation('role', { authScopes: { operator: true }, description: "The operator's role (operators only)." }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the operator was created.' }),
     deactivatedAt: t.expose('deletedAt', {
       type: 'DateTime',
