@@ -11,7 +11,9 @@ import SchemaBuilder, { BasePlugin, isThenable, type PothosOutputFieldConfig, ty
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import {
   GraphQLError,
+  type GraphQLField,
   type GraphQLFieldResolver,
+  type GraphQLInputObjectType,
   type GraphQLInputType,
   type GraphQLSchema,
   getNullableType,
@@ -45,50 +47,100 @@ interface GlobalIdExtensions {
   relayGlobalIDFor?: { typename: string }[] | null;
 }
 
-function tooLong(path: string, max: number, unit: string): AppError {
-  return new AppError('TOO_LONG', `${path} is longer than ${max} ${unit}`, path);
-}
+/**
+ * What to check in a value of one input type, worked out once per type and field (the walk runs
+ * for every argument of every request): limits resolved, absent kinds skipped.
+ */
+type Plan =
+  | { kind: 'list'; max: number; item: Plan }
+  | { kind: 'object'; fields: { name: string; plan: Plan }[] }
+  | { kind: 'string'; max: number }
+  | { kind: 'id'; max: number; global: boolean; typenames: readonly string[] | null }
+  | { kind: 'none' };
 
-function checkValue(type: GraphQLInputType, value: unknown, path: string, fieldName: string, extensions: GlobalIdExtensions): void {
-  if (value === null || value === undefined) return;
+const objectPlans = new WeakMap<GraphQLInputObjectType, { kind: 'object'; fields: { name: string; plan: Plan }[] }>();
+const argumentPlans = new WeakMap<GraphQLField<unknown, unknown>, { name: string; plan: Plan }[]>();
+
+function planFor(type: GraphQLInputType, fieldName: string, extensions: GlobalIdExtensions | undefined): Plan {
   const nullable = getNullableType(type);
   if (isListType(nullable)) {
-    if (!Array.isArray(value)) return;
-    const { max } = inputLimitOf(fieldName, 'list');
-    if (value.length > max) throw tooLong(path, max, 'items');
-    value.forEach((item, i) => {
-      checkValue(nullable.ofType, item, `${path}.${i}`, fieldName, extensions);
-    });
-    return;
+    return { kind: 'list', max: inputLimitOf(fieldName, 'list').max, item: planFor(nullable.ofType, fieldName, extensions) };
   }
   if (isInputObjectType(nullable)) {
-    for (const field of Object.values(nullable.getFields())) {
-      const fieldValue = (value as Record<string, unknown>)[field.name];
-      checkValue(field.type, fieldValue, `${path}.${field.name}`, field.name, field.extensions as GlobalIdExtensions);
+    let plan = objectPlans.get(nullable);
+    if (!plan) {
+      // Registered before its fields are planned: an input type may contain itself.
+      plan = { kind: 'object', fields: [] };
+      objectPlans.set(nullable, plan);
+      for (const field of Object.values(nullable.getFields())) {
+        plan.fields.push({ name: field.name, plan: planFor(field.type, field.name, field.extensions as GlobalIdExtensions) });
+      }
     }
-    return;
+    return plan;
   }
-  if (!isScalarType(nullable) || typeof value !== 'string') return;
-  if (nullable.name === 'String') {
-    const { max } = inputLimitOf(fieldName, 'string');
-    if (value.length > max) throw tooLong(path, max, 'characters');
-  } else if (nullable.name === 'ID') {
-    const { max } = inputLimitOf(fieldName, 'id');
-    if (value.length > max) throw tooLong(path, max, 'characters');
-    if (!extensions?.isRelayGlobalID) return;
-    const typenames = extensions.relayGlobalIDFor?.map((t) => t.typename) ?? null;
-    if (!decodeNodeId(value, typenames)) {
-      throw new AppError('INVALID_ID', `${path} is not a valid ${typenames ? typenames.join(' or ') : 'node'} id`, path);
+  if (isScalarType(nullable) && nullable.name === 'String') return { kind: 'string', max: inputLimitOf(fieldName, 'string').max };
+  if (isScalarType(nullable) && nullable.name === 'ID') {
+    const typenames = extensions?.relayGlobalIDFor?.map((t) => t.typename) ?? null;
+    return { kind: 'id', max: inputLimitOf(fieldName, 'id').max, global: extensions?.isRelayGlobalID === true, typenames };
+  }
+  return { kind: 'none' };
+}
+
+/** `path` holds the segments down to `value`; it is joined only for an error. */
+function checkValue(plan: Plan, value: unknown, path: (string | number)[]): void {
+  if (value === null || value === undefined) return;
+  switch (plan.kind) {
+    case 'list':
+      if (!Array.isArray(value)) return;
+      if (value.length > plan.max) throw tooLong(path, plan.max, 'items');
+      for (let i = 0; i < value.length; i++) {
+        path.push(i);
+        checkValue(plan.item, value[i], path);
+        path.pop();
+      }
+      return;
+    case 'object':
+      for (const field of plan.fields) {
+        const fieldValue = (value as Record<string, unknown>)[field.name];
+        if (fieldValue === null || fieldValue === undefined || field.plan.kind === 'none') continue;
+        path.push(field.name);
+        checkValue(field.plan, fieldValue, path);
+        path.pop();
+      }
+      return;
+    case 'string':
+      if (typeof value === 'string' && value.length > plan.max) throw tooLong(path, plan.max, 'characters');
+      return;
+    case 'id': {
+      if (typeof value !== 'string') return;
+      if (value.length > plan.max) throw tooLong(path, plan.max, 'characters');
+      if (plan.global && !decodeNodeId(value, plan.typenames)) {
+        const at = path.join('.');
+        throw new AppError('INVALID_ID', `${at} is not a valid ${plan.typenames ? plan.typenames.join(' or ') : 'node'} id`, at);
+      }
+      return;
     }
+    case 'none':
+      return;
   }
 }
 
-function checkArguments(args: Record<string, unknown>, schema: GraphQLSchema, typeName: string, fieldName: string) {
+function tooLong(path: (string | number)[], max: number, unit: string): AppError {
+  const at = path.join('.');
+  return new AppError('TOO_LONG', `${at} is longer than ${max} ${unit}`, at);
+}
+
+/** Checks one field's arguments (exported for bench/input-checks.bench.ts); returns them unchanged. */
+export function checkArguments(args: Record<string, unknown>, schema: GraphQLSchema, typeName: string, fieldName: string) {
   const parentType = schema.getType(typeName);
   const field = isObjectType(parentType) || isInterfaceType(parentType) ? parentType.getFields()[fieldName] : undefined;
-  for (const arg of field?.args ?? []) {
-    checkValue(arg.type, args[arg.name], arg.name, arg.name, arg.extensions as GlobalIdExtensions);
+  if (!field) return args;
+  let plans = argumentPlans.get(field);
+  if (!plans) {
+    plans = field.args.map((arg) => ({ name: arg.name, plan: planFor(arg.type, arg.name, arg.extensions as GlobalIdExtensions) }));
+    argumentPlans.set(field, plans);
   }
+  for (const { name, plan } of plans) checkValue(plan, args[name], [name]);
   return args;
 }
 
