@@ -83,7 +83,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const contextFor = async (authorization: string | null | undefined): Promise<Context> => ({
     prisma: database.prisma,
     services,
-    viewer: await resolveViewer(database.prisma, services.tokenSecret, authorization),
+    viewer: await resolveViewer(database.prisma, services, authorization),
   });
 
   let shuttingDown = false;
@@ -124,11 +124,12 @@ export async function createApp(options: AppOptions): Promise<App> {
   const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
   const wsCleanup = useServer(
     {
-      // A bad or expired credential closes the socket with 4403 Forbidden (graphql-ws returns false → 4403).
+      // Only operator tokens open streams: a bad, expired or revoked token, or an API key, closes the
+      // socket with 4403 Forbidden (graphql-ws returns false → 4403).
       onConnect: async (ctx) => {
         const authorization = (ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization) as string | undefined;
-        const viewer = await resolveViewer(database.prisma, services.tokenSecret, authorization);
-        return viewer.kind !== 'anonymous';
+        const viewer = await resolveViewer(database.prisma, services, authorization);
+        return viewer.kind === 'operator';
       },
       onSubscribe: async (ctx, _id, params) => {
         const connectionAuth = (ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization) as string | undefined;

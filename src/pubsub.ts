@@ -20,6 +20,8 @@ export interface Topics {
   'operator:notification': LiveItem;
   /** A Chat Panel preference change of one operator: open streams apply it at once. */
   'operator:preferences': { changes: readonly PreferenceChange[] };
+  /** The operator's tokens issued at or before `validAfter` (ms) were revoked: their open streams close. */
+  'operator:tokens-revoked': { validAfter: number };
 }
 export type TopicName = keyof Topics;
 

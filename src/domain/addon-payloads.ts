@@ -6,6 +6,7 @@
  */
 import type { NotificationEventKind } from './catalog.js';
 import { describeEvent, type EventDetails, eventFacts } from './email-content.js';
+import { globalIdOf } from './global-id.js';
 
 export const WEBHOOK_EVENT_NAMES: Readonly<Record<NotificationEventKind, string>> = Object.freeze({
   OPERATOR_ONLINE: 'operator.online',
@@ -30,8 +31,9 @@ export const WEBHOOK_EVENT_NAMES: Readonly<Record<NotificationEventKind, string>
 });
 
 const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null);
+// Every id is the API's global id, so a receiver can pass it back (node, explainEvent, retryDelivery).
 const person = (p: { id: string; name: string; email?: string | null } | null | undefined) =>
-  p ? { id: p.id, name: p.name, email: p.email ?? null } : null;
+  p ? { id: globalIdOf('Operator', p.id), name: p.name, email: p.email ?? null } : null;
 
 /** The chat's meta information: the EmailTicket attachment and the webhook's `chat` field. */
 export function chatMeta(d: EventDetails) {
@@ -40,10 +42,10 @@ export function chatMeta(d: EventDetails) {
   return {
     event: WEBHOOK_EVENT_NAMES[d.kind],
     eventKind: d.kind,
-    eventId: d.eventId,
+    eventId: globalIdOf('NotificationEvent', d.eventId),
     occurredAt: iso(d.occurredAt),
-    organization: { id: d.organization.id, name: d.organization.name },
-    widget: d.widget ? { id: d.widget.id, name: d.widget.name } : null,
+    organization: { id: globalIdOf('Organization', d.organization.id), name: d.organization.name },
+    widget: d.widget ? { id: globalIdOf('Widget', d.widget.id), name: d.widget.name } : null,
     chat: d.chat
       ? {
           id: d.chat.externalId,
@@ -58,9 +60,9 @@ export function chatMeta(d: EventDetails) {
   };
 }
 
-/** The JSON body of a webhook call; `deliveryId` is also sent as the Webhook-Id header. */
+/** The JSON body of a webhook call; its `id` (the delivery's global id) is also the Webhook-Id header. */
 export function webhookBody(d: EventDetails, deliveryId: string) {
-  return { id: deliveryId, event: WEBHOOK_EVENT_NAMES[d.kind], created_at: iso(d.occurredAt), data: chatMeta(d) };
+  return { id: globalIdOf('Delivery', deliveryId), event: WEBHOOK_EVENT_NAMES[d.kind], created_at: iso(d.occurredAt), data: chatMeta(d) };
 }
 
 /** A Slack incoming-webhook message: a fallback text plus a section with the event's facts. */

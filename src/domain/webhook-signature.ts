@@ -2,7 +2,7 @@
  * Webhook signatures: how a receiver knows a POST comes from this service and is fresh.
  *
  * Every webhook request carries three headers:
- *   Webhook-Id:         the delivery id, stable across retries: drop a request whose id you saw
+ *   Webhook-Id:         the delivery's global id, stable across retries: drop a request whose id you saw
  *   Webhook-Timestamp:  seconds since the epoch when this attempt was signed
  *   Webhook-Signature:  `v1=` + hex HMAC-SHA256, keyed with the addon's secret, over
  *                       `${timestamp}.${rawBody}` (the exact bytes received, before any JSON parsing)

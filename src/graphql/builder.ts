@@ -14,6 +14,7 @@ import { AppError } from '../errors.js';
 import type PrismaTypes from '../generated/pothos-types.js';
 import { getDatamodel } from '../generated/pothos-types.js';
 import { DEFAULT_CONNECTION_SIZE, MAX_CONNECTION_SIZE } from './connection-size.js';
+import InputChecksPlugin from './input-checks-plugin.js';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -26,7 +27,9 @@ export const builder = new SchemaBuilder<{
   DefaultFieldNullability: false;
 }>({
   defaultFieldNullability: false,
-  plugins: [ScopeAuthPlugin, ErrorsPlugin, PrismaPlugin, RelayPlugin, SimpleObjectsPlugin, DataloaderPlugin],
+  // Outermost first: input checks (and AppErrors outside a union), then errors, so a refusal by
+  // scope-auth or an argument check lands in the mutation's result union as an AppError.
+  plugins: [InputChecksPlugin, ErrorsPlugin, ScopeAuthPlugin, PrismaPlugin, RelayPlugin, SimpleObjectsPlugin, DataloaderPlugin],
   scopeAuth: {
     authorizeOnSubscribe: true,
     authScopes: ({ viewer }) => ({
@@ -34,12 +37,14 @@ export const builder = new SchemaBuilder<{
       operator: viewer.kind === 'operator',
       admin: viewer.kind === 'operator' && viewer.isAdmin,
     }),
+    // No credential is a top-level UNAUTHENTICATED (fix the request, not the input); a credential
+    // without the right is an AppError FORBIDDEN, in the result union where the field has one.
     unauthorizedError: (_parent, context) =>
       context.viewer.kind === 'anonymous'
         ? new GraphQLError('Not authenticated: send "Authorization: Bearer <operator token or API key>"', {
             extensions: { code: 'UNAUTHENTICATED', reason: context.viewer.reason ?? 'MISSING_CREDENTIAL' },
           })
-        : new GraphQLError('Not allowed for these credentials', { extensions: { code: 'FORBIDDEN' } }),
+        : new AppError('FORBIDDEN', 'Not allowed for these credentials'),
   },
   prisma: {
     client: (ctx) => ctx.prisma,
@@ -53,8 +58,13 @@ export const builder = new SchemaBuilder<{
   relay: {
     clientMutationId: 'omit',
     cursorType: 'String',
+    // Our own `node`/`nodes` (types/node.ts): null for a malformed, unknown or foreign id.
+    nodeQueryOptions: false,
+    nodesQueryOptions: false,
   },
   errors: {
     defaultTypes: [AppError],
+    // Argument checks (INVALID_ID, TOO_LONG) run as argument mappers: their AppErrors join the union too.
+    unsafelyHandleInputErrors: true,
   },
 });

@@ -37,8 +37,10 @@ export async function createApiKey(prisma: Db, organizationId: string, name: str
 }
 
 export function issueOperatorToken(secret: string, ttlSeconds: number, operator: { id: string; organizationId: string }) {
-  const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
-  const token = issueToken(secret, { sub: operator.id, org: operator.organizationId, exp: Math.floor(expiresAt.getTime() / 1000) });
+  const now = Date.now();
+  const expiresAt = new Date(now + ttlSeconds * 1000);
+  const claims = { sub: operator.id, org: operator.organizationId, exp: Math.floor(expiresAt.getTime() / 1000), iat: now / 1000 };
+  const token = issueToken(secret, claims);
   return { token, expiresAt };
 }
 

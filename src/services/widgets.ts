@@ -80,7 +80,7 @@ export async function raiseWidgetChanged(
 /** Applies a patch; raises WIDGET_CHANGED (reported by `actorId`) only when something changed. */
 export async function updateWidget(services: Services, organizationId: string, actorId: string, widgetId: string, patch: WidgetPatch) {
   const { widget, events } = await services.prisma.$transaction(async (tx) => {
-    const current = await findLiveWidget(tx, organizationId, widgetId, 'id');
+    const current = await findLiveWidget(tx, organizationId, widgetId, 'input.id');
     await assertGroupInOrganization(tx, organizationId, patch.groupId, 'input.groupId');
     const changes = diffWidget(current, patch);
     if (changes.length === 0) return { widget: current, events: [] };

@@ -180,7 +180,38 @@ describe('webhooks', () => {
     const [logged] = await deliveryLog(server, org.adminToken, { channel: 'ADDON' });
     expect(call?.json).toMatchObject({ event: 'operator.online', data: { operator: { name: 'Admin' } } });
     expect((call?.json as { id?: string } | undefined)?.id).toBe(headers['webhook-id']);
-    expect(globalId('Delivery', headers['webhook-id'] as string)).toBe(logged?.id);
+    expect(headers['webhook-id']).toBe(logged?.id);
+  });
+
+  it('carry the global ids the API accepts: each one passed back to node() finds its object (issue 7)', async () => {
+    const org = await server.newOrganization();
+    const path = `/ids-${org.organizationId}`;
+    await createAddon(server, org.adminToken, {
+      kind: 'WEBHOOK',
+      name: 'Ids',
+      events: ['OPERATOR_ONLINE'],
+      config: { webhook: { url: `${http.url}${path}`, secret: SECRET } },
+    });
+    await report(server, org.apiKey, 'reportPresenceChanged', { operatorId: globalId('Operator', org.adminId), presence: 'ONLINE' });
+    const [call] = await waitFor(() => {
+      const got = http.requests.filter((r) => r.path === path);
+      return got.length > 0 && got;
+    }, 'a webhook call');
+    const body = call?.json as { id: string; data: { eventId: string; organization: { id: string }; operator: { id: string } } };
+    const ids = {
+      Delivery: body.id,
+      NotificationEvent: body.data.eventId,
+      Organization: body.data.organization.id,
+      Operator: body.data.operator.id,
+    };
+    for (const [typename, id] of Object.entries(ids)) {
+      const found = await server.gql<{ node: { __typename: string; id: string } | null }>(
+        'query ($id: ID!) { node(id: $id) { __typename id } }',
+        { id },
+        org.adminToken,
+      );
+      expect(found.data?.node, typename).toEqual({ __typename: typename, id });
+    }
   });
 
   it('reach a receiver that was down once it is back, exactly once', async () => {

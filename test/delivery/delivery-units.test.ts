@@ -5,6 +5,7 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { helpScoutConversation, slackMessage, WEBHOOK_EVENT_NAMES, webhookBody } from '../../src/domain/addon-payloads.js';
@@ -45,7 +46,15 @@ describe('renderers', () => {
     expect(email.text).toContain(kind);
     expect(email.html).not.toContain('<page>');
     expect(slackMessage(d).text).toContain('Acme');
-    expect(webhookBody(d, 'd1')).toMatchObject({ id: 'd1', event: WEBHOOK_EVENT_NAMES[kind] });
+    // The API's global ids (plugin-relay's encoding), so a receiver can pass them back.
+    expect(webhookBody(d, 'd1')).toMatchObject({
+      id: encodeGlobalID('Delivery', 'd1'),
+      event: WEBHOOK_EVENT_NAMES[kind],
+      data: {
+        eventId: encodeGlobalID('NotificationEvent', d.eventId),
+        organization: { id: encodeGlobalID('Organization', d.organization.id) },
+      },
+    });
     expect(helpScoutConversation(d, '7').customer.email).toMatch(/@/);
   });
 

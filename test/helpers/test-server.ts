@@ -134,3 +134,9 @@ export async function sendTyped<TResult, TVariables>(
 ): Promise<GqlResult<TResult>> {
   return server.gql<TResult>(print(document), variables as Record<string, unknown>, credential);
 }
+
+/** The refusal a mutation answered in its result union (no top-level error): `{ __typename, code, field }`. */
+export function refusalOf(response: GqlResult<unknown>): { __typename?: string; code?: string; field?: string | null } {
+  if (response.errors) throw new Error(`expected a typed refusal, got top-level errors: ${JSON.stringify(response.errors)}`);
+  return Object.values((response.data ?? {}) as Record<string, { __typename?: string; code?: string }>)[0] ?? {};
+}

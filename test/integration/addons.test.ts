@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { refusalOf, startTestServer, type TestServer } from '../helpers/test-server.js';
 import { mutate, newOperator, rawId, succeed } from './settings-helpers.js';
 
 let server: TestServer;
@@ -179,7 +179,7 @@ describe('addons', () => {
     const { addon } = await succeed<Written>(server, CREATE, { input }, org.adminToken);
 
     const asOperator = await server.gql(CREATE, { input }, ann.token);
-    expect(asOperator.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(refusalOf(asOperator)).toMatchObject({ __typename: 'AppError', code: 'FORBIDDEN' });
     const operatorReadsConfig = await server.gql(ADDONS, {}, ann.token);
     expect(operatorReadsConfig.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const asIntegrator = await server.gql(ADDONS, {}, org.apiKey);

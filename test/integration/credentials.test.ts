@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseApiKey } from '../../src/auth/api-keys.js';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { refusalOf, startTestServer, type TestServer } from '../helpers/test-server.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -61,7 +61,7 @@ describe('integrator API keys', () => {
     const org = await server.newOrganization();
     const other = await server.newOrganization();
     const asIntegrator = await server.gql(CREATE_KEY, { name: 'x' }, org.apiKey);
-    expect(asIntegrator.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(refusalOf(asIntegrator)).toMatchObject({ __typename: 'AppError', code: 'FORBIDDEN' });
     const created = await server.gql<Created>(CREATE_KEY, { name: 'Mine' }, org.adminToken);
     const { id } = created.data!.createApiKey.data.apiKey;
     const { key } = created.data!.createApiKey.data.created;

@@ -17,7 +17,7 @@ import {
   seedOperatorsInBulk,
   seedOrganization,
 } from '../helpers/seed.js';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { refusalOf, startTestServer, type TestServer } from '../helpers/test-server.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -201,7 +201,7 @@ describe('bad input: a typed error and nothing stored', () => {
     const cases: [string, Record<string, unknown>, string, string][] = [
       ['visitorMessage', { chatId: 'c-1', text: '  ' }, 'INVALID_INPUT', 'input.text'],
       ['visitorMessage', { chatId: '', text: 'x' }, 'INVALID_INPUT', 'input.chatId'],
-      ['operatorMessage', { chatId: 'c-1', text: 'x'.repeat(20_001) }, 'INVALID_INPUT', 'input.text'],
+      ['operatorMessage', { chatId: 'c-1', text: 'x'.repeat(20_001) }, 'TOO_LONG', 'input.text'],
       ['chatRated', { chatId: 'c-1', rating: 0 }, 'INVALID_INPUT', 'input.rating'],
       ['chatRated', { chatId: 'c-1', rating: 6 }, 'INVALID_INPUT', 'input.rating'],
       ['surveyAnswered', { chatId: 'c-1', answers: [] }, 'INVALID_INPUT', 'input.answers'],
@@ -247,19 +247,19 @@ describe('bad input: a typed error and nothing stored', () => {
     const { seed, key, alice, widgetId } = await chatSetup();
     const aliceToken = await seed.token(alice);
     const asAdmin = await server.gql(
-      `mutation ($input: ReportChatStartedInput!) { reportChatStarted(input: $input) { __typename } }`,
+      `mutation ($input: ReportChatStartedInput!) { reportChatStarted(input: $input) { __typename ... on AppError { code } } }`,
       {
         input: { chatId: 'x', widgetId, operatorId: alice },
       },
       seed.org.adminToken,
     );
-    expect(asAdmin.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(refusalOf(asAdmin)).toMatchObject({ __typename: 'AppError', code: 'FORBIDDEN' });
     const asOperator = await server.gql(
-      `mutation { reportSystemMessage(input: { title: "t", body: "b" }) { __typename } }`,
+      `mutation { reportSystemMessage(input: { title: "t", body: "b" }) { __typename ... on AppError { code } } }`,
       {},
       aliceToken,
     );
-    expect(asOperator.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(refusalOf(asOperator)).toMatchObject({ __typename: 'AppError', code: 'FORBIDDEN' });
     const anonymous = await server.gql(`mutation { reportSystemMessage(input: { title: "t", body: "b" }) { __typename } }`, {});
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     expect((await report(server, 'systemMessage', { title: 't', body: 'b' }, key)).events).toHaveLength(1);

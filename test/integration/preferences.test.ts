@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PRODUCT_DEFAULT_PREFERENCES } from '../../src/domain/product-defaults.js';
 import { onChatPanelPreferencesChanged, type PreferenceChange } from '../../src/services/preferences.js';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { refusalOf, startTestServer, type TestServer } from '../helpers/test-server.js';
 import { mutate, newOperator, rawId, succeed } from './settings-helpers.js';
 
 let server: TestServer;
@@ -221,7 +221,7 @@ describe('organization default preferences', () => {
       { changes: [{ event: 'MESSAGE_SENT', channel: 'BROWSER', enabled: true }] },
       ann.token,
     );
-    expect(asOperator.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(refusalOf(asOperator)).toMatchObject({ __typename: 'AppError', code: 'FORBIDDEN' });
     const unavailable = await mutate(
       server,
       UPDATE_ORG_DEFAULTS,

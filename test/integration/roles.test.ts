@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { refusalOf, startTestServer, type TestServer } from '../helpers/test-server.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -33,7 +33,7 @@ describe('roles', () => {
   it('an integrator key cannot manage roles and anonymous callers are told to authenticate', async () => {
     const org = await server.newOrganization();
     const asIntegrator = await server.gql(CREATE_ROLE, { input: { name: 'X' } }, org.apiKey);
-    expect(asIntegrator.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(refusalOf(asIntegrator)).toMatchObject({ __typename: 'AppError', code: 'FORBIDDEN' });
     const anonymous = await server.gql(CREATE_ROLE, { input: { name: 'X' } });
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });

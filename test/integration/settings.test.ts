@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { refusalOf, startTestServer, type TestServer } from '../helpers/test-server.js';
 import { mutate, newOperator, rawId, roleIds, succeed } from './settings-helpers.js';
 
 let server: TestServer;
@@ -220,7 +220,7 @@ describe('permissions', () => {
     ] as const;
     for (const [document, variables] of forbidden) {
       const response = await server.gql(document, variables, ann.token);
-      expect(response.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect(refusalOf(response)).toMatchObject({ __typename: 'AppError', code: 'FORBIDDEN' });
     }
     const read = await server.gql<{ widgets: { edges: unknown[] } }>(WIDGETS, {}, ann.token);
     expect(read.data?.widgets.edges).toHaveLength(1);
@@ -241,7 +241,7 @@ describe('permissions', () => {
       expect(response.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     }
     const response = await server.gql(CREATE_WIDGET, { input: { name: 'X' } }, org.apiKey);
-    expect(response.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(refusalOf(response)).toMatchObject({ __typename: 'AppError', code: 'FORBIDDEN' });
   });
 });
 

@@ -240,4 +240,22 @@ describe('two instances on one database and one Redis', () => {
     );
     await watcher.client.dispose();
   });
+
+  it('revoking through B closes the stream on A with 4403 at once (issue 7, part 5)', async () => {
+    const { seeder, operators } = await liveOrganization(a, ['Rex']);
+    const rex = operators.Rex!;
+    const onA = connect(a, rex.token);
+    subscribe(onA.client);
+    await streamCount(a, rex.token);
+    const revoked = await b.gql<{ revokeOperatorTokens: { __typename: string } }>(
+      `mutation ($id: ID!) { revokeOperatorTokens(operatorId: $id) { __typename } }`,
+      { id: rex.globalId },
+      seeder.org.adminToken,
+    );
+    expect(revoked.data?.revokeOperatorTokens.__typename).toBe('MutationRevokeOperatorTokensSuccess');
+    const started = Date.now();
+    expect(await onA.closed).toBe(4403);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    await onA.client.dispose();
+  });
 });

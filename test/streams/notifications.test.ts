@@ -35,11 +35,12 @@ describe('authentication', () => {
     }
   });
 
-  it('refuses the subscription to an integrator key and offers no operator id argument', async () => {
+  it('refuses an integrator key at connection_init and offers no operator id argument', async () => {
     const org = await server.newOrganization();
-    const { client } = connect(server, org.apiKey);
-    const sub = subscribe(client);
-    expect(JSON.stringify(await sub.waitForError())).toMatch(/Not allowed|FORBIDDEN/);
+    const asIntegrator = connect(server, org.apiKey);
+    expect(await asIntegrator.closed).toBe(4403);
+    await asIntegrator.client.dispose();
+    const { client } = connect(server, org.adminToken);
     const bad = await new Promise<unknown>((resolve) =>
       client.subscribe(
         { query: `subscription { notifications(operatorId: "x") { title } }` },
@@ -251,7 +252,15 @@ describe('slow and departed clients', () => {
     const { seeder, operators } = await liveOrganization(server, ['Olaf']);
     for (const id of [seeder.adminId, operators.Olaf!.globalId]) await seeder.setPreference(id, 'SYSTEM_MESSAGE', 'EMAIL', false);
     const live = server.app.services.live!;
-    const stream = await live.openStream({ organizationId: seeder.org.organizationId, operatorId: operators.Olaf!.id }, null, {});
+    const stream = await live.openStream(
+      {
+        organizationId: seeder.org.organizationId,
+        operatorId: operators.Olaf!.id,
+        token: { issuedAt: Date.now(), expiresAt: Date.now() + 3_600_000 },
+      },
+      null,
+      {},
+    );
     const firstBatch = reportSystemMessages(server, seeder.org.apiKey, 'o', 0, 1);
     const first = await stream.next();
     await firstBatch;

@@ -3,7 +3,7 @@ import { invalidInput } from '../../errors.js';
 import { replayAddonDeliveries, retryDelivery } from '../../services/delivery/retry-delivery.js';
 import { builder } from '../builder.js';
 import { selection } from '../selection.js';
-import { sameOrganization } from '../tenancy.js';
+import { sameOrganizationAdmin } from '../tenancy.js';
 import { AddonNode } from './addon.js';
 import { ChannelEnum } from './enums.js';
 import { NotificationEventNode } from './notification-event.js';
@@ -18,13 +18,10 @@ export const DeliveryStatusEnum = builder.enumType('DeliveryStatus', {
 });
 
 // The log names addresses and URLs: admins only, within their organization.
-const isAdminOf = (parent: { organizationId: string }, ctx: Parameters<typeof sameOrganization>[1]) =>
-  sameOrganization(parent, ctx) && ctx.viewer.kind === 'operator' && ctx.viewer.isAdmin;
-
 export const DeliveryNode = builder.prismaNode('Delivery', {
   id: { field: 'id' },
   description: 'One email or addon call for one event, with its attempts (admins only).',
-  authScopes: isAdminOf,
+  authScopes: sameOrganizationAdmin,
   fields: (t) => ({
     channel: t.expose('channel', { type: ChannelEnum, description: 'EMAIL (an operator) or ADDON.' }),
     target: t.exposeString('target', { description: 'The email address or URL it goes to, as known when it was queued.' }),

@@ -17,7 +17,10 @@ export const LiveNotificationRef = builder.objectRef<StreamedNotification>('Live
   fields: (t) => ({
     cursor: t.exposeString('cursor', { description: 'Pass it as `after` when reconnecting to receive everything after this item.' }),
     event: t.field({ type: NotificationEventKindEnum, description: 'The notification event.', resolve: (n) => n.item.kind }),
-    eventId: t.string({ description: 'The stored notification event (see `notificationEvents`).', resolve: (n) => n.item.eventId }),
+    eventId: t.id({
+      description: 'The stored notification event, as `explainEvent(eventId:)` and `node(id:)` take it.',
+      resolve: (n) => encodeGlobalID('NotificationEvent', n.item.eventId),
+    }),
     inboxItemId: t.id({
       nullable: true,
       description: 'The inbox item, when it is in the inbox (its stored browser decision was delivered).',

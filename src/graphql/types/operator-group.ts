@@ -108,12 +108,15 @@ builder.mutationField('updateOperatorGroup', (t) =>
     errors: {},
     args: { input: t.arg({ type: UpdateOperatorGroupInput, required: true }) },
     resolve: (query, _root, { input }, ctx) =>
-      mapPrismaErrors('Operator group', () =>
-        ctx.prisma.operatorGroup.update({
-          ...selection(query),
-          where: { id: input.id.id, organizationId: organizationOf(ctx.viewer) },
-          data: { name: normalizeName(input.name, 'input.name') },
-        }),
+      mapPrismaErrors(
+        'Operator group',
+        () =>
+          ctx.prisma.operatorGroup.update({
+            ...selection(query),
+            where: { id: input.id.id, organizationId: organizationOf(ctx.viewer) },
+            data: { name: normalizeName(input.name, 'input.name') },
+          }),
+        'input.id',
       ),
   }),
 );

@@ -1,5 +1,7 @@
 import { organizationOf } from '../../context.js';
+import { AppError } from '../../errors.js';
 import { createOperator, deleteOperator, updateOperator } from '../../services/operators.js';
+import { announceRevocation, revokeOperatorTokens } from '../../services/revoke-operator-tokens.js';
 import { builder } from '../builder.js';
 import { selection } from '../selection.js';
 import { sameOrganization } from '../tenancy.js';
@@ -12,9 +14,14 @@ export const OperatorNode = builder.prismaNode('Operator', {
   authScopes: sameOrganization,
   fields: (t) => ({
     name: t.exposeString('name', { description: 'Display name.' }),
-    email: t.exposeString('email', { nullable: true, description: 'Where email notifications go; none means no email.' }),
+    // An API key sees operators only in its report results: their names, not their contacts or roles.
+    email: t.exposeString('email', {
+      nullable: true,
+      authScopes: { operator: true },
+      description: 'Where email notifications go; none means no email (operators only).',
+    }),
     presence: t.expose('presence', { type: PresenceEnum, description: 'ONLINE, AWAY or OFFLINE.' }),
-    role: t.relation('role', { description: "The operator's role." }),
+    role: t.relation('role', { authScopes: { operator: true }, description: "The operator's role (operators only)." }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the operator was created.' }),
     deactivatedAt: t.expose('deletedAt', {
       type: 'DateTime',
@@ -125,7 +132,29 @@ builder.mutationField('deleteOperator', (t) =>
       const viewer = ctx.viewer;
       if (viewer.kind !== 'operator') throw new Error('unreachable: scope guarantees an operator');
       await deleteOperator(ctx.prisma, viewer.organizationId, viewer.operatorId, id.id);
+      // Their tokens stop working at once (resolveViewer skips deleted operators); so do their open streams.
+      announceRevocation(ctx.services, id.id);
       return ctx.prisma.operator.findUniqueOrThrow({ ...selection(query), where: { id: id.id } });
+    },
+  }),
+);
+
+builder.mutationField('revokeOperatorTokens', (t) =>
+  t.prismaField({
+    type: 'Operator',
+    description:
+      "Revokes every token issued so far for an operator (admins, or an operator for themselves): they are refused from now on and the operator's open streams close with 4403. Tokens issued afterwards work.",
+    authScopes: { operator: true },
+    errors: {},
+    args: { operatorId: t.arg.globalID({ required: true, for: OperatorNode, description: 'The operator whose tokens to revoke.' }) },
+    resolve: async (query, _root, { operatorId }, ctx) => {
+      const viewer = ctx.viewer;
+      if (viewer.kind !== 'operator') throw new Error('unreachable: scope guarantees an operator');
+      if (!viewer.isAdmin && viewer.operatorId !== operatorId.id) {
+        throw new AppError('FORBIDDEN', "Only admins may revoke another operator's tokens", 'operatorId');
+      }
+      await revokeOperatorTokens(ctx.services, viewer.organizationId, operatorId.id);
+      return ctx.prisma.operator.findUniqueOrThrow({ ...selection(query), where: { id: operatorId.id } });
     },
   }),
 );

@@ -4,7 +4,7 @@ import { createApiKey, issueOperatorToken } from '../../services/organizations.j
 import { mapPrismaErrors } from '../../services/prisma-errors.js';
 import { builder } from '../builder.js';
 import { selection } from '../selection.js';
-import { sameOrganization } from '../tenancy.js';
+import { sameOrganization, sameOrganizationAdmin } from '../tenancy.js';
 
 export const OrganizationNode = builder.prismaNode('Organization', {
   id: { field: 'id' },
@@ -70,7 +70,7 @@ builder.queryField('organization', (t) =>
   t.prismaField({
     type: 'Organization',
     description: "The caller's organization.",
-    authScopes: { operator: true, integrator: true },
+    authScopes: { operator: true },
     resolve: (query, _root, _args, ctx) =>
       ctx.prisma.organization.findUniqueOrThrow({ ...selection(query), where: { id: organizationOf(ctx.viewer) } }),
   }),
@@ -79,7 +79,7 @@ builder.queryField('organization', (t) =>
 const ApiKeyNode = builder.prismaNode('ApiKey', {
   id: { field: 'id' },
   description: 'An integrator credential. It may only report happenings.',
-  authScopes: sameOrganization,
+  authScopes: sameOrganizationAdmin,
   fields: (t) => ({
     name: t.exposeString('name', { description: 'What the key is for.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was created.' }),
@@ -131,12 +131,15 @@ builder.mutationField('revokeApiKey', (t) =>
     errors: {},
     args: { id: t.arg.globalID({ required: true, for: ApiKeyNode, description: 'The key to revoke.' }) },
     resolve: (query, _root, { id }, ctx) =>
-      mapPrismaErrors('API key', () =>
-        ctx.prisma.apiKey.update({
-          ...selection(query),
-          where: { id: id.id, organizationId: organizationOf(ctx.viewer) },
-          data: { revokedAt: new Date() },
-        }),
+      mapPrismaErrors(
+        'API key',
+        () =>
+          ctx.prisma.apiKey.update({
+            ...selection(query),
+            where: { id: id.id, organizationId: organizationOf(ctx.viewer) },
+            data: { revokedAt: new Date() },
+          }),
+        'id',
       ),
   }),
 );

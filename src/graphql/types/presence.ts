@@ -1,7 +1,7 @@
 import { organizationOf } from '../../context.js';
 import type { NotificationEventKind } from '../../domain/catalog.js';
 import type { StreamPreferences } from '../../domain/decide-live-delivery.js';
-import { notFound } from '../../errors.js';
+import { AppError, notFound } from '../../errors.js';
 import type { Operator } from '../../generated/prisma/client.js';
 import { loadPreferenceGrid } from '../../services/preferences.js';
 import { builder } from '../builder.js';
@@ -129,7 +129,9 @@ builder.queryField('streamsInEffect', (t) =>
     resolve: async (_root, { operatorId }, ctx) => {
       const { viewer, live } = liveOf(ctx);
       const id = operatorId?.id ?? viewer.operatorId;
-      if (id !== viewer.operatorId && !viewer.isAdmin) throw notFound('Operator', 'operatorId');
+      if (id !== viewer.operatorId && !viewer.isAdmin) {
+        throw new AppError('FORBIDDEN', "Only admins may see another operator's streams", 'operatorId');
+      }
       const operator = await ctx.prisma.operator.findFirst({ where: { id, organizationId: viewer.organizationId } });
       if (!operator) throw notFound('Operator', 'operatorId');
       const grid = await loadPreferenceGrid(ctx.prisma, viewer.organizationId, id);

@@ -91,16 +91,19 @@ builder.mutationField('updateRole', (t) =>
     errors: {},
     args: { input: t.arg({ type: UpdateRoleInput, required: true }) },
     resolve: (query, _root, { input }, ctx) =>
-      mapPrismaErrors('Role', () =>
-        ctx.prisma.role.update({
-          ...selection(query),
-          where: { id: input.id.id, organizationId: organizationOf(ctx.viewer) },
-          data: {
-            name: requireName(input.name),
-            notificationsEnabled: input.notificationsEnabled ?? undefined,
-            isAdmin: input.isAdmin ?? undefined,
-          },
-        }),
+      mapPrismaErrors(
+        'Role',
+        () =>
+          ctx.prisma.role.update({
+            ...selection(query),
+            where: { id: input.id.id, organizationId: organizationOf(ctx.viewer) },
+            data: {
+              name: requireName(input.name),
+              notificationsEnabled: input.notificationsEnabled ?? undefined,
+              isAdmin: input.isAdmin ?? undefined,
+            },
+          }),
+        'input.id',
       ),
   }),
 );
@@ -116,7 +119,7 @@ builder.mutationField('deleteRole', (t) =>
       const organizationId = organizationOf(ctx.viewer);
       const inUse = await ctx.prisma.operator.count({ where: { roleId: id.id, organizationId } });
       if (inUse > 0) throw new AppError('CONFLICT', `The role still has ${inUse} operator(s); move them first`, 'id');
-      return mapPrismaErrors('Role', () => ctx.prisma.role.delete({ ...selection(query), where: { id: id.id, organizationId } }));
+      return mapPrismaErrors('Role', () => ctx.prisma.role.delete({ ...selection(query), where: { id: id.id, organizationId } }), 'id');
     },
   }),
 );

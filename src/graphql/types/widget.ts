@@ -27,7 +27,11 @@ export const WidgetNode = builder.prismaNode('Widget', {
   authScopes: sameOrganization,
   fields: (t) => ({
     name: t.exposeString('name', { description: 'Display name.' }),
-    group: t.relation('group', { nullable: true, description: 'The operator group the widget belongs to, if any.' }),
+    group: t.relation('group', {
+      nullable: true,
+      authScopes: { operator: true },
+      description: 'The operator group the widget belongs to, if any (operators only: an API key reads no further than its reports).',
+    }),
     email: t.exposeBoolean('emailEnabled', { description: SWITCH_DESCRIPTIONS.email }),
     browser: t.exposeBoolean('browserEnabled', { description: SWITCH_DESCRIPTIONS.browser }),
     addons: t.exposeBoolean('addonsEnabled', { description: SWITCH_DESCRIPTIONS.addons }),

@@ -16,6 +16,7 @@ import {
 } from '../../domain/addon-payloads.js';
 import type { AddonKind } from '../../domain/catalog.js';
 import { type EventDetails, renderEmail } from '../../domain/email-content.js';
+import { globalIdOf } from '../../domain/global-id.js';
 import { signWebhook, WEBHOOK_HEADERS } from '../../domain/webhook-signature.js';
 import { describeUrl } from '../outbound/describe-url.js';
 import { type OutboundGuard, OutboundRefusedError } from '../outbound/outbound-guard.js';
@@ -74,7 +75,7 @@ async function sendWebhook(deps: SendDeps, deliveryId: string, config: WebhookCo
   const body = JSON.stringify(webhookBody(details, deliveryId));
   const timestamp = Math.floor(Date.now() / 1000);
   await postRaw(deps, config.url, body, {
-    [WEBHOOK_HEADERS.id]: deliveryId,
+    [WEBHOOK_HEADERS.id]: globalIdOf('Delivery', deliveryId),
     [WEBHOOK_HEADERS.timestamp]: String(timestamp),
     [WEBHOOK_HEADERS.signature]: signWebhook(config.secret, timestamp, body),
     [WEBHOOK_HEADERS.event]: WEBHOOK_EVENT_NAMES[details.kind],

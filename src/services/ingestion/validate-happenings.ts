@@ -1,34 +1,19 @@
 /**
  * Shape checks of reported happenings, before anything is read or written: a malformed input is
- * refused with INVALID_INPUT and the path of the field at fault (`happenings.3.text`).
+ * refused with INVALID_INPUT and the path of the field at fault (`happenings.3.text`). Lengths are
+ * not checked here: every text and list of the API is bounded where it enters (TOO_LONG, by
+ * src/domain/input-limits.ts through the GraphQL input checks), before this runs.
  */
 import { createHash } from 'node:crypto';
 import type { HappeningInput } from '../../domain/derive-events.js';
 import { AppError, invalidInput } from '../../errors.js';
 
-export const LIMITS = {
-  chatId: 200,
-  idempotencyKey: 200,
-  name: 200,
-  email: 320,
-  text: 20_000,
-  title: 500,
-  goal: 500,
-  surveyAnswers: 100,
-  transcriptLines: 2_000,
-} as const;
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const fieldOf = (index: number, field: string) => `happenings.${index}.${field}`;
 
-function text(value: string, path: string, max: number, required = true): void {
-  if (required && value.trim() === '') throw invalidInput(`${path} must not be empty`, path);
-  if (value.length > max) throw invalidInput(`${path} is longer than ${max} characters`, path);
-}
-
-function optionalText(value: string | null | undefined, path: string, max: number): void {
-  if (value !== null && value !== undefined) text(value, path, max, false);
+function text(value: string, path: string): void {
+  if (value.trim() === '') throw invalidInput(`${path} must not be empty`, path);
 }
 
 /** An id that is not a UUID names nothing: NOT_FOUND, like an unknown one. */
@@ -37,20 +22,17 @@ function id(value: string, path: string, what: string): void {
 }
 
 function validateOne(input: HappeningInput, at: (field: string) => string): void {
-  optionalText(input.idempotencyKey, at('idempotencyKey'), LIMITS.idempotencyKey);
   if (input.idempotencyKey === '') throw invalidInput('idempotencyKey must not be empty', at('idempotencyKey'));
-  if ('chatId' in input) text(input.chatId, at('chatId'), LIMITS.chatId);
+  if ('chatId' in input) text(input.chatId, at('chatId'));
   switch (input.kind) {
     case 'CHAT_STARTED':
       id(input.widgetId, at('widgetId'), 'Widget');
       id(input.operatorId, at('operatorId'), 'Operator');
-      optionalText(input.visitorName, at('visitorName'), LIMITS.name);
-      optionalText(input.visitorEmail, at('visitorEmail'), LIMITS.email);
       return;
     case 'VISITOR_MESSAGE':
     case 'OPERATOR_MESSAGE':
     case 'FEEDBACK_GIVEN':
-      text(input.text, at('text'), LIMITS.text);
+      text(input.text, at('text'));
       return;
     case 'CHAT_FORWARDED':
       id(input.toOperatorId, at('toOperatorId'), 'Operator');
@@ -59,40 +41,32 @@ function validateOne(input: HappeningInput, at: (field: string) => string): void
       if (!Number.isInteger(input.rating) || input.rating < 1 || input.rating > 5) {
         throw invalidInput('rating must be a whole number from 1 to 5', at('rating'));
       }
-      optionalText(input.comment, at('comment'), LIMITS.text);
       return;
     case 'SURVEY_ANSWERED':
       if (input.answers.length === 0) throw invalidInput('answers must not be empty', at('answers'));
-      if (input.answers.length > LIMITS.surveyAnswers) throw invalidInput(`at most ${LIMITS.surveyAnswers} answers`, at('answers'));
       input.answers.forEach((answer, i) => {
-        text(answer.question, at(`answers.${i}.question`), LIMITS.title);
-        text(answer.answer, at(`answers.${i}.answer`), LIMITS.text);
+        text(answer.question, at(`answers.${i}.question`));
+        text(answer.answer, at(`answers.${i}.answer`));
       });
       return;
     case 'GOAL_REACHED':
-      text(input.goal, at('goal'), LIMITS.goal);
+      text(input.goal, at('goal'));
       return;
     case 'CHAT_FINISHED':
-      optionalText(input.summary, at('summary'), LIMITS.text);
-      if ((input.transcript?.length ?? 0) > LIMITS.transcriptLines) {
-        throw invalidInput(`at most ${LIMITS.transcriptLines} transcript lines`, at('transcript'));
-      }
       input.transcript?.forEach((line, i) => {
-        text(line.text, at(`transcript.${i}.text`), LIMITS.text);
+        text(line.text, at(`transcript.${i}.text`));
       });
       return;
     case 'OFFLINE_MESSAGE':
       id(input.widgetId, at('widgetId'), 'Widget');
-      optionalText(input.visitorName, at('visitorName'), LIMITS.name);
-      optionalText(input.visitorEmail, at('visitorEmail'), LIMITS.email);
-      text(input.text, at('text'), LIMITS.text);
+      text(input.text, at('text'));
       return;
     case 'PRESENCE_CHANGED':
       id(input.operatorId, at('operatorId'), 'Operator');
       return;
     case 'SYSTEM_MESSAGE':
-      text(input.title, at('title'), LIMITS.title);
-      text(input.body, at('body'), LIMITS.text);
+      text(input.title, at('title'));
+      text(input.body, at('body'));
       return;
     case 'WIDGET_CHANGED':
       id(input.widgetId, at('widgetId'), 'Widget');

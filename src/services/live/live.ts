@@ -32,7 +32,7 @@ export interface Live {
   /** The open streams of an operator with the preferences in effect on each: on every instance with Redis. */
   streamsOf(operatorId: string): Promise<StreamSnapshot[]>;
   openStream(
-    viewer: { organizationId: string; operatorId: string },
+    viewer: { organizationId: string; operatorId: string; token: { issuedAt: number; expiresAt: number } },
     afterSeq: number | null,
     context: object,
   ): Promise<AsyncIterableIterator<StreamedNotification>>;
@@ -90,6 +90,7 @@ export function createLive(options: LiveOptions): Live {
         organizationId: viewer.organizationId,
         operatorId: viewer.operatorId,
         afterSeq,
+        token: viewer.token,
         bufferLimit: options.streamBufferLimit,
         closeConnection: connectionClosers.get(context),
       }),

@@ -17,6 +17,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
+import { isTokenRevoked } from '../../auth/tokens.js';
 import type { Db } from '../../db/database.js';
 import type { NotificationEventKind } from '../../domain/catalog.js';
 import { deliverOnStream, type StreamPreferences } from '../../domain/decide-live-delivery.js';
@@ -27,6 +28,8 @@ import type { PresenceTracker } from './presence-tracker.js';
 import type { OpenStream, StreamRegistry } from './stream-registry.js';
 
 export const STREAM_OVERFLOW_CLOSE_CODE = 4008;
+/** The stream's credential expired or was revoked: the client reconnects with a fresh token and its cursor. */
+export const CREDENTIAL_CLOSE_CODE = 4403;
 export const STREAM_OVERFLOW_REASON = 'STREAM_BUFFER_OVERFLOW: reading too slowly; reconnect with your last cursor';
 const REPLAY_PAGE = 200;
 
@@ -40,6 +43,9 @@ export interface NotificationStreamOptions {
   /** Replay everything after this inbox seq first; null starts from now. */
   afterSeq: number | null;
   bufferLimit: number;
+  /** The token the stream was opened with (ms): the stream ends at `expiresAt`, or when tokens issued
+   * at or before a revocation instant later than `issuedAt` are revoked. */
+  token: { issuedAt: number; expiresAt: number };
   /** Closes the client connection (graphql-ws socket), when there is one. */
   closeConnection?: ((code: number, reason: string) => void) | undefined;
 }
@@ -103,6 +109,7 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
   private failure: Error | null = null;
   private wake: (() => void) | null = null;
   private unsubscribers: (() => void)[] = [];
+  private expiryTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: NotificationStreamOptions) {
     this.organizationId = options.organizationId;
@@ -114,16 +121,21 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
     const subscriptions = [
       pubsub.subscribe('operator:notification', operatorId, (item) => this.receive(item)),
       pubsub.subscribe('operator:preferences', operatorId, ({ changes }) => this.change(changes)),
+      pubsub.subscribe('operator:tokens-revoked', operatorId, ({ validAfter }) => this.revoked(new Date(validAfter))),
     ];
     this.unsubscribers.push(...subscriptions);
     try {
       // Subscribed (acknowledged by Redis) before the starting position is read: nothing committed
-      // after that read can be missed.
+      // after that read can be missed. Likewise a revocation since the token was checked is read here.
       await Promise.all(subscriptions.map((s) => s.ready));
-      const [grid, counter] = await Promise.all([
+      const [grid, counter, operator] = await Promise.all([
         loadPreferenceGrid(prisma, organizationId, operatorId),
         afterSeq === null ? prisma.inboxCounter.findUnique({ where: { operatorId } }) : null,
+        prisma.operator.findUnique({ where: { id: operatorId }, select: { tokensValidAfter: true } }),
       ]);
+      if (isTokenRevoked(this.options.token.issuedAt, operator?.tokensValidAfter ?? null)) {
+        throw new GraphQLError('Token revoked: sign in again', { extensions: { code: 'TOKEN_REVOKED' } });
+      }
       for (const cell of grid)
         if (cell.enabled)
           (cell.channel === 'BROWSER' ? this.prefs.browser : cell.channel === 'AUDIO' ? this.prefs.audio : null)?.add(cell.event);
@@ -136,6 +148,32 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
     this.registered = true;
     this.options.registry.add(this);
     this.options.presence.streamOpened(this);
+    this.armExpiry();
+  }
+
+  /** One timer per stream, at the token's expiry (re-armed past setTimeout's ~24.8-day maximum). */
+  private armExpiry(): void {
+    const delay = this.options.token.expiresAt - Date.now();
+    if (delay <= 0) {
+      this.endForCredential('TOKEN_EXPIRED', 'Token expired: reconnect with a fresh token and your last cursor');
+      return;
+    }
+    this.expiryTimer = setTimeout(() => this.armExpiry(), Math.min(delay, 2 ** 31 - 1));
+    this.expiryTimer.unref();
+  }
+
+  private revoked(validAfter: Date): void {
+    if (isTokenRevoked(this.options.token.issuedAt, validAfter)) {
+      this.endForCredential('TOKEN_REVOKED', 'Token revoked: reconnect with a fresh token and your last cursor');
+    }
+  }
+
+  /** Ends the stream and closes its connection with 4403; nothing is lost: the inbox keeps what follows. */
+  private endForCredential(code: 'TOKEN_EXPIRED' | 'TOKEN_REVOKED', reason: string): void {
+    if (this.finished) return;
+    this.failure = new GraphQLError(reason, { extensions: { code } });
+    this.release();
+    this.options.closeConnection?.(CREDENTIAL_CLOSE_CODE, code);
   }
 
   private change(changes: readonly PreferenceChange[]): void {
@@ -222,6 +260,7 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
   private release(): void {
     if (this.finished) return;
     this.finished = true;
+    if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
     for (const unsubscribe of this.unsubscribers) unsubscribe();
     this.unsubscribers = [];
     this.queue = [];
