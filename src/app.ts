@@ -16,6 +16,8 @@ import { createDailySummaryScheduler } from './services/analytics/daily-summary-
 import { createDeliveryWorker } from './services/delivery/delivery-worker.js';
 import { reportHappenings } from './services/ingestion/report-happenings.js';
 import { createLive, registerConnectionCloser } from './services/live/live.js';
+import { createRateLimits } from './services/rate-limits/check-rate-limit.js';
+import { useRateLimits } from './services/rate-limits/use-rate-limits.js';
 import type { Services } from './services/services.js';
 import { loadTokenSecret } from './services/token-secret.js';
 
@@ -75,8 +77,12 @@ export async function createApp(options: AppOptions): Promise<App> {
     viewer: await resolveViewer(database.prisma, services.tokenSecret, authorization),
   });
 
+  // Rate limits (issue 7): one plugin keyed by credential, counted in Redis when REDIS_URL is set.
+  const rateLimits = await createRateLimits(config, database.prisma);
+  services.rateLimitDefaults = rateLimits.defaults;
   const yoga = createYoga<{ authorization?: string | null }>({
     schema,
+    plugins: [useRateLimits(rateLimits)],
     graphiql: { subscriptionsProtocol: 'WS' },
     context: ({ request, authorization }) => contextFor(authorization ?? request?.headers.get('authorization')),
     logging: 'warn',
@@ -147,6 +153,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       wsServer.close();
       await live.stop();
       await pubsub.close();
+      await rateLimits.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (ownsDatabase) await database.close();

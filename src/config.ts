@@ -59,6 +59,15 @@ export interface Config {
   streamBufferLimit: number;
   /** graphql-ws keep-alive: ping interval, and how long a pong may take before the socket is dropped, in ms. */
   wsKeepAliveMs: number;
+  // Rate limits (issue 7): fixed windows per credential, counted in Redis when REDIS_URL is set.
+  /** Length of one rate-limit window, in seconds: a limit is N per window, its counter resets when the window ends. */
+  rateLimitWindowSeconds: number;
+  /** Happenings one integrator API key may report per window (a batch counts its happenings). */
+  rateLimitApiKeyHappenings: number;
+  /** Requests (operations) one operator token may make per window. */
+  rateLimitOperatorRequests: number;
+  /** How long an instance reuses an organization's limit override before reading it again, in seconds. */
+  rateLimitCacheSeconds: number;
 }
 
 function integer(name: string, fallback: number): number {
@@ -90,6 +99,10 @@ export function readConfig(): Config {
     presenceTtlMs: integer('PRESENCE_TTL_MS', 30_000),
     streamBufferLimit: integer('STREAM_BUFFER_LIMIT', 1000),
     wsKeepAliveMs: integer('WS_KEEPALIVE_MS', 12_000),
+    rateLimitWindowSeconds: integer('RATE_LIMIT_WINDOW_SECONDS', 10),
+    rateLimitApiKeyHappenings: integer('RATE_LIMIT_API_KEY_HAPPENINGS', 2000),
+    rateLimitOperatorRequests: integer('RATE_LIMIT_OPERATOR_REQUESTS', 300),
+    rateLimitCacheSeconds: integer('RATE_LIMIT_CACHE_SECONDS', 30),
     smtpUrl: optional('SMTP_URL'),
     mailFrom: process.env.MAIL_FROM ?? 'Notifications <notifications@localhost>',
     deliveryPollMs: integer('DELIVERY_POLL_MS', 1000),

@@ -18,6 +18,7 @@ import './types/notification-preview.js';
 import './types/notification-stream.js';
 import './types/inbox.js';
 import './types/presence.js';
+import './types/rate-limits.js';
 
 builder.queryType({ description: "Reads. Every field is scoped to the caller's organization." });
 builder.mutationType({ description: 'Changes and reports. A refused mutation returns an AppError and changes nothing.' });

@@ -4,6 +4,7 @@
 import type { Db } from '../db/database.js';
 import type { DecisionSink } from './decision-sinks.js';
 import type { Live } from './live/live.js';
+import type { RateLimitDefaults } from './rate-limits/organization-limits.js';
 
 export interface Services {
   prisma: Db;
@@ -12,6 +13,8 @@ export interface Services {
   maxBatchSize: number;
   /** Receivers of stored decisions (inbox + live fan-out, delivery outbox). */
   sinks: DecisionSink[];
+  /** The service-wide rate limits, which an organization's override replaces (absent where no app runs). */
+  rateLimitDefaults?: RateLimitDefaults;
   /** Live notifications: streams, inbox sink, presence (absent where no app runs, e.g. scripts). */
   live?: Live;
 }

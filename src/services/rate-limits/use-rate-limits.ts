@@ -1,0 +1,139 @@
+/**
+ * The rate-limit plugin (yoga/envelop), keyed by credential: every operation, over HTTP and over
+ * graphql-ws, spends its points before any resolver runs (check-rate-limit.ts). A refused
+ * operation runs no resolver: each root field answers the refusal instead, as the typed `AppError`
+ * (RATE_LIMITED, retryAfterSeconds) where the field returns errors, as a GraphQL error with the same
+ * code elsewhere. Over HTTP the response also carries `Retry-After`.
+ *
+ * A root field spends one point unless its `extensions` say otherwise (`rateLimitPoints`, e.g. a
+ * batch spends one per happening). Operators spend one point per operation whatever it asks.
+ */
+import { wrapErrorIfMatches } from '@pothos/plugin-errors';
+import {
+  defaultFieldResolver,
+  type FragmentDefinitionNode,
+  GraphQLError,
+  type GraphQLField,
+  type GraphQLSchema,
+  getArgumentValues,
+  getOperationAST,
+  Kind,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Viewer } from '../../context.js';
+import type { RateLimits } from './check-rate-limit.js';
+import type { RateLimitedError } from './rate-limited-error.js';
+
+const POINTS = 'rateLimitPoints';
+
+/** Field extension: the points one call of this root field spends, from its arguments (default 1). */
+export function rateLimitPoints<Args>(count: (args: Args) => number): Record<string, unknown> {
+  return { [POINTS]: count };
+}
+
+/** Refusals by context (resolvers) and by HTTP request (the response hook). */
+const refusals = new WeakMap<object, RateLimitedError>();
+const wrappedFields = new WeakSet<object>();
+
+type AnyField = GraphQLField<unknown, unknown>;
+
+/** The root fields an operation selects, through inline fragments and fragment spreads. */
+function rootFieldsOf(schema: GraphQLSchema, operation: OperationDefinitionNode, fragments: Map<string, FragmentDefinitionNode>) {
+  const fields = schema.getRootType(operation.operation)?.getFields() ?? {};
+  const selected: { field: AnyField | undefined; node: import('graphql').FieldNode }[] = [];
+  const seen = new Set<string>();
+  const visit = (set: SelectionSetNode) => {
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FIELD) selected.push({ field: fields[selection.name.value] as AnyField | undefined, node: selection });
+      else if (selection.kind === Kind.INLINE_FRAGMENT) visit(selection.selectionSet);
+      else if (!seen.has(selection.name.value)) {
+        seen.add(selection.name.value);
+        const fragment = fragments.get(selection.name.value);
+        if (fragment) visit(fragment.selectionSet);
+      }
+    }
+  };
+  visit(operation.selectionSet);
+  return selected;
+}
+
+function pointsOf(
+  schema: GraphQLSchema,
+  args: { document: import('graphql').DocumentNode; operationName?: string | null; variableValues?: unknown },
+  viewer: Viewer,
+) {
+  if (viewer.kind !== 'integrator') return 1;
+  const operation = getOperationAST(args.document, args.operationName);
+  if (!operation) return 1;
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of args.document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+  let points = 0;
+  for (const { field, node } of rootFieldsOf(schema, operation, fragments)) {
+    const count = field?.extensions?.[POINTS];
+    let spent = 1;
+    if (field && typeof count === 'function') {
+      try {
+        spent = Number(count(getArgumentValues(field, node, (args.variableValues ?? {}) as Record<string, unknown>)));
+      } catch {
+        spent = 1; // arguments execution will refuse anyway
+      }
+    }
+    points += Number.isInteger(spent) && spent > 0 ? spent : 1;
+  }
+  return Math.max(1, points);
+}
+
+const asGraphQLError = (refusal: RateLimitedError) =>
+  new GraphQLError(refusal.message, { extensions: { code: refusal.code, retryAfterSeconds: refusal.retryAfterSeconds } });
+
+/** Makes every query and mutation root field answer the context's refusal, if any, instead of resolving. */
+function refuseLimitedCalls(schema: GraphQLSchema): void {
+  for (const type of [schema.getQueryType(), schema.getMutationType()]) {
+    for (const field of Object.values(type?.getFields() ?? {})) {
+      if (wrappedFields.has(field)) continue;
+      wrappedFields.add(field);
+      const resolve = field.resolve ?? defaultFieldResolver;
+      const errorTypes = field.extensions?.pothosErrors as (new (...args: never[]) => unknown)[] | undefined;
+      field.resolve = (source, args, context, info) => {
+        const refusal = refusals.get(context as object);
+        if (!refusal) return resolve(source, args, context, info);
+        const typed = errorTypes ? wrapErrorIfMatches(refusal, errorTypes) : refusal;
+        if (typed !== refusal) return typed;
+        throw asGraphQLError(refusal);
+      };
+    }
+  }
+}
+
+type LimitedContext = { viewer?: Viewer; request?: Request };
+
+export function useRateLimits(rateLimits: RateLimits): Plugin<LimitedContext> {
+  const check = async (schema: GraphQLSchema, args: Parameters<typeof pointsOf>[1], context: LimitedContext) => {
+    if (!context.viewer || context.viewer.kind === 'anonymous') return null;
+    const refusal = await rateLimits.check(context.viewer, pointsOf(schema, args, context.viewer));
+    if (refusal) {
+      refusals.set(context, refusal);
+      if (context.request) refusals.set(context.request, refusal);
+    }
+    return refusal;
+  };
+  return {
+    onSchemaChange: ({ schema }) => refuseLimitedCalls(schema),
+    onExecute: async ({ args }) => {
+      refuseLimitedCalls(args.schema);
+      await check(args.schema, args, args.contextValue);
+    },
+    onSubscribe: async ({ args, setResultAndStopExecution }) => {
+      const refusal = await check(args.schema, args, args.contextValue);
+      if (refusal) setResultAndStopExecution({ errors: [asGraphQLError(refusal)] });
+    },
+    onResponse: ({ request, response }) => {
+      const refusal = refusals.get(request);
+      if (refusal?.retryAfterSeconds) response.headers.set('Retry-After', String(refusal.retryAfterSeconds));
+    },
+  };
+}
