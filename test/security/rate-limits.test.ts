@@ -20,7 +20,7 @@ import { eventually } from '../streams/stream-client.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `test-${randomUUID()}:`;
-const LIMITS = { rateLimitWindowSeconds: 60, rateLimitApiKeyHappenings: 5, rateLimitOperatorRequests: 4, rateLimitCacheSeconds: 1 };
+const LIMITS = { rateLimitWindowSeconds: 60, rateLimitApiKeyHappenings: 5, rateLimitOperatorRequests: 4, rateLimitCacheSeconds: 5 };
 let server: TestServer;
 let shared: Database | undefined;
 let a: TestServer;
@@ -107,6 +107,13 @@ describe('API keys', () => {
     expect(seconds).toBeLessThanOrEqual(60);
     expect(limited.retryAfter).toBe(String(seconds));
     expect({ happenings: await stored(server, org.organizationId), events: await events(server) }).toEqual(before);
+    // Exhausted: the next call is refused before it is read (HTTP 429), and stores nothing either.
+    const again = await report(server, org.apiKey, 'one too many');
+    expect(again.status).toBe(429);
+    expect(again.body.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(Number(again.retryAfter)).toBeGreaterThanOrEqual(1);
+    expect(again.body.errors?.[0]?.extensions?.retryAfterSeconds).toBe(Number(again.retryAfter));
+    expect({ happenings: await stored(server, org.organizationId), events: await events(server) }).toEqual(before);
   });
 
   it('a batch counts by happenings; a refused batch counts for nothing; a batch over the whole limit cannot wait', async () => {
@@ -155,27 +162,33 @@ describe('API keys', () => {
 });
 
 describe('operator tokens', () => {
-  it('count requests: over the limit a query gets a RATE_LIMITED error and a mutation the typed AppError', async () => {
+  const QUERY = 'query { organization { name } }';
+  const RENAME = 'mutation { updateOrganization(input: { name: "Renamed" }) { __typename ... on AppError { code retryAfterSeconds } } }';
+
+  it('count requests: over the limit a mutation gets the typed AppError, then any request HTTP 429', async () => {
     const org = await server.newOrganization();
     const other = await server.newOrganization();
-    const QUERY = 'query { organization { name } }';
     for (let i = 0; i < 4; i++) expect((await send(server, QUERY, {}, org.adminToken)).body.data?.organization).toBeTruthy();
-    const query = await send(server, QUERY, {}, org.adminToken);
-    expect(query.body.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED' });
-    expect(Number(query.retryAfter)).toBeGreaterThanOrEqual(1);
-    const mutation = await send(
-      server,
-      'mutation { updateOrganization(input: { name: "Renamed" }) { __typename ... on AppError { code retryAfterSeconds } } }',
-      {},
-      org.adminToken,
-    );
+    const mutation = await send(server, RENAME, {}, org.adminToken);
     expect(mutation.body.data?.updateOrganization).toMatchObject({ __typename: 'AppError', code: 'RATE_LIMITED' });
     expect(mutation.body.data?.updateOrganization?.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    expect(mutation.retryAfter).toBe(String(mutation.body.data?.updateOrganization?.retryAfterSeconds));
+    const next = await send(server, QUERY, {}, org.adminToken);
+    expect(next.status).toBe(429);
+    expect(next.body.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED' });
     expect((await server.app.database.prisma.organization.findUniqueOrThrow({ where: { id: org.organizationId } })).name).not.toBe(
       'Renamed',
     );
     // Another organization's admin is unaffected.
     expect((await send(server, QUERY, {}, other.adminToken)).body.data?.organization).toBeTruthy();
+  });
+
+  it('a query over the limit gets a RATE_LIMITED error with retryAfterSeconds', async () => {
+    const org = await server.newOrganization();
+    for (let i = 0; i < 4; i++) await send(server, QUERY, {}, org.adminToken);
+    const query = await send(server, QUERY, {}, org.adminToken);
+    expect(query.body.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(query.body.errors?.[0]?.extensions?.retryAfterSeconds).toBe(Number(query.retryAfter));
   });
 });
 
@@ -193,6 +206,7 @@ describe("an organization's override", () => {
     await eventually(
       () => report(server, org.apiKey),
       (r) => r.answer?.__typename === 'MutationReportSystemMessageSuccess',
+      30_000,
     );
     const read = await send(
       server,
@@ -231,7 +245,7 @@ describe('two instances sharing Redis', () => {
     const answers: string[] = [];
     for (let i = 0; i < 8; i++) {
       const result = await report(i % 2 === 0 ? a : b, org.apiKey);
-      answers.push(result.answer?.code ?? result.answer?.__typename ?? 'none');
+      answers.push(result.answer?.code ?? result.answer?.__typename ?? String(result.body.errors?.[0]?.extensions?.code));
     }
     expect(answers.filter((answer) => answer === 'MutationReportSystemMessageSuccess')).toHaveLength(5);
     expect(answers.slice(5)).toEqual(['RATE_LIMITED', 'RATE_LIMITED', 'RATE_LIMITED']);

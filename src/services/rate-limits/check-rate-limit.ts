@@ -7,6 +7,8 @@
  * - A refused call is refunded: it counts for nothing, so a batch refused for want of room leaves
  *   that room to smaller calls.
  * - A batch larger than the whole limit can never pass: refused without a time to wait.
+ * - A refusal says whether the credential is exhausted (nothing left in the window), which lets the
+ *   plugin refuse its next calls before reading them.
  */
 import type { Config } from '../../config.js';
 import type { Viewer } from '../../context.js';
@@ -17,6 +19,8 @@ import { RateLimitedError } from './rate-limited-error.js';
 
 export interface RateLimits {
   defaults: RateLimitDefaults;
+  /** How long an organization's limits are reused before being read again (RATE_LIMIT_CACHE_SECONDS). */
+  cacheSeconds: number;
   /** Null when the call may go on; otherwise the refusal to answer (nothing of the call may run). */
   check(viewer: Viewer, points: number): Promise<RateLimitedError | null>;
   close(): Promise<void>;
@@ -38,6 +42,7 @@ export async function createRateLimits(config: Config, prisma: Db, counters?: Ra
     (await createRateLimitCounters({ windowSeconds: defaults.windowSeconds, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix }));
   return {
     defaults,
+    cacheSeconds: config.rateLimitCacheSeconds,
     async check(viewer, points) {
       if (viewer.kind === 'anonymous') return null;
       const [kind, id, unit]: [CredentialKind, string, string] =
@@ -51,10 +56,8 @@ export async function createRateLimits(config: Config, prisma: Db, counters?: Ra
       if (count.consumed <= limit) return null;
       await counting.refund(kind, id, points);
       const retryAfterSeconds = Math.max(1, Math.ceil(count.msBeforeNext / 1000));
-      return new RateLimitedError(
-        `Over the limit of ${limit} ${unit} ${per} for this credential: retry after ${retryAfterSeconds} s`,
-        retryAfterSeconds,
-      );
+      const message = `Over the limit of ${limit} ${unit} ${per} for this credential: retry after ${retryAfterSeconds} s`;
+      return new RateLimitedError(message, retryAfterSeconds, null, count.consumed - points >= limit);
     },
     close: () => counting.close(),
   };

@@ -10,6 +10,8 @@ export class RateLimitedError extends AppError {
     /** Seconds until the window resets; null when waiting cannot help (a batch larger than the whole limit). */
     readonly retryAfterSeconds: number | null,
     field: string | null = null,
+    /** True when the credential has nothing left in this window: any call would be refused until it ends. */
+    readonly exhausted = false,
   ) {
     super('RATE_LIMITED', message, field);
   }

@@ -7,6 +7,13 @@
  *
  * A root field spends one point unless its `extensions` say otherwise (`rateLimitPoints`, e.g. a
  * batch spends one per happening). Operators spend one point per operation whatever it asks.
+ *
+ * Once a credential is exhausted (nothing left in its window), its next HTTP requests are refused
+ * before their body is read or their credential looked up: HTTP 429, Retry-After, and a GraphQL
+ * error RATE_LIMITED with retryAfterSeconds. A flood that ignores Retry-After then costs the
+ * instance almost nothing, which is what keeps other organizations' latency flat
+ * (bench/fairness.bench.ts). Exhaustion is remembered per instance by the exact Authorization
+ * header, until the window ends.
  */
 import { wrapErrorIfMatches } from '@pothos/plugin-errors';
 import {
@@ -35,6 +42,8 @@ export function rateLimitPoints<Args>(count: (args: Args) => number): Record<str
 
 /** Refusals by context (resolvers) and by HTTP request (the response hook). */
 const refusals = new WeakMap<object, RateLimitedError>();
+/** Most exhausted credentials remembered at once (each entry lives one window at most). */
+const EXHAUSTED_CAPACITY = 10_000;
 const wrappedFields = new WeakSet<object>();
 
 type AnyField = GraphQLField<unknown, unknown>;
@@ -111,17 +120,58 @@ function refuseLimitedCalls(schema: GraphQLSchema): void {
 
 type LimitedContext = { viewer?: Viewer; request?: Request };
 
+/**
+ * Authorization header → exhausted credential: refused until `until`, told to retry at `retryAt`.
+ * Remembered until the window ends, but no longer than the organization-limits cache: an override
+ * raised meanwhile is seen as soon as the full path would see it.
+ */
+function exhaustedCredentials() {
+  const entries = new Map<string, { until: number; retryAt: number }>();
+  return {
+    remember(authorization: string, retryAfterMs: number, cacheMs: number) {
+      const now = Date.now();
+      if (entries.size >= EXHAUSTED_CAPACITY) {
+        for (const [key, entry] of entries) if (entry.until <= now) entries.delete(key);
+        if (entries.size >= EXHAUSTED_CAPACITY) return;
+      }
+      entries.set(authorization, { until: now + Math.min(retryAfterMs, cacheMs), retryAt: now + retryAfterMs });
+    },
+    /** Seconds to wait when the credential is still refused on sight, else 0. */
+    secondsLeft(authorization: string): number {
+      const entry = entries.get(authorization);
+      if (entry === undefined) return 0;
+      const now = Date.now();
+      if (entry.until > now) return Math.max(1, Math.ceil((entry.retryAt - now) / 1000));
+      entries.delete(authorization);
+      return 0;
+    },
+  };
+}
+
 export function useRateLimits(rateLimits: RateLimits): Plugin<LimitedContext> {
+  const exhausted = exhaustedCredentials();
   const check = async (schema: GraphQLSchema, args: Parameters<typeof pointsOf>[1], context: LimitedContext) => {
     if (!context.viewer || context.viewer.kind === 'anonymous') return null;
     const refusal = await rateLimits.check(context.viewer, pointsOf(schema, args, context.viewer));
     if (refusal) {
       refusals.set(context, refusal);
       if (context.request) refusals.set(context.request, refusal);
+      const authorization = context.request?.headers.get('authorization');
+      if (refusal.exhausted && authorization && refusal.retryAfterSeconds)
+        exhausted.remember(authorization, refusal.retryAfterSeconds * 1000, rateLimits.cacheSeconds * 1000);
     }
     return refusal;
   };
   return {
+    onRequest: ({ request, endResponse, fetchAPI }) => {
+      const authorization = request.headers.get('authorization');
+      const seconds = authorization ? exhausted.secondsLeft(authorization) : 0;
+      if (seconds === 0) return;
+      const message = `This credential is over its rate limit: retry after ${seconds} s`;
+      const body = JSON.stringify({ errors: [{ message, extensions: { code: 'RATE_LIMITED', retryAfterSeconds: seconds } }] });
+      const headers = { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(seconds) };
+      endResponse(new fetchAPI.Response(body, { status: 429, headers }));
+    },
     onSchemaChange: ({ schema }) => refuseLimitedCalls(schema),
     onExecute: async ({ args }) => {
       refuseLimitedCalls(args.schema);
