@@ -22,8 +22,13 @@ async function post(url: string, apiKey: string, body: string): Promise<string> 
     headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
     body,
   });
-  const result = (await response.json()) as { data?: Record<string, { __typename: string; code?: string }>; errors?: unknown[] };
+  const result = (await response.json()) as {
+    data?: Record<string, { __typename: string; code?: string }>;
+    errors?: { extensions?: { code?: string } }[];
+  };
   const answer = result.data && Object.values(result.data)[0];
+  // An exhausted credential is refused before its request is read: HTTP 429 and a top-level error.
+  if (response.status === 429 && result.errors?.[0]?.extensions?.code === 'RATE_LIMITED') return 'RATE_LIMITED_429';
   return answer?.code ?? answer?.__typename ?? `ERROR ${JSON.stringify(result.errors).slice(0, 200)}`;
 }
 

@@ -17,6 +17,7 @@ import { createDeliveryWorker } from './services/delivery/delivery-worker.js';
 import { reportHappenings } from './services/ingestion/report-happenings.js';
 import { createLive, registerConnectionCloser } from './services/live/live.js';
 import { createRateLimits } from './services/rate-limits/check-rate-limit.js';
+import { OrganizationGate } from './services/rate-limits/organization-gate.js';
 import { useRateLimits } from './services/rate-limits/use-rate-limits.js';
 import type { Services } from './services/services.js';
 import { loadTokenSecret } from './services/token-secret.js';
@@ -80,6 +81,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   // Rate limits (issue 7): one plugin keyed by credential, counted in Redis when REDIS_URL is set.
   const rateLimits = await createRateLimits(config, database.prisma);
   services.rateLimitDefaults = rateLimits.defaults;
+  services.ingestionGate = new OrganizationGate(config.ingestionInFlightPerOrganization);
   const yoga = createYoga<{ authorization?: string | null }>({
     schema,
     plugins: [useRateLimits(rateLimits)],

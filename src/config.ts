@@ -68,6 +68,8 @@ export interface Config {
   rateLimitOperatorRequests: number;
   /** How long an instance reuses an organization's limit override before reading it again, in seconds. */
   rateLimitCacheSeconds: number;
+  /** Fairness: happenings of one organization ingested at once on one instance; more wait their turn (0 = unbounded). */
+  ingestionInFlightPerOrganization: number;
 }
 
 function integer(name: string, fallback: number): number {
@@ -103,6 +105,7 @@ export function readConfig(): Config {
     rateLimitApiKeyHappenings: integer('RATE_LIMIT_API_KEY_HAPPENINGS', 2000),
     rateLimitOperatorRequests: integer('RATE_LIMIT_OPERATOR_REQUESTS', 300),
     rateLimitCacheSeconds: integer('RATE_LIMIT_CACHE_SECONDS', 30),
+    ingestionInFlightPerOrganization: integer('INGESTION_IN_FLIGHT_PER_ORGANIZATION', 500),
     smtpUrl: optional('SMTP_URL'),
     mailFrom: process.env.MAIL_FROM ?? 'Notifications <notifications@localhost>',
     deliveryPollMs: integer('DELIVERY_POLL_MS', 1000),

@@ -10,8 +10,8 @@
  *
  * Once a credential is exhausted (nothing left in its window), its next HTTP requests are refused
  * before their body is read or their credential looked up: HTTP 429, Retry-After, and a GraphQL
- * error RATE_LIMITED with retryAfterSeconds. A flood that ignores Retry-After then costs the
- * instance almost nothing, which is what keeps other organizations' latency flat
+ * error RATE_LIMITED with retryAfterSeconds, held back one second. A flood that ignores
+ * Retry-After then costs the instance almost nothing, which is what keeps other organizations' latency flat
  * (bench/fairness.bench.ts). Exhaustion is remembered per instance by the exact Authorization
  * header, until the window ends.
  */
@@ -44,6 +44,8 @@ export function rateLimitPoints<Args>(count: (args: Args) => number): Record<str
 const refusals = new WeakMap<object, RateLimitedError>();
 /** Most exhausted credentials remembered at once (each entry lives one window at most). */
 const EXHAUSTED_CAPACITY = 10_000;
+/** How long an exhausted credential's refusal is held before it is sent (never past its retry time: that is ≥ 1 s). */
+const HOLD_REFUSAL_MS = 1000;
 const wrappedFields = new WeakSet<object>();
 
 type AnyField = GraphQLField<unknown, unknown>;
@@ -136,14 +138,13 @@ function exhaustedCredentials() {
       }
       entries.set(authorization, { until: now + Math.min(retryAfterMs, cacheMs), retryAt: now + retryAfterMs });
     },
-    /** Seconds to wait when the credential is still refused on sight, else 0. */
-    secondsLeft(authorization: string): number {
+    /** When the credential may retry, if it is still refused on sight. */
+    retryAt(authorization: string): number | undefined {
       const entry = entries.get(authorization);
-      if (entry === undefined) return 0;
-      const now = Date.now();
-      if (entry.until > now) return Math.max(1, Math.ceil((entry.retryAt - now) / 1000));
+      if (entry === undefined) return undefined;
+      if (entry.until > Date.now()) return entry.retryAt;
       entries.delete(authorization);
-      return 0;
+      return undefined;
     },
   };
 }
@@ -163,10 +164,14 @@ export function useRateLimits(rateLimits: RateLimits): Plugin<LimitedContext> {
     return refusal;
   };
   return {
-    onRequest: ({ request, endResponse, fetchAPI }) => {
+    onRequest: async ({ request, endResponse, fetchAPI }) => {
       const authorization = request.headers.get('authorization');
-      const seconds = authorization ? exhausted.secondsLeft(authorization) : 0;
-      if (seconds === 0) return;
+      const retryAt = authorization ? exhausted.retryAt(authorization) : undefined;
+      if (retryAt === undefined) return;
+      // It was told to wait and did not: its refusal waits a moment too, which bounds the rate of a
+      // client that loops on refusals to its concurrency per second, instead of thousands.
+      await new Promise((resolve) => setTimeout(resolve, Math.min(HOLD_REFUSAL_MS, retryAt - Date.now())));
+      const seconds = Math.max(1, Math.ceil((retryAt - Date.now()) / 1000));
       const message = `This credential is over its rate limit: retry after ${seconds} s`;
       const body = JSON.stringify({ errors: [{ message, extensions: { code: 'RATE_LIMITED', retryAfterSeconds: seconds } }] });
       const headers = { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(seconds) };
