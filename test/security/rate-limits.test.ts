@@ -14,6 +14,7 @@ import type { Database } from '../../src/db/database.js';
 import { schema } from '../../src/graphql/schema.js';
 import { createApiKey } from '../../src/services/organizations.js';
 import { createRateLimits } from '../../src/services/rate-limits/check-rate-limit.js';
+import { OrganizationGate } from '../../src/services/rate-limits/organization-gate.js';
 import { setOrganizationLimits } from '../../src/services/rate-limits/organization-limits.js';
 import { openTestDatabase, startTestServer, type TestServer } from '../helpers/test-server.js';
 import { eventually } from '../streams/stream-client.js';
@@ -265,5 +266,56 @@ describe('two instances sharing Redis', () => {
     } finally {
       await limits.close();
     }
+  });
+});
+
+describe('fairness gate (per organization, per instance)', () => {
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+  function jobs() {
+    const started: string[] = [];
+    const finish: Record<string, () => void> = {};
+    const job = (name: string) => () =>
+      new Promise<void>((resolve) => {
+        started.push(name);
+        finish[name] = resolve;
+      });
+    return { started, finish, job };
+  }
+
+  it("runs one organization's full batches one at a time, in arrival order, beside another organization's reports", async () => {
+    const gate = new OrganizationGate(500);
+    const { started, finish, job } = jobs();
+    const b1 = gate.run('B', 500, job('b1'));
+    const b2 = gate.run('B', 500, job('b2'));
+    const b3 = gate.run('B', 1, job('b3'));
+    const a1 = gate.run('A', 1, job('a1'));
+    await settle();
+    expect(started).toEqual(['b1', 'a1']);
+    expect(gate.load('B')).toEqual({ inFlight: 500, waiting: 2 });
+    finish.b1?.();
+    await b1;
+    await settle();
+    // The waiting batch goes first; the single report that came after it is not let past.
+    expect(started).toEqual(['b1', 'a1', 'b2']);
+    finish.b2?.();
+    await b2;
+    await settle();
+    expect(started).toEqual(['b1', 'a1', 'b2', 'b3']);
+    finish.b3?.();
+    finish.a1?.();
+    await Promise.all([b3, a1]);
+    expect(gate.load('B')).toEqual({ inFlight: 0, waiting: 0 });
+  });
+
+  it("lets one organization's single reports run side by side, and releases the budget when a report fails", async () => {
+    const gate = new OrganizationGate(500);
+    const { started, finish, job } = jobs();
+    const singles = ['s1', 's2', 's3'].map((name) => gate.run('A', 1, job(name)));
+    await settle();
+    expect(started).toEqual(['s1', 's2', 's3']);
+    for (const name of ['s1', 's2', 's3']) finish[name]?.();
+    await Promise.all(singles);
+    await expect(gate.run('A', 500, () => Promise.reject(new Error('database down')))).rejects.toThrow('database down');
+    expect(gate.load('A')).toEqual({ inFlight: 0, waiting: 0 });
   });
 });
