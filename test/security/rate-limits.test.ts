@@ -17,7 +17,7 @@ import { createRateLimits } from '../../src/services/rate-limits/check-rate-limi
 import { OrganizationGate } from '../../src/services/rate-limits/organization-gate.js';
 import { setOrganizationLimits } from '../../src/services/rate-limits/organization-limits.js';
 import { openTestDatabase, startTestServer, type TestServer } from '../helpers/test-server.js';
-import { eventually } from '../streams/stream-client.js';
+import { connect, eventually, subscribe } from '../streams/stream-client.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `test-${randomUUID()}:`;
@@ -190,6 +190,23 @@ describe('operator tokens', () => {
     const query = await send(server, QUERY, {}, org.adminToken);
     expect(query.body.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED' });
     expect(query.body.errors?.[0]?.extensions?.retryAfterSeconds).toBe(Number(query.retryAfter));
+  });
+});
+
+describe('over graphql-ws', () => {
+  it("an operator's subscribe counts as a request and is refused RATE_LIMITED over the limit", async () => {
+    const org = await server.newOrganization();
+    for (let i = 0; i < 4; i++) await send(server, 'query { organization { name } }', {}, org.adminToken);
+    const connection = connect(server, org.adminToken);
+    try {
+      const subscription = subscribe(connection.client);
+      const errors = (await subscription.waitForError()) as { message: string; extensions?: Record<string, unknown> }[];
+      expect(errors[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED' });
+      expect(errors[0]?.extensions?.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+      expect(subscription.items).toEqual([]);
+    } finally {
+      await connection.client.dispose();
+    }
   });
 });
 
