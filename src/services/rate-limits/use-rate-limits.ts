@@ -17,7 +17,9 @@
  */
 import { wrapErrorIfMatches } from '@pothos/plugin-errors';
 import {
+  type DocumentNode,
   defaultFieldResolver,
+  type FieldNode,
   type FragmentDefinitionNode,
   GraphQLError,
   type GraphQLField,
@@ -46,14 +48,14 @@ const refusals = new WeakMap<object, RateLimitedError>();
 const EXHAUSTED_CAPACITY = 10_000;
 /** How long an exhausted credential's refusal is held before it is sent (never past its retry time: that is ≥ 1 s). */
 const HOLD_REFUSAL_MS = 1000;
-const wrappedFields = new WeakSet<object>();
+const wrappedSchemas = new WeakSet<GraphQLSchema>();
 
 type AnyField = GraphQLField<unknown, unknown>;
 
 /** The root fields an operation selects, through inline fragments and fragment spreads. */
 function rootFieldsOf(schema: GraphQLSchema, operation: OperationDefinitionNode, fragments: Map<string, FragmentDefinitionNode>) {
   const fields = schema.getRootType(operation.operation)?.getFields() ?? {};
-  const selected: { field: AnyField | undefined; node: import('graphql').FieldNode }[] = [];
+  const selected: { field: AnyField | undefined; node: FieldNode }[] = [];
   const seen = new Set<string>();
   const visit = (set: SelectionSetNode) => {
     for (const selection of set.selections) {
@@ -72,7 +74,7 @@ function rootFieldsOf(schema: GraphQLSchema, operation: OperationDefinitionNode,
 
 function pointsOf(
   schema: GraphQLSchema,
-  args: { document: import('graphql').DocumentNode; operationName?: string | null; variableValues?: unknown },
+  args: { document: DocumentNode; operationName?: string | null; variableValues?: unknown },
   viewer: Viewer,
 ) {
   if (viewer.kind !== 'integrator') return 1;
@@ -103,10 +105,10 @@ const asGraphQLError = (refusal: RateLimitedError) =>
 
 /** Makes every query and mutation root field answer the context's refusal, if any, instead of resolving. */
 function refuseLimitedCalls(schema: GraphQLSchema): void {
+  if (wrappedSchemas.has(schema)) return;
+  wrappedSchemas.add(schema);
   for (const type of [schema.getQueryType(), schema.getMutationType()]) {
     for (const field of Object.values(type?.getFields() ?? {})) {
-      if (wrappedFields.has(field)) continue;
-      wrappedFields.add(field);
       const resolve = field.resolve ?? defaultFieldResolver;
       const errorTypes = field.extensions?.pothosErrors as (new (...args: never[]) => unknown)[] | undefined;
       field.resolve = (source, args, context, info) => {
