@@ -21,6 +21,9 @@ import { createDeliveryWorker } from './services/delivery/delivery-worker.js';
 import { reportHappenings } from './services/ingestion/report-happenings.js';
 import { createLive, registerConnectionCloser } from './services/live/live.js';
 import { createOutboundGuard, type ResolveHost } from './services/outbound/outbound-guard.js';
+import { createRateLimits } from './services/rate-limits/check-rate-limit.js';
+import { OrganizationGate } from './services/rate-limits/organization-gate.js';
+import { useRateLimits } from './services/rate-limits/use-rate-limits.js';
 import type { Services } from './services/services.js';
 import { loadTokenSecret } from './services/token-secret.js';
 
@@ -89,6 +92,10 @@ export async function createApp(options: AppOptions): Promise<App> {
   let shuttingDown = false;
   let stopping: Promise<void> | null = null;
   const readiness = () => checkReadiness({ prisma: database.prisma, redis: pubsub.redis?.client ?? null, shuttingDown });
+  // Rate limits (issue 7): one plugin keyed by credential, counted in Redis when REDIS_URL is set.
+  const rateLimits = await createRateLimits(config, database.prisma);
+  services.rateLimitDefaults = rateLimits.defaults;
+  services.ingestionGate = new OrganizationGate(config.ingestionInFlightPerOrganization);
   const yoga = createYoga<{ authorization?: string | null }>({
     schema,
     graphiql: config.production ? false : { subscriptionsProtocol: 'WS' },
@@ -96,6 +103,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     logging: 'warn',
     maskedErrors: { isDev: false },
     plugins: [
+      useRateLimits(rateLimits),
       ...operationLimitPlugins(config),
       ...(config.production ? [useIntrospectionGuard()] : []),
       useReadinessCheck({
@@ -214,6 +222,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     await services.outbound.close();
     await live.stop();
     await pubsub.close();
+    await rateLimits.close();
     if (ownsDatabase) await database.close();
   }
 }

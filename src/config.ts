@@ -76,6 +76,17 @@ export interface Config {
   maxQueryCost: number;
   /** On SIGTERM/SIGINT: how long in-flight requests and the delivery batch may take before they are cut, in ms. */
   shutdownGraceMs: number;
+  // Rate limits (issue 7): fixed windows per credential, counted in Redis when REDIS_URL is set.
+  /** Length of one rate-limit window, in seconds: a limit is N per window, its counter resets when the window ends. */
+  rateLimitWindowSeconds: number;
+  /** Happenings one integrator API key may report per window (a batch counts its happenings). */
+  rateLimitApiKeyHappenings: number;
+  /** Requests (operations) one operator token may make per window. */
+  rateLimitOperatorRequests: number;
+  /** How long an instance reuses an organization's limit override before reading it again, in seconds. */
+  rateLimitCacheSeconds: number;
+  /** Fairness: happenings of one organization ingested at once on one instance; more wait their turn (0 = unbounded). */
+  ingestionInFlightPerOrganization: number;
 }
 
 function integer(name: string, fallback: number): number {
@@ -107,6 +118,11 @@ export function readConfig(): Config {
     presenceTtlMs: integer('PRESENCE_TTL_MS', 30_000),
     streamBufferLimit: integer('STREAM_BUFFER_LIMIT', 1000),
     wsKeepAliveMs: integer('WS_KEEPALIVE_MS', 12_000),
+    rateLimitWindowSeconds: integer('RATE_LIMIT_WINDOW_SECONDS', 10),
+    rateLimitApiKeyHappenings: integer('RATE_LIMIT_API_KEY_HAPPENINGS', 2000),
+    rateLimitOperatorRequests: integer('RATE_LIMIT_OPERATOR_REQUESTS', 300),
+    rateLimitCacheSeconds: integer('RATE_LIMIT_CACHE_SECONDS', 30),
+    ingestionInFlightPerOrganization: integer('INGESTION_IN_FLIGHT_PER_ORGANIZATION', 500),
     smtpUrl: optional('SMTP_URL'),
     mailFrom: process.env.MAIL_FROM ?? 'Notifications <notifications@localhost>',
     deliveryPollMs: integer('DELIVERY_POLL_MS', 1000),

@@ -5,6 +5,8 @@ import type { Db } from '../db/database.js';
 import type { DecisionSink } from './decision-sinks.js';
 import type { Live } from './live/live.js';
 import type { OutboundGuard } from './outbound/outbound-guard.js';
+import type { OrganizationGate } from './rate-limits/organization-gate.js';
+import type { RateLimitDefaults } from './rate-limits/organization-limits.js';
 
 export interface Services {
   prisma: Db;
@@ -15,6 +17,10 @@ export interface Services {
   sinks: DecisionSink[];
   /** The one door for outbound requests (addon URLs, Help Scout, SMTP): checked when stored and when sent. */
   outbound: OutboundGuard;
+  /** The service-wide rate limits, which an organization's override replaces (absent where no app runs). */
+  rateLimitDefaults?: RateLimitDefaults;
+  /** Fairness: bounds each organization's happenings being ingested at once on this instance. */
+  ingestionGate?: OrganizationGate;
   /** Live notifications: streams, inbox sink, presence (absent where no app runs, e.g. scripts). */
   live?: Live;
 }

@@ -1,4 +1,5 @@
 import { AppError, ERROR_CODES } from '../../errors.js';
+import type { RateLimitedError } from '../../services/rate-limits/rate-limited-error.js';
 import { builder } from '../builder.js';
 
 export const ErrorCodeEnum = builder.enumType('ErrorCode', {
@@ -16,5 +17,11 @@ builder.objectType(AppError, {
     code: t.expose('code', { type: ErrorCodeEnum, description: 'Machine-readable reason.' }),
     message: t.exposeString('message', { description: 'Human-readable explanation.' }),
     field: t.exposeString('field', { nullable: true, description: 'The input field at fault, as a dotted path.' }),
+    retryAfterSeconds: t.int({
+      nullable: true,
+      description:
+        'RATE_LIMITED: seconds until the limit resets and the call may be retried (also the Retry-After header); null otherwise.',
+      resolve: (error) => (error as Partial<RateLimitedError>).retryAfterSeconds ?? null,
+    }),
   }),
 });

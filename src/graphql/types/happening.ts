@@ -8,6 +8,7 @@ import DataLoader from 'dataloader';
 import { type Context, organizationOf } from '../../context.js';
 import { AppError } from '../../errors.js';
 import { type HappeningInput, type Reporter, type ReportResult, reportHappenings } from '../../services/ingestion/report-happenings.js';
+import { rateLimitPoints } from '../../services/rate-limits/use-rate-limits.js';
 import { builder } from '../builder.js';
 import { selection } from '../selection.js';
 import { PresenceEnum } from './enums.js';
@@ -352,6 +353,10 @@ builder.mutationField('reportHappenings', (t) =>
     description: 'Reports many happenings at once, in order (integrators only): all are stored, or none with the first error.',
     authScopes: { integrator: true },
     errors: {},
+    // Rate limits count happenings, not requests.
+    extensions: rateLimitPoints((args: { input?: { happenings?: unknown } }) =>
+      Array.isArray(args.input?.happenings) ? args.input.happenings.length : 1,
+    ),
     args: { input: t.arg({ type: ReportHappeningsInput, required: true, description: 'The happenings.' }) },
     resolve: async (_root, { input }, ctx) => {
       const converted = input.happenings.map(toHappening);

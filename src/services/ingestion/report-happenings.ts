@@ -94,14 +94,17 @@ export async function reportHappenings(
   validateHappenings(inputs, services.maxBatchSize);
   if (options.tx) return (await reportWithin(options.tx, services, organizationId, reporter, inputs)).results;
   const run = () => services.prisma.$transaction((tx) => reportWithin(tx, services, organizationId, reporter, inputs), TRANSACTION_OPTIONS);
-  let outcome: Awaited<ReturnType<typeof run>>;
-  try {
-    outcome = await run();
-  } catch (error) {
-    if (!isRaceLost(error)) throw error;
-    // A concurrent report won the race: rerun to replay its result or refuse a chat started twice.
-    outcome = await run();
-  }
+  const runOnce = async () => {
+    try {
+      return await run();
+    } catch (error) {
+      if (!isRaceLost(error)) throw error;
+      // A concurrent report won the race: rerun to replay its result or refuse a chat started twice.
+      return await run();
+    }
+  };
+  // Fairness: one organization's reports hold a bounded share of this instance at once.
+  const outcome = services.ingestionGate ? await services.ingestionGate.run(organizationId, inputs.length, runOnce) : await runOnce();
   runAfterCommit(services.sinks, outcome.events);
   return outcome.results;
 }

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Organization" ADD COLUMN     "rateLimitApiKeyHappenings" INTEGER,
+ADD COLUMN     "rateLimitOperatorRequests" INTEGER;
