@@ -14,7 +14,7 @@ import { schema } from './graphql/schema.js';
 import { createPubSub } from './pubsub.js';
 import { createDailySummaryScheduler } from './services/analytics/daily-summary-scheduler.js';
 import { createDeliveryWorker } from './services/delivery/delivery-worker.js';
-import { reportHappenings } from './services/ingestion/report-happenings.js';
+import { PRESENCE_REPORTER, reportHappenings } from './services/ingestion/report-happenings.js';
 import { createLive, registerConnectionCloser } from './services/live/live.js';
 import type { Services } from './services/services.js';
 import { loadTokenSecret } from './services/token-secret.js';
@@ -61,11 +61,16 @@ export async function createApp(options: AppOptions): Promise<App> {
     pubsub,
     presenceGraceMs: config.presenceGraceMs,
     presenceTtlMs: config.presenceTtlMs,
+    presenceBatchMs: config.presenceBatchMs,
+    presenceConcurrency: config.presenceConcurrency,
     streamBufferLimit: config.streamBufferLimit,
-    reportPresence: (organizationId, operatorId, presence) =>
-      reportHappenings(services, organizationId, { kind: 'OPERATOR', id: operatorId }, [
-        { kind: 'PRESENCE_CHANGED', operatorId, presence },
-      ]),
+    reportPresence: (organizationId, changes) =>
+      reportHappenings(
+        services,
+        organizationId,
+        PRESENCE_REPORTER,
+        changes.map((c) => ({ kind: 'PRESENCE_CHANGED', ...c })),
+      ),
   });
   services.live = live;
   services.sinks.push(live.sink);

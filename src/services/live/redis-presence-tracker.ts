@@ -20,11 +20,12 @@
  */
 import type { Redis } from 'ioredis';
 import type { NotificationEventKind } from '../../domain/catalog.js';
-import { createPresenceQueue, type PresenceReporter, type PresenceTracker } from './presence-tracker.js';
+import type { PresenceBatcher } from './presence-batcher.js';
+import { createPresenceQueue, type PresenceTracker, submitInBackground } from './presence-tracker.js';
 import type { OpenStream, StreamSnapshot } from './stream-registry.js';
 
 export interface RedisPresenceOptions {
-  report: PresenceReporter;
+  batcher: PresenceBatcher;
   graceMs: number;
   redis: Redis;
   prefix: string;
@@ -100,7 +101,7 @@ export interface RedisPresenceTracker extends PresenceTracker {
 }
 
 export function createRedisPresenceTracker(options: RedisPresenceOptions): RedisPresenceTracker {
-  const { redis, report, graceMs, ttlMs, instanceId } = options;
+  const { redis, batcher, graceMs, ttlMs, instanceId } = options;
   const base = `${options.prefix}presence:`;
   const streamsKey = (operatorId: string) => `${base}streams:${operatorId}`;
   const effectKey = (operatorId: string) => `${base}effect:${operatorId}`;
@@ -131,10 +132,11 @@ export function createRedisPresenceTracker(options: RedisPresenceOptions): Redis
     for (const entry of gone) {
       const [organizationId = '', operatorId = ''] = entry.split('|');
       queue.background(operatorId, 'OFFLINE', async () => {
-        await report(organizationId, operatorId, 'OFFLINE');
+        await batcher.submit(organizationId, operatorId, 'OFFLINE');
         // A stream opened elsewhere while the report was on its way: it reported ONLINE, which may
         // have landed first.
-        if ((await redis.zcount(streamsKey(operatorId), Date.now(), '+inf')) > 0) await report(organizationId, operatorId, 'ONLINE');
+        if ((await redis.zcount(streamsKey(operatorId), Date.now(), '+inf')) > 0)
+          await batcher.submit(organizationId, operatorId, 'ONLINE');
       });
     }
   };
@@ -164,7 +166,8 @@ export function createRedisPresenceTracker(options: RedisPresenceOptions): Redis
       queue.background(operatorId, 'ONLINE', async () => {
         const args = [...members(organizationId, operatorId, id), Date.now(), ttlMs, effectOf(stream)];
         const first = await redis.eval(OPEN, 4, ...keys(operatorId), ...args);
-        if (first === 1) await report(organizationId, operatorId, 'ONLINE');
+        // Not awaited: the batcher keeps this operator's changes in order and retries them.
+        if (first === 1) submitInBackground(batcher, organizationId, operatorId, 'ONLINE');
       });
     },
     streamChanged(stream) {
@@ -197,7 +200,7 @@ export function createRedisPresenceTracker(options: RedisPresenceOptions): Redis
         });
     },
     set(organizationId, operatorId, presence) {
-      return queue.enqueue(operatorId, () => report(organizationId, operatorId, presence));
+      return queue.enqueue(operatorId, () => batcher.submit(organizationId, operatorId, presence));
     },
     async openStreams(operatorIds) {
       const now = Date.now();
@@ -210,6 +213,7 @@ export function createRedisPresenceTracker(options: RedisPresenceOptions): Redis
       stopped = true;
       for (const timer of timers) clearInterval(timer);
       await queue.settle();
+      await batcher.stop();
     },
   };
 }

@@ -1,0 +1,169 @@
+/**
+ * Coalesced, lossless presence writes (issue 14). Presence changes of one organization that arrive
+ * within `windowMs` are reported together (reportHappenings takes many happenings and derives them
+ * in order), so 300 operators coming online is a handful of transactions instead of 300 contending
+ * ones. Rules:
+ *  - Order: changes are kept in arrival order per organization, so each operator's changes stay in
+ *    order; one batch per organization is in flight at a time (the next waits for its commit).
+ *  - Size: a batch raises one event per change for every other operator (the N² part), so it is cut
+ *    into chunks whose transactions stay short: the chunk size adapts to take about TARGET_MS per
+ *    transaction (halved when slower, doubled when much faster). Inbox counters stay locked only
+ *    that long, so an alert waits at most one chunk.
+ *  - Database share: at most `concurrency` presence transactions run at once on this instance
+ *    (every organization included), so the pool always has room for reports and stream handshakes.
+ *  - No loss, no duplicate: each change carries an idempotency key of its own; a chunk that fails
+ *    (deadlock, serialization failure, lost connection) is retried with backoff until it commits,
+ *    and a retry after an ambiguous commit replays instead of raising its events twice. A chunk
+ *    refused as a whole (AppError: e.g. an operator deactivated meanwhile) is retried change by
+ *    change, and only a change refused on its own is given up (its submitter gets the error).
+ */
+import { randomUUID } from 'node:crypto';
+import { AppError } from '../../errors.js';
+import type { PresenceValue } from './presence-tracker.js';
+
+export interface PresenceChange {
+  operatorId: string;
+  presence: PresenceValue;
+  idempotencyKey: string;
+}
+
+/** Reports changes of one organization in one transaction, in order. */
+export type PresenceBatchReporter = (organizationId: string, changes: readonly PresenceChange[]) => Promise<unknown>;
+
+export interface PresenceBatcherOptions {
+  report: PresenceBatchReporter;
+  /** How long the first change of a batch waits for others. */
+  windowMs: number;
+  /** Presence transactions in flight at once on this instance. */
+  concurrency: number;
+}
+
+export interface PresenceBatcher {
+  /** Resolves once the change is stored (or rejects with the AppError that refused it alone). */
+  submit(organizationId: string, operatorId: string, presence: PresenceValue): Promise<void>;
+  /** Writes what is pending without waiting for the window, and waits for it (retrying until `deadlineMs`). */
+  stop(deadlineMs?: number): Promise<void>;
+}
+
+/** Aimed duration of one presence transaction: what an alert may wait for an inbox counter. */
+const TARGET_MS = 100;
+const MAX_CHUNK = 500;
+const RETRY_MIN_MS = 50;
+const RETRY_MAX_MS = 5000;
+
+interface Pending extends PresenceChange {
+  done: () => void;
+  failed: (error: unknown) => void;
+}
+
+interface OrganizationQueue {
+  pending: Pending[];
+  timer: NodeJS.Timeout | null;
+  running: Promise<void> | null;
+  chunk: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
+
+export function createPresenceBatcher(options: PresenceBatcherOptions): PresenceBatcher {
+  const { report, windowMs } = options;
+  const queues = new Map<string, OrganizationQueue>();
+  let stopping = false;
+  let giveUpAt = Number.POSITIVE_INFINITY;
+  // A counting semaphore over presence transactions, all organizations included.
+  let slots = Math.max(1, options.concurrency);
+  const waiting: (() => void)[] = [];
+  const withSlot = async <T>(work: () => Promise<T>): Promise<T> => {
+    if (slots > 0) slots--;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else slots++;
+    }
+  };
+
+  /** Reports until it commits: null once stored, else the error that ended the retries (an AppError, or shutdown's deadline). */
+  const reportUntilStored = async (organizationId: string, changes: readonly Pending[]): Promise<unknown> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await withSlot(() => report(organizationId, changes));
+        return null;
+      } catch (error) {
+        if (error instanceof AppError) return error;
+        if (Date.now() >= giveUpAt) {
+          console.warn(`presence: giving up ${changes.length} change(s) of organization ${organizationId} at shutdown:`, error);
+          return error;
+        }
+        const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** attempt) * (0.5 + Math.random() / 2);
+        if (attempt >= 2) console.warn(`presence: write failed (attempt ${attempt + 1}), retrying in ${Math.round(delay)} ms:`, error);
+        await sleep(delay);
+      }
+    }
+  };
+
+  const writeChunk = async (organizationId: string, queue: OrganizationQueue, chunk: Pending[]) => {
+    const started = Date.now();
+    const refused = await reportUntilStored(organizationId, chunk);
+    const took = Date.now() - started;
+    if (refused === null) {
+      if (took > TARGET_MS) queue.chunk = Math.max(1, Math.floor(queue.chunk / 2));
+      else if (took < TARGET_MS / 2) queue.chunk = Math.min(MAX_CHUNK, queue.chunk * 2);
+      for (const change of chunk) change.done();
+      return;
+    }
+    if (!(refused instanceof AppError) || chunk.length === 1) {
+      for (const change of chunk) change.failed(refused);
+      return;
+    }
+    // Refused as a whole: find the change at fault by writing them one by one, in order.
+    for (const change of chunk) await writeChunk(organizationId, queue, [change]);
+  };
+
+  const drain = async (organizationId: string, queue: OrganizationQueue) => {
+    while (queue.pending.length > 0) {
+      const chunk = queue.pending.splice(0, queue.chunk);
+      await writeChunk(organizationId, queue, chunk);
+    }
+  };
+
+  const flush = (organizationId: string, queue: OrganizationQueue) => {
+    if (queue.timer !== null) clearTimeout(queue.timer);
+    queue.timer = null;
+    if (queue.running !== null) return;
+    queue.running = drain(organizationId, queue).finally(() => {
+      queue.running = null;
+      if (queue.pending.length > 0) flush(organizationId, queue);
+      else if (queue.timer === null) queues.delete(organizationId);
+    });
+  };
+
+  return {
+    submit(organizationId, operatorId, presence) {
+      return new Promise<void>((done, failed) => {
+        const queue = queues.get(organizationId) ?? { pending: [], timer: null, running: null, chunk: 8 };
+        queues.set(organizationId, queue);
+        queue.pending.push({ operatorId, presence, idempotencyKey: `presence:${randomUUID()}`, done, failed });
+        // While a batch is in flight, the next one gathers until it commits.
+        if (queue.running !== null || queue.timer !== null) return;
+        if (stopping || windowMs === 0) flush(organizationId, queue);
+        else {
+          queue.timer = setTimeout(() => flush(organizationId, queue), windowMs);
+          queue.timer.unref();
+        }
+      });
+    },
+    async stop(deadlineMs = 10_000) {
+      stopping = true;
+      giveUpAt = Date.now() + deadlineMs;
+      for (const [organizationId, queue] of queues) flush(organizationId, queue);
+      for (;;) {
+        const running = [...queues.values()].flatMap((q) => (q.running === null ? [] : [q.running]));
+        if (running.length === 0) return;
+        await Promise.allSettled(running);
+      }
+    },
+  };
+}
