@@ -94,11 +94,12 @@ export function createPresenceBatcher(options: PresenceBatcherOptions): Presence
       } catch (error) {
         if (error instanceof AppError) return error;
         if (Date.now() >= giveUpAt) {
-          console.warn(`presence: giving up ${changes.length} change(s) of organization ${organizationId} at shutdown:`, error);
+          console.warn(`presence: giving up ${changes.length} change(s) of organization ${organizationId} at shutdown:`, String(error));
           return error;
         }
         const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** attempt) * (0.5 + Math.random() / 2);
-        if (attempt >= 2) console.warn(`presence: write failed (attempt ${attempt + 1}), retrying in ${Math.round(delay)} ms:`, error);
+        if (attempt >= 2)
+          console.warn(`presence: write failed (attempt ${attempt + 1}), retrying in ${Math.round(delay)} ms:`, String(error));
         await sleep(delay);
       }
     }
