@@ -39,8 +39,12 @@ export interface PresenceBatcherOptions {
 }
 
 export interface PresenceBatcher {
-  /** Resolves once the change is stored (or rejects with the AppError that refused it alone). */
-  submit(organizationId: string, operatorId: string, presence: PresenceValue): Promise<void>;
+  /**
+   * Resolves once the change is stored (or rejects with the AppError that refused it alone).
+   * `urgent` (someone waits: setMyPresence) moves the operator's pending changes, and this one after
+   * them, to the front of the organization's backlog: their order is kept, others' do not depend on it.
+   */
+  submit(organizationId: string, operatorId: string, presence: PresenceValue, urgent?: boolean): Promise<void>;
   /** Writes what is pending without waiting for the window, and waits for it (retrying until `deadlineMs`). */
   stop(deadlineMs?: number): Promise<void>;
 }
@@ -150,11 +154,15 @@ export function createPresenceBatcher(options: PresenceBatcherOptions): Presence
   };
 
   return {
-    submit(organizationId, operatorId, presence) {
+    submit(organizationId, operatorId, presence, urgent = false) {
       return new Promise<void>((done, failed) => {
         const queue = queues.get(organizationId) ?? { pending: [], timer: null, running: null, chunk: 16 };
         queues.set(organizationId, queue);
-        queue.pending.push({ operatorId, presence, idempotencyKey: `presence:${randomUUID()}`, done, failed });
+        const change = { operatorId, presence, idempotencyKey: `presence:${randomUUID()}`, done, failed };
+        if (urgent) {
+          const own = queue.pending.filter((p) => p.operatorId === operatorId);
+          queue.pending = [...own, change, ...queue.pending.filter((p) => p.operatorId !== operatorId)];
+        } else queue.pending.push(change);
         // While a batch is in flight, the next one gathers until it commits.
         if (queue.running !== null || queue.timer !== null) return;
         if (stopping || windowMs === 0) flush(organizationId, queue);

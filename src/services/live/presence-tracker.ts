@@ -97,7 +97,7 @@ export function createPresenceTracker(batcher: PresenceBatcher, graceMs: number)
       timer.unref();
       offlineTimers.set(operatorId, timer);
     },
-    set: (organizationId, operatorId, presence) => batcher.submit(organizationId, operatorId, presence),
+    set: (organizationId, operatorId, presence) => batcher.submit(organizationId, operatorId, presence, true),
     openStreams: async (operatorIds) => new Map(operatorIds.map((id) => [id, counts.get(id) ?? 0])),
     async stop() {
       stopped = true;

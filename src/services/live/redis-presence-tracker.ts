@@ -234,7 +234,7 @@ export function createRedisPresenceTracker(options: RedisPresenceOptions): Redis
         });
     },
     set(organizationId, operatorId, presence) {
-      return queue.enqueue(operatorId, () => batcher.submit(organizationId, operatorId, presence));
+      return queue.enqueue(operatorId, () => batcher.submit(organizationId, operatorId, presence, true));
     },
     async openStreams(operatorIds) {
       const now = Date.now();

@@ -98,3 +98,24 @@ describe('presence batcher', () => {
     expect(calls.flatMap((c) => c.changes.map((x) => x.presence))).toEqual(['OFFLINE']);
   });
 });
+
+describe('presence batcher, urgent changes', () => {
+  it('an urgent change goes ahead of a backlog, after the same operator’s pending changes', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const { calls, report } = recorder((_call, index) => (index === 0 ? gate : undefined));
+    const batcher = createPresenceBatcher({ report, windowMs: 0, concurrency: 1 });
+    const first = batcher.submit('org', 'op-0', 'ONLINE');
+    // While the first write is in flight, a backlog gathers; op-7 then sets AWAY and waits for it.
+    const backlog = Array.from({ length: 40 }, (_, i) => batcher.submit('org', `op-${i + 1}`, 'ONLINE'));
+    const away = batcher.submit('org', 'op-7', 'AWAY', true);
+    release();
+    await Promise.all([first, away, ...backlog]);
+    const order = calls.slice(1).flatMap((c) => c.changes.map((x) => `${x.operatorId}:${x.presence}`));
+    expect(order.slice(0, 2)).toEqual(['op-7:ONLINE', 'op-7:AWAY']);
+    expect(order).toHaveLength(41);
+    await batcher.stop();
+  });
+});
