@@ -63,6 +63,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     presenceTtlMs: config.presenceTtlMs,
     presenceBatchMs: config.presenceBatchMs,
     presenceConcurrency: config.presenceConcurrency,
+    maxBatchSize: config.maxBatchSize,
     streamBufferLimit: config.streamBufferLimit,
     reportPresence: (organizationId, changes) =>
       reportHappenings(

@@ -25,6 +25,8 @@ export interface LiveOptions {
   presenceBatchMs: number;
   /** Presence transactions in flight at once on this instance. */
   presenceConcurrency: number;
+  /** Happenings one report may carry (MAX_BATCH_SIZE). */
+  maxBatchSize?: number;
   /** With Redis: how long a stream counts for presence without a heartbeat of its instance. */
   presenceTtlMs: number;
   streamBufferLimit: number;
@@ -60,6 +62,7 @@ export function createLive(options: LiveOptions): Live {
     report: options.reportPresence,
     windowMs: options.presenceBatchMs,
     concurrency: options.presenceConcurrency,
+    maxBatch: options.maxBatchSize,
   });
   const redisPresence = pubsub.redis
     ? createRedisPresenceTracker({

@@ -36,6 +36,8 @@ export interface PresenceBatcherOptions {
   windowMs: number;
   /** Presence transactions in flight at once on this instance. */
   concurrency: number;
+  /** Happenings one report may carry (MAX_BATCH_SIZE): a chunk never exceeds it. */
+  maxBatch?: number;
 }
 
 export interface PresenceBatcher {
@@ -55,7 +57,6 @@ export interface PresenceBatcher {
  * cost of a transaction (~50 ms) dominates: 300 changes in chunks of 2 took 33 s instead of 6.
  */
 const TARGET_MS = 250;
-const MAX_CHUNK = 500;
 const RETRY_MIN_MS = 50;
 const RETRY_MAX_MS = 5000;
 
@@ -75,6 +76,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).u
 
 export function createPresenceBatcher(options: PresenceBatcherOptions): PresenceBatcher {
   const { report, windowMs } = options;
+  const maxChunk = Math.max(1, options.maxBatch ?? 500);
   const queues = new Map<string, OrganizationQueue>();
   let stopping = false;
   let giveUpAt = Number.POSITIVE_INFINITY;
@@ -119,7 +121,7 @@ export function createPresenceBatcher(options: PresenceBatcherOptions): Presence
     const took = Date.now() - started;
     if (refused === null) {
       if (took > TARGET_MS) queue.chunk = Math.max(1, Math.floor(queue.chunk / 2));
-      else if (took < TARGET_MS / 2) queue.chunk = Math.min(MAX_CHUNK, queue.chunk * 2);
+      else if (took < TARGET_MS / 2) queue.chunk = Math.min(maxChunk, queue.chunk * 2);
       for (const change of chunk) change.done();
       return;
     }
@@ -156,7 +158,7 @@ export function createPresenceBatcher(options: PresenceBatcherOptions): Presence
   return {
     submit(organizationId, operatorId, presence, urgent = false) {
       return new Promise<void>((done, failed) => {
-        const queue = queues.get(organizationId) ?? { pending: [], timer: null, running: null, chunk: 16 };
+        const queue = queues.get(organizationId) ?? { pending: [], timer: null, running: null, chunk: Math.min(16, maxChunk) };
         queues.set(organizationId, queue);
         const change = { operatorId, presence, idempotencyKey: `presence:${randomUUID()}`, done, failed };
         if (urgent) {
