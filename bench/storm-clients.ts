@@ -23,6 +23,9 @@ let clients: Client[] = [];
 let reporting: Promise<void> | null = null;
 let stopReporting = false;
 let latencies: number[] = [];
+/** When each report was sent, in ms since reporting started (to tell when the slow ones happened). */
+let sentAt: number[] = [];
+let reportingSince = 0;
 let failures = 0;
 
 function openAll(url: string, tokens: string[]): Promise<{ ackedMs: number; failed: number }> {
@@ -71,6 +74,7 @@ async function reportOnce(url: string, apiKey: string, chatId: string, n: number
     failures++;
   }
   latencies.push(now() - t0);
+  sentAt.push(t0 - reportingSince);
 }
 
 async function reportLoop(url: string, apiKey: string, chatId: string, everyMs: number) {
@@ -94,6 +98,8 @@ process.on('message', async (command: Command) => {
       process.send?.({ ok: true });
     } else if (command.cmd === 'report') {
       latencies = [];
+      sentAt = [];
+      reportingSince = now();
       failures = 0;
       stopReporting = false;
       reporting = reportLoop(command.url, command.apiKey, command.chatId, command.everyMs);
@@ -101,7 +107,7 @@ process.on('message', async (command: Command) => {
     } else if (command.cmd === 'stop') {
       stopReporting = true;
       await reporting;
-      process.send?.({ ok: true, latencies, failures });
+      process.send?.({ ok: true, latencies, sentAt, failures });
     } else if (command.cmd === 'exit') {
       process.send?.({ ok: true });
       setTimeout(() => process.exit(0), 50);

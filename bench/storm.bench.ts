@@ -42,6 +42,7 @@ interface Reply {
   ackedMs?: number;
   failed?: number;
   latencies?: number[];
+  sentAt?: number[];
   failures?: number;
 }
 
@@ -202,6 +203,11 @@ async function benchSize(kind: 'postgres' | 'pglite', n: number) {
     });
     const deadlocks1 = await deadlocks(database);
     const sorted = [...(reply.latencies ?? [])].sort((a, b) => a - b);
+    const slow = (reply.latencies ?? [])
+      .map((ms, i) => ({ ms, at: reply.sentAt?.[i] ?? Number.NaN }))
+      .filter((r) => r.ms > 250)
+      .map((r) => `${fmt(r.ms)} ms at +${fmt(r.at / 1000, 1)} s`);
+    if (slow.length > 0) console.log(`   reports over 250 ms (sent at, since the phase began): ${slow.slice(0, 12).join(', ')}`);
     rows.push({
       db: database.kind,
       n,

@@ -19,6 +19,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../../errors.js';
+import { concurrencyLimit } from './concurrency-limit.js';
 import type { PresenceValue } from './presence-tracker.js';
 
 export interface PresenceChange {
@@ -80,20 +81,8 @@ export function createPresenceBatcher(options: PresenceBatcherOptions): Presence
   const queues = new Map<string, OrganizationQueue>();
   let stopping = false;
   let giveUpAt = Number.POSITIVE_INFINITY;
-  // A counting semaphore over presence transactions, all organizations included.
-  let slots = Math.max(1, options.concurrency);
-  const waiting: (() => void)[] = [];
-  const withSlot = async <T>(work: () => Promise<T>): Promise<T> => {
-    if (slots > 0) slots--;
-    else await new Promise<void>((resolve) => waiting.push(resolve));
-    try {
-      return await work();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else slots++;
-    }
-  };
+  // Presence transactions in flight on this instance, all organizations included.
+  const withSlot = concurrencyLimit(options.concurrency);
 
   /** Reports until it commits: null once stored, else the error that ended the retries (an AppError, or shutdown's deadline). */
   const reportUntilStored = async (organizationId: string, changes: readonly Pending[]): Promise<unknown> => {
