@@ -18,7 +18,7 @@ import { createPubSub } from './pubsub.js';
 import { createDailySummaryScheduler } from './services/analytics/daily-summary-scheduler.js';
 import { checkReadiness, type Readiness } from './services/check-readiness.js';
 import { createDeliveryWorker } from './services/delivery/delivery-worker.js';
-import { reportHappenings } from './services/ingestion/report-happenings.js';
+import { PRESENCE_REPORTER, reportHappenings } from './services/ingestion/report-happenings.js';
 import { createLive, registerConnectionCloser } from './services/live/live.js';
 import { createOutboundGuard, type ResolveHost } from './services/outbound/outbound-guard.js';
 import { createRateLimits } from './services/rate-limits/check-rate-limit.js';
@@ -75,11 +75,17 @@ export async function createApp(options: AppOptions): Promise<App> {
     pubsub,
     presenceGraceMs: config.presenceGraceMs,
     presenceTtlMs: config.presenceTtlMs,
+    presenceBatchMs: config.presenceBatchMs,
+    presenceConcurrency: config.presenceConcurrency,
+    maxBatchSize: config.maxBatchSize,
     streamBufferLimit: config.streamBufferLimit,
-    reportPresence: (organizationId, operatorId, presence) =>
-      reportHappenings(services, organizationId, { kind: 'OPERATOR', id: operatorId }, [
-        { kind: 'PRESENCE_CHANGED', operatorId, presence },
-      ]),
+    reportPresence: (organizationId, changes) =>
+      reportHappenings(
+        services,
+        organizationId,
+        PRESENCE_REPORTER,
+        changes.map((c) => ({ kind: 'PRESENCE_CHANGED', ...c })),
+      ),
   });
   services.live = live;
   services.sinks.push(live.sink);

@@ -55,6 +55,10 @@ export interface Config {
   // Live notifications (issue 3).
   /** How long an operator with no open stream stays ONLINE before going OFFLINE, in ms. */
   presenceGraceMs: number;
+  /** How long presence changes of one organization gather before they are written together (one batch), in ms. */
+  presenceBatchMs: number;
+  /** Presence transactions in flight at once on one instance, all organizations included: the rest of the pool stays free for reports and streams. */
+  presenceConcurrency: number;
   /** With Redis: how long an open stream counts for presence without a heartbeat of its instance (a crashed instance's streams expire after it), in ms. */
   presenceTtlMs: number;
   /** Items one stream may hold unsent before it is closed (code 4008); the client resumes by cursor. */
@@ -116,6 +120,8 @@ export function readConfig(): Config {
     logQueries: process.env.LOG_QUERIES === '1',
     presenceGraceMs: integer('PRESENCE_GRACE_MS', 5000),
     presenceTtlMs: integer('PRESENCE_TTL_MS', 30_000),
+    presenceBatchMs: integer('PRESENCE_BATCH_MS', 50),
+    presenceConcurrency: integer('PRESENCE_CONCURRENCY', 2),
     streamBufferLimit: integer('STREAM_BUFFER_LIMIT', 1000),
     wsKeepAliveMs: integer('WS_KEEPALIVE_MS', 12_000),
     rateLimitWindowSeconds: integer('RATE_LIMIT_WINDOW_SECONDS', 10),

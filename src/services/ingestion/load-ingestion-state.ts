@@ -1,10 +1,23 @@
 /**
  * Everything deciding a batch of happenings reads, in a constant number of statements whatever the
  * number of operators or happenings:
- *  1. the organization's settings version together with the chats named (locked FOR UPDATE in id
- *     order when reporting, so two concurrent reports on one chat see each other's state and two
- *     batches cannot deadlock) — one statement;
+ *  1. the organization's settings version together with the chats named (locked when reporting, so
+ *     two concurrent reports on one chat see each other's state) — one statement;
  *  2. only for presence changes: the presence of the operators named (locked likewise);
+ *
+ * LOCK ORDER of a reporting transaction (every path touching chats, operators and inbox counters
+ * takes them in this order and strength, so no two transactions wait on each other in a cycle):
+ *  a. Chat rows named by the batch, in id order, FOR NO KEY UPDATE;
+ *  b. Operator rows whose presence the batch changes, in id order, FOR NO KEY UPDATE;
+ *  c. KEY SHARE, taken by PostgreSQL on the rows that new rows reference by foreign key (Decision →
+ *     Operator, Chat → Operator, NotificationEvent → Chat…): it conflicts with FOR UPDATE only,
+ *     never with FOR NO KEY UPDATE;
+ *  d. InboxCounter rows, in operator-id order, last, until commit (inbox-sink.ts).
+ * Neither a chat nor a presence change alters a key, hence NO KEY: with FOR UPDATE, each presence
+ * batch holding its operators' rows waited for the others' Decision rows referencing them (KEY
+ * SHARE) and they for it — every presence change notifies every other operator — the shift-start
+ * deadlock of issue 14 (verified on PostgreSQL: tuple lock + ShareLock on the holder's xid,
+ * "deadlock detected" after deadlock_timeout). Nothing takes FOR UPDATE / FOR SHARE on Operator.
  *  3. only when the cached settings snapshot is not at that version: the snapshot, in one statement
  *     (load-organization-settings.ts, settings-cache.ts).
  */
@@ -68,7 +81,7 @@ async function loadVersionAndChats(
            c."operatorId"::text AS "operatorId", c."visitorName", c."visitorEmail", c."firstVisitorMessageAt", c."finishedAt"
       FROM "Organization" org
       LEFT JOIN (SELECT * FROM "Chat" WHERE "organizationId" = ${organizationId}::uuid AND "externalId" IN (${Prisma.join(externalIds)})
-                 ORDER BY "id" ${lock ? Prisma.sql`FOR UPDATE` : Prisma.empty}) c ON true
+                 ORDER BY "id" ${lock ? Prisma.sql`FOR NO KEY UPDATE` : Prisma.empty}) c ON true
      WHERE org."id" = ${organizationId}::uuid`;
   const chats = new Map<string, ChatState>();
   for (const row of rows) {
@@ -92,7 +105,7 @@ async function loadPresence(db: Tx, organizationId: string, ids: string[], lock:
   const rows = await db.$queryRaw<{ id: string; presence: Presence }[]>`
     SELECT "id"::text AS "id", "presence"::text AS "presence" FROM "Operator"
      WHERE "organizationId" = ${organizationId}::uuid AND "id" IN (${Prisma.join(ids.map((id) => Prisma.sql`${id}::uuid`))})
-     ORDER BY "id" ${lock ? Prisma.sql`FOR UPDATE` : Prisma.empty}`;
+     ORDER BY "id" ${lock ? Prisma.sql`FOR NO KEY UPDATE` : Prisma.empty}`;
   return new Map(rows.map((r) => [r.id, r.presence]));
 }
 

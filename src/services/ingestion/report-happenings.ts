@@ -3,7 +3,7 @@
  * settings in bulk, derive the events, decide with the pure engine, store happenings, chat state,
  * events and decisions, run the sinks' in-transaction work → after commit, the sinks' fan-out.
  *
- * Concurrency: the chats named are locked (SELECT … FOR UPDATE), so two reports on one chat run one
+ * Concurrency: the chats named are locked (FOR NO KEY UPDATE; lock order in load-ingestion-state.ts), so two reports on one chat run one
  * after the other and only one raises FIRST_MESSAGE_RECEIVED. Two reports with the same new key race
  * on the unique (organizationId, idempotencyKey): the loser's transaction fails with a unique violation, is rolled
  * back, and is answered from the winner's stored result. A chat id started twice concurrently fails
@@ -21,6 +21,9 @@ import { validateHappenings } from './validate-happenings.js';
 
 export type { HappeningInput } from '../../domain/derive-events.js';
 export type { Reporter } from './persist-happenings.js';
+
+/** Who reports presence changes: the live streams (a batch names many operators, each in its payload). */
+export const PRESENCE_REPORTER: Reporter = { kind: 'SERVICE', id: 'presence' };
 
 export interface ReportResult {
   happeningId: string;

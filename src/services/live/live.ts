@@ -10,15 +10,23 @@ import { type ChatPanelPreferencesListener, onChatPanelPreferencesChanged } from
 import { createInboxSink } from './inbox-sink.js';
 import type { StreamedNotification } from './live-item.js';
 import { openNotificationStream } from './notification-stream.js';
-import { createPresenceTracker, type PresenceReporter, type PresenceTracker } from './presence-tracker.js';
+import { createPresenceBatcher, type PresenceBatchReporter } from './presence-batcher.js';
+import { createPresenceTracker, type PresenceTracker } from './presence-tracker.js';
 import { createRedisPresenceTracker } from './redis-presence-tracker.js';
 import { createStreamRegistry, type StreamRegistry, type StreamSnapshot } from './stream-registry.js';
 
 export interface LiveOptions {
   prisma: Db;
   pubsub: PubSub;
-  reportPresence: PresenceReporter;
+  /** Stores presence changes of one organization in one transaction (reportHappenings). */
+  reportPresence: PresenceBatchReporter;
   presenceGraceMs: number;
+  /** How long presence changes gather before they are written together. */
+  presenceBatchMs: number;
+  /** Presence transactions in flight at once on this instance. */
+  presenceConcurrency: number;
+  /** Happenings one report may carry (MAX_BATCH_SIZE). */
+  maxBatchSize?: number;
   /** With Redis: how long a stream counts for presence without a heartbeat of its instance. */
   presenceTtlMs: number;
   streamBufferLimit: number;
@@ -50,9 +58,15 @@ export function createLive(options: LiveOptions): Live {
   const { prisma, pubsub } = options;
   const registry = createStreamRegistry();
   // With Redis, presence counts the streams of every instance; otherwise this process's.
+  const batcher = createPresenceBatcher({
+    report: options.reportPresence,
+    windowMs: options.presenceBatchMs,
+    concurrency: options.presenceConcurrency,
+    maxBatch: options.maxBatchSize,
+  });
   const redisPresence = pubsub.redis
     ? createRedisPresenceTracker({
-        report: options.reportPresence,
+        batcher,
         graceMs: options.presenceGraceMs,
         ttlMs: options.presenceTtlMs,
         redis: pubsub.redis.client,
@@ -60,7 +74,7 @@ export function createLive(options: LiveOptions): Live {
         instanceId: randomUUID(),
       })
     : null;
-  const presence = redisPresence ?? createPresenceTracker(options.reportPresence, options.presenceGraceMs);
+  const presence = redisPresence ?? createPresenceTracker(batcher, options.presenceGraceMs);
   // Chat Panel changes reach every open stream of the operator, on every instance.
   const forward: ChatPanelPreferencesListener = (operatorId, _organizationId, changes) =>
     pubsub.publish('operator:preferences', operatorId, { changes });

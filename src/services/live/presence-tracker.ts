@@ -6,13 +6,14 @@
  * actually changes, so reporting ONLINE for an operator already online is harmless.
  *
  * This is the in-process tracker (one instance). With REDIS_URL, redis-presence-tracker.ts counts
- * the streams of every instance instead; both share the per-operator report queue below.
+ * the streams of every instance instead. Both hand their changes to presence-batcher.ts, which
+ * coalesces them per organization and retries each until it is stored (in order, exactly once).
  */
 
+import type { PresenceBatcher } from './presence-batcher.js';
 import type { OpenStream } from './stream-registry.js';
 
 export type PresenceValue = 'ONLINE' | 'AWAY' | 'OFFLINE';
-export type PresenceReporter = (organizationId: string, operatorId: string, presence: PresenceValue) => Promise<unknown>;
 
 export interface PresenceTracker {
   streamOpened(stream: OpenStream): void;
@@ -23,7 +24,7 @@ export interface PresenceTracker {
   set(organizationId: string, operatorId: string, presence: PresenceValue): Promise<void>;
   /** Open streams of each operator, on every instance (missing operators have none). */
   openStreams(operatorIds: readonly string[]): Promise<Map<string, number>>;
-  /** Cancels pending OFFLINE reports and waits for reports in flight. */
+  /** Cancels pending OFFLINE reports and writes the changes already submitted. */
   stop(): Promise<void>;
 }
 
@@ -54,15 +55,17 @@ export function createPresenceQueue() {
   };
 }
 
-export function createPresenceTracker(report: PresenceReporter, graceMs: number): PresenceTracker {
+/** Submits a change nobody waits for; the batcher retries it, so a failure here is a refusal (logged). */
+export function submitInBackground(batcher: PresenceBatcher, organizationId: string, operatorId: string, presence: PresenceValue): void {
+  batcher
+    .submit(organizationId, operatorId, presence)
+    .catch((error: unknown) => console.warn(`presence ${presence} of operator ${operatorId} refused:`, error));
+}
+
+export function createPresenceTracker(batcher: PresenceBatcher, graceMs: number): PresenceTracker {
   const counts = new Map<string, number>();
   const offlineTimers = new Map<string, NodeJS.Timeout>();
-  const queue = createPresenceQueue();
   let stopped = false;
-  const background = (organizationId: string, operatorId: string, presence: PresenceValue) =>
-    queue.background(operatorId, presence, async () => {
-      if (!stopped || presence !== 'OFFLINE') await report(organizationId, operatorId, presence);
-    });
 
   return {
     streamOpened({ organizationId, operatorId }) {
@@ -75,7 +78,7 @@ export function createPresenceTracker(report: PresenceReporter, graceMs: number)
         offlineTimers.delete(operatorId);
         return;
       }
-      if (count === 1) background(organizationId, operatorId, 'ONLINE');
+      if (count === 1) submitInBackground(batcher, organizationId, operatorId, 'ONLINE');
     },
     // This process's streams are in the registry, preferences included.
     streamChanged() {},
@@ -89,20 +92,18 @@ export function createPresenceTracker(report: PresenceReporter, graceMs: number)
       if (stopped) return;
       const timer = setTimeout(() => {
         offlineTimers.delete(operatorId);
-        if (!counts.has(operatorId)) background(organizationId, operatorId, 'OFFLINE');
+        if (!counts.has(operatorId) && !stopped) submitInBackground(batcher, organizationId, operatorId, 'OFFLINE');
       }, graceMs);
       timer.unref();
       offlineTimers.set(operatorId, timer);
     },
-    set(organizationId, operatorId, presence) {
-      return queue.enqueue(operatorId, () => report(organizationId, operatorId, presence));
-    },
+    set: (organizationId, operatorId, presence) => batcher.submit(organizationId, operatorId, presence, true),
     openStreams: async (operatorIds) => new Map(operatorIds.map((id) => [id, counts.get(id) ?? 0])),
     async stop() {
       stopped = true;
       for (const timer of offlineTimers.values()) clearTimeout(timer);
       offlineTimers.clear();
-      await queue.settle();
+      await batcher.stop();
     },
   };
 }

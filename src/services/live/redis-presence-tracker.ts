@@ -15,16 +15,21 @@
  * crashed instance expire after `ttlMs`. Every instance sweeps every `sweepMs`: expired streams are
  * dropped (an operator left with none becomes `leaving`, due at once), and `leaving` entries past
  * their grace period whose operator still has no stream are claimed — by exactly one instance,
- * since the sweep is one Lua script — and reported OFFLINE. A stream opened during the grace period
- * removes the `leaving` entry: a reload on another instance changes nothing either.
+ * since the sweep is one Lua script — and reported OFFLINE. A claim is a lease, not a removal: the
+ * entry is re-scored `ttlMs` ahead and removed only once OFFLINE is stored, so an instance dying
+ * with the write in flight leaves it to the next sweep of another (a second OFFLINE changes
+ * nothing). A stream opened during the grace period removes the `leaving` entry: a reload on
+ * another instance changes nothing either.
  */
 import type { Redis } from 'ioredis';
 import type { NotificationEventKind } from '../../domain/catalog.js';
-import { createPresenceQueue, type PresenceReporter, type PresenceTracker } from './presence-tracker.js';
+import { AppError } from '../../errors.js';
+import type { PresenceBatcher } from './presence-batcher.js';
+import { createPresenceQueue, type PresenceTracker, submitInBackground } from './presence-tracker.js';
 import type { OpenStream, StreamSnapshot } from './stream-registry.js';
 
 export interface RedisPresenceOptions {
-  report: PresenceReporter;
+  batcher: PresenceBatcher;
   graceMs: number;
   redis: Redis;
   prefix: string;
@@ -59,8 +64,8 @@ return removed`;
 const CHANGE = `
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end`;
 
-// KEYS: all, leaving. ARGV: streams key prefix, now, limit, effect key prefix. Returns the
-// `<org>|<op>` gone OFFLINE.
+// KEYS: all, leaving. ARGV: streams key prefix, now, limit, effect key prefix, lease. Returns the
+// `<org>|<op>` gone OFFLINE, each followed by the score of its claim.
 const SWEEP = `
 local now = tonumber(ARGV[2])
 for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, ARGV[3])) do
@@ -74,12 +79,24 @@ for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0,
 end
 local offline = {}
 for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, ARGV[3])) do
-  redis.call('ZREM', KEYS[2], m)
   local key = ARGV[1] .. string.match(m, '|(.*)$')
   redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
-  if redis.call('ZCARD', key) == 0 then table.insert(offline, m) end
+  if redis.call('ZCARD', key) == 0 then
+    local lease = now + tonumber(ARGV[5])
+    redis.call('ZADD', KEYS[2], lease, m)
+    table.insert(offline, m)
+    table.insert(offline, tostring(lease))
+  else
+    redis.call('ZREM', KEYS[2], m)
+  end
 end
 return offline`;
+
+// KEYS: leaving. ARGV: member, lease. Ends a claim once its OFFLINE is stored, unless the entry
+// changed since (a stream opened and closed again: a new grace period).
+const RELEASE = `
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if score and tonumber(score) == tonumber(ARGV[2]) then redis.call('ZREM', KEYS[1], ARGV[1]) end`;
 
 const SWEEP_LIMIT = 1000;
 
@@ -100,7 +117,7 @@ export interface RedisPresenceTracker extends PresenceTracker {
 }
 
 export function createRedisPresenceTracker(options: RedisPresenceOptions): RedisPresenceTracker {
-  const { redis, report, graceMs, ttlMs, instanceId } = options;
+  const { redis, batcher, graceMs, ttlMs, instanceId } = options;
   const base = `${options.prefix}presence:`;
   const streamsKey = (operatorId: string) => `${base}streams:${operatorId}`;
   const effectKey = (operatorId: string) => `${base}effect:${operatorId}`;
@@ -127,14 +144,33 @@ export function createRedisPresenceTracker(options: RedisPresenceOptions): Redis
     await pipeline.exec();
   };
   const sweep = async () => {
-    const gone = (await redis.eval(SWEEP, 2, allKey, leavingKey, `${base}streams:`, Date.now(), SWEEP_LIMIT, `${base}effect:`)) as string[];
-    for (const entry of gone) {
+    const gone = (await redis.eval(
+      SWEEP,
+      2,
+      allKey,
+      leavingKey,
+      `${base}streams:`,
+      Date.now(),
+      SWEEP_LIMIT,
+      `${base}effect:`,
+      ttlMs,
+    )) as string[];
+    for (let i = 0; i + 1 < gone.length; i += 2) {
+      const entry = gone[i] as string;
+      const lease = gone[i + 1] as string;
       const [organizationId = '', operatorId = ''] = entry.split('|');
       queue.background(operatorId, 'OFFLINE', async () => {
-        await report(organizationId, operatorId, 'OFFLINE');
+        const release = () => redis.eval(RELEASE, 1, leavingKey, entry, lease);
+        // Refused for good (the operator was deactivated): nothing for another instance to retry.
+        await batcher.submit(organizationId, operatorId, 'OFFLINE').catch(async (error: unknown) => {
+          if (error instanceof AppError) await release();
+          throw error;
+        });
+        await release();
         // A stream opened elsewhere while the report was on its way: it reported ONLINE, which may
         // have landed first.
-        if ((await redis.zcount(streamsKey(operatorId), Date.now(), '+inf')) > 0) await report(organizationId, operatorId, 'ONLINE');
+        if ((await redis.zcount(streamsKey(operatorId), Date.now(), '+inf')) > 0)
+          await batcher.submit(organizationId, operatorId, 'ONLINE');
       });
     }
   };
@@ -164,7 +200,8 @@ export function createRedisPresenceTracker(options: RedisPresenceOptions): Redis
       queue.background(operatorId, 'ONLINE', async () => {
         const args = [...members(organizationId, operatorId, id), Date.now(), ttlMs, effectOf(stream)];
         const first = await redis.eval(OPEN, 4, ...keys(operatorId), ...args);
-        if (first === 1) await report(organizationId, operatorId, 'ONLINE');
+        // Not awaited: the batcher keeps this operator's changes in order and retries them.
+        if (first === 1) submitInBackground(batcher, organizationId, operatorId, 'ONLINE');
       });
     },
     streamChanged(stream) {
@@ -197,7 +234,7 @@ export function createRedisPresenceTracker(options: RedisPresenceOptions): Redis
         });
     },
     set(organizationId, operatorId, presence) {
-      return queue.enqueue(operatorId, () => report(organizationId, operatorId, presence));
+      return queue.enqueue(operatorId, () => batcher.submit(organizationId, operatorId, presence, true));
     },
     async openStreams(operatorIds) {
       const now = Date.now();
@@ -210,6 +247,7 @@ export function createRedisPresenceTracker(options: RedisPresenceOptions): Redis
       stopped = true;
       for (const timer of timers) clearInterval(timer);
       await queue.settle();
+      await batcher.stop();
     },
   };
 }
