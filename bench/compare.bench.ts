@@ -9,7 +9,8 @@
  * per latency figure (3), BENCH_RATES (100,300), BENCH_CONNECTIONS (32), BENCH_BATCH (98),
  * BENCH_FANOUT_STREAMS (1000), BENCH_FANOUT_TOTAL notifications (100000), BENCH_INSTANCES (1;
  * 2 runs two service processes on one database and REDIS_URL, default redis://127.0.0.1:6379),
- * BENCH_PROFILE=<dir> (service processes run under `node --cpu-prof` writing there),
+ * BENCH_PROFILE=<dir> (service processes run under `node --cpu-prof` writing there), BENCH_ONLY
+ * (comma list of typename, singles, batch, latency, fanout: the sections to run; default all),
  * DATABASE_URL (else a fresh database on the local PostgreSQL, dropped at the end).
  */
 import { execFileSync, fork } from 'node:child_process';
@@ -30,6 +31,8 @@ const FANOUT_STREAMS = num('BENCH_FANOUT_STREAMS', 1000);
 const FANOUT_TOTAL = num('BENCH_FANOUT_TOTAL', 100_000);
 const INSTANCES = num('BENCH_INSTANCES', 1);
 const PROFILE = process.env.BENCH_PROFILE;
+const ONLY = process.env.BENCH_ONLY?.split(',');
+const runs = (section: string) => ONLY === undefined || ONLY.includes(section);
 const TOKEN_SECRET = 'bench-compare-secret';
 const here = (file: string) => new URL(file, import.meta.url).pathname;
 const now = () => performance.timeOrigin + performance.now();
@@ -173,10 +176,16 @@ async function main() {
     print('baseline: minimal graphql-yoga { __typename }', `${fmt(baseRps)} req/s`, `p50 ${fmt(base.p50)} ms, p99 ${fmt(base.p99)} ms`);
     const ratio = (value: number | undefined, target: string) =>
       `${fmt(((value ?? Number.NaN) / baseRps) * 100, 1)}% of baseline (target ${target})`;
-    const apiKeyRun = await run(urls, { kind: 'typename', credential: small.apiKey });
-    print('service { __typename }, API key', `${fmt(apiKeyRun.requestsPerSecond)} req/s`, ratio(apiKeyRun.requestsPerSecond, '≥ 80%'));
-    const tokenRun = await run(urls, { kind: 'typename', credential: operatorToken });
-    print('service { __typename }, operator token', `${fmt(tokenRun.requestsPerSecond)} req/s`, ratio(tokenRun.requestsPerSecond, '≥ 80%'));
+    if (runs('typename')) {
+      const apiKeyRun = await run(urls, { kind: 'typename', credential: small.apiKey });
+      print('service { __typename }, API key', `${fmt(apiKeyRun.requestsPerSecond)} req/s`, ratio(apiKeyRun.requestsPerSecond, '≥ 80%'));
+      const tokenRun = await run(urls, { kind: 'typename', credential: operatorToken });
+      print(
+        'service { __typename }, operator token',
+        `${fmt(tokenRun.requestsPerSecond)} req/s`,
+        ratio(tokenRun.requestsPerSecond, '≥ 80%'),
+      );
+    }
 
     const singles: [string, Scenario][] = [
       [
@@ -208,7 +217,7 @@ async function main() {
         },
       ],
     ];
-    for (const [name, scenario] of singles) {
+    for (const [name, scenario] of runs('singles') ? singles : []) {
       const r = await run(urls, scenario);
       print(
         name,
@@ -216,24 +225,26 @@ async function main() {
         `${ratio(r.requestsPerSecond, '≥ 40%')}; p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms${r.failures ? `; ${r.failures} FAILED` : ''}`,
       );
     }
-    const batch = await run(
-      urls,
-      {
-        kind: 'batch',
-        apiKey: small.apiKey,
-        widgetId: toGlobal('Widget', small.widgetId),
-        operatorIds: spread.map((id) => toGlobal('Operator', id)),
-        prefix: 'batch',
-        batch: BATCH,
-      },
-      SECONDS,
-      4,
-    );
-    print(
-      `reportHappenings batches of ${BATCH} ×4 connections, 10 operators`,
-      `${fmt(batch.happeningsPerSecond)} happ./s`,
-      `target ≥ 3,000/s; p50 ${fmt(batch.p50)} ms per batch${batch.failures ? `; ${batch.failures} FAILED` : ''}`,
-    );
+    if (runs('batch')) {
+      const batch = await run(
+        urls,
+        {
+          kind: 'batch',
+          apiKey: small.apiKey,
+          widgetId: toGlobal('Widget', small.widgetId),
+          operatorIds: spread.map((id) => toGlobal('Operator', id)),
+          prefix: 'batch',
+          batch: BATCH,
+        },
+        SECONDS,
+        4,
+      );
+      print(
+        `reportHappenings batches of ${BATCH} ×4 connections, 10 operators`,
+        `${fmt(batch.happeningsPerSecond)} happ./s`,
+        `target ≥ 3,000/s; p50 ${fmt(batch.p50)} ms per batch${batch.failures ? `; ${batch.failures} FAILED` : ''}`,
+      );
+    }
 
     // Report → receive: the 10 operators connected from the clients process.
     const clients = await child<ClientStats>('./live-clients.ts');
@@ -259,7 +270,7 @@ async function main() {
     };
     await connect(small, spread);
     await sleep(500);
-    for (const rate of RATES) {
+    for (const rate of runs('latency') ? RATES : []) {
       await clients.ask({ cmd: 'reset' });
       const sent = await load.ask({
         cmd: 'rate',
@@ -279,6 +290,7 @@ async function main() {
       );
     }
 
+    if (!runs('fanout')) return;
     // Live fan-out: FANOUT_STREAMS idle operators, pre-decided items straight on the pub/sub.
     const cpuOf = async (list: typeof services) => {
       let total = 0;

@@ -15,6 +15,7 @@ import { createPubSub } from './pubsub.js';
 import { createDailySummaryScheduler } from './services/analytics/daily-summary-scheduler.js';
 import { createDeliveryWorker } from './services/delivery/delivery-worker.js';
 import { reportHappenings } from './services/ingestion/report-happenings.js';
+import { corkPerTick } from './services/live/cork-per-tick.js';
 import { createLive, registerConnectionCloser } from './services/live/live.js';
 import type { Services } from './services/services.js';
 import { loadTokenSecret } from './services/token-secret.js';
@@ -88,6 +89,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  wsServer.on('connection', corkPerTick);
   const wsCleanup = useServer(
     {
       // A bad or expired credential closes the socket with 4403 Forbidden (graphql-ws returns false → 4403).
