@@ -164,8 +164,20 @@ async function main() {
       organizationId: small.organizationId,
     }).token;
 
-    const run = async (targets: string[], scenario: Scenario, seconds = SECONDS, connections = CONNECTIONS) =>
-      load.ask({ cmd: 'autocannon', urls: targets, scenario, connections, seconds } satisfies LoadCommand);
+    const cpuUsed = async (list: { ask(c: object): Promise<ServerReply> }[]) => {
+      let total = 0;
+      for (const s of list) total += (await s.ask({ cmd: 'cpu' })).cpuUs ?? 0;
+      return total;
+    };
+    /** Autocannon from the load process; also the server CPU per successful request (robust to the machine's load). */
+    const run = async (targets: string[], scenario: Scenario, seconds = SECONDS, connections = CONNECTIONS) => {
+      const servers = targets[0] === baselineUrl ? [baseline] : services;
+      const cpu0 = await cpuUsed(servers);
+      const result = await load.ask({ cmd: 'autocannon', urls: targets, scenario, connections, seconds } satisfies LoadCommand);
+      const cpu = (await cpuUsed(servers)) - cpu0;
+      const requests = (result.requestsPerSecond ?? 0) * seconds;
+      return { ...result, cpuPerRequest: cpu / Math.max(1, requests) };
+    };
 
     console.log(
       `\n== bench:compare — PostgreSQL, ${INSTANCES} service instance(s)${redisUrl ? ' + Redis' : ''}, ${CONNECTIONS} connections, ${SECONDS} s per figure ==\n`,
@@ -179,8 +191,11 @@ async function main() {
     print(
       'baseline: minimal graphql-yoga { __typename }',
       `${fmt(base.requestsPerSecond)} req/s`,
-      `p50 ${fmt(base.p50)} ms, p99 ${fmt(base.p99)} ms`,
+      `p50 ${fmt(base.p50)} ms, p99 ${fmt(base.p99)} ms; server CPU ${fmt(base.cpuPerRequest)} µs/request`,
     );
+    const baseCpu = base.cpuPerRequest;
+    const cpuNote = (r: { cpuPerRequest: number }) =>
+      `server CPU ${fmt(r.cpuPerRequest)} µs/req = ${fmt(r.cpuPerRequest / baseCpu, 1)}× baseline's`;
     // The machine's load moves within a run: each ratio is against a baseline taken just before it.
     let adjacent = base.requestsPerSecond ?? Number.NaN;
     const measure = async (targets: string[], scenario: Scenario, seconds = SECONDS, connections = CONNECTIONS) => {
@@ -190,13 +205,24 @@ async function main() {
     const ratio = (value: number | undefined, target: string) =>
       `${fmt(((value ?? Number.NaN) / adjacent) * 100, 1)}% of baseline ${fmt(adjacent)}/s (target ${target})`;
     if (runs('typename')) {
+      // No credential: what the service costs without the credential's database lookup (context.ts).
+      const anonymousRun = await measure(urls, { kind: 'typename' });
+      print(
+        'service { __typename }, no credential',
+        `${fmt(anonymousRun.requestsPerSecond)} req/s`,
+        `${ratio(anonymousRun.requestsPerSecond, 'none')}; ${cpuNote(anonymousRun)}`,
+      );
       const apiKeyRun = await measure(urls, { kind: 'typename', credential: small.apiKey });
-      print('service { __typename }, API key', `${fmt(apiKeyRun.requestsPerSecond)} req/s`, ratio(apiKeyRun.requestsPerSecond, '≥ 80%'));
+      print(
+        'service { __typename }, API key',
+        `${fmt(apiKeyRun.requestsPerSecond)} req/s`,
+        `${ratio(apiKeyRun.requestsPerSecond, '≥ 80%')}; ${cpuNote(apiKeyRun)}`,
+      );
       const tokenRun = await measure(urls, { kind: 'typename', credential: operatorToken });
       print(
         'service { __typename }, operator token',
         `${fmt(tokenRun.requestsPerSecond)} req/s`,
-        ratio(tokenRun.requestsPerSecond, '≥ 80%'),
+        `${ratio(tokenRun.requestsPerSecond, '≥ 80%')}; ${cpuNote(tokenRun)}`,
       );
     }
 
@@ -235,7 +261,7 @@ async function main() {
       print(
         name,
         `${fmt(r.requestsPerSecond)} req/s`,
-        `${ratio(r.requestsPerSecond, '≥ 40%')}; p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms${r.failures ? `; ${r.failures} FAILED` : ''}`,
+        `${ratio(r.requestsPerSecond, '≥ 40%')}; p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms; ${cpuNote(r)}${r.failures ? `; ${r.failures} FAILED` : ''}`,
       );
     }
     if (runs('batch')) {
@@ -255,7 +281,7 @@ async function main() {
       print(
         `reportHappenings batches of ${BATCH} ×4 connections, 10 operators`,
         `${fmt(batch.happeningsPerSecond)} happ./s`,
-        `target ≥ 3,000/s; p50 ${fmt(batch.p50)} ms per batch${batch.failures ? `; ${batch.failures} FAILED` : ''}`,
+        `target ≥ 3,000/s; p50 ${fmt(batch.p50)} ms per batch; server CPU ${fmt(batch.cpuPerRequest / BATCH)} µs per happening${batch.failures ? `; ${batch.failures} FAILED` : ''}`,
       );
     }
 
