@@ -97,4 +97,42 @@ describe('the one-statement hot path', () => {
     ]);
     expect(outcome).toBeNull();
   });
+
+  it('hot and transactional reports on the same chats and counters, concurrently: all stored, no deadlock', async () => {
+    const seed = await seedOrganization(server);
+    const operators = [await seed.operator('Ann'), await seed.operator('Ben'), await seed.operator('Cid')];
+    const widgetId = await seed.widget();
+    const { organizationId } = seed.org;
+    for (const [i, operatorId] of operators.entries())
+      await report(server, 'chatStarted', { chatId: `dl-${i}`, widgetId, operatorId }, seed.org.apiKey);
+    const deadlocks = async () =>
+      Number(
+        (
+          await server.app.services.prisma.$queryRawUnsafe<{ n: bigint }[]>(
+            `SELECT deadlocks AS n FROM pg_stat_database WHERE datname = current_database()`,
+          )
+        )[0]?.n ?? 0,
+      );
+    const before = await deadlocks();
+    const happenings = await happeningsOf(organizationId);
+    // Messages (hot path), chat starts reaching every operator's counter, presence changes (transaction).
+    const reports = Array.from({ length: 30 }, (_, i) => {
+      const operatorId = rawId(operators[i % 3] ?? '');
+      if (i % 3 === 0) return [{ kind: 'CHAT_STARTED' as const, chatId: `dl-new-${i}`, widgetId: rawId(widgetId), operatorId }];
+      // One operator's presence only: two operators' presence changes deadlock each other in the
+      // transactional path itself (FOR UPDATE on one's row, KEY SHARE on the other's; issue 14).
+      if (i % 5 === 0)
+        return [
+          {
+            kind: 'PRESENCE_CHANGED' as const,
+            operatorId: rawId(operators[0] ?? ''),
+            presence: i % 2 === 0 ? ('AWAY' as const) : ('ONLINE' as const),
+          },
+        ];
+      return [{ kind: 'VISITOR_MESSAGE' as const, chatId: `dl-${i % 3}`, text: `m${i}` }];
+    });
+    await Promise.all(reports.map((inputs) => reportHappenings(server.app.services, organizationId, INTEGRATOR, inputs)));
+    expect(await happeningsOf(organizationId)).toBe(happenings + 30);
+    expect(await deadlocks()).toBe(before);
+  });
 });

@@ -9,9 +9,12 @@
  *    that each still has the state the decisions were taken on. A chat changed in between (another
  *    report committed first) fails the guard; then every write of the statement is skipped (each
  *    is conditioned on the guard's verdict) and the report takes the transactional path.
- *  - Lock order is the transactional path's: chats first, then the inbox counters (their upsert
- *    cannot produce a row before the guard's verdict exists), held until the statement commits, so
- *    an operator's inbox items still commit in seq order.
+ *  - Lock order is the transactional path's: chats first, then the operators the rows refer to
+ *    (KEY SHARE, id order: what the transactional path's foreign keys take before it reaches the
+ *    counters; here the foreign-key checks run at the end of the statement, after the counters, so
+ *    they are taken explicitly first), then the inbox counters (their upsert cannot produce a row
+ *    before the guard's verdict exists), all held until the statement commits, so an operator's
+ *    inbox items still commit in seq order.
  *  - A unique clash (a chat started twice, an idempotency key reported concurrently) fails the
  *    statement, which wrote nothing; the transactional path then replays or refuses it.
  *  - A batch changing presence (row locks on operators), a known idempotency key (a replay), or a
@@ -22,7 +25,7 @@ import type { ChatState, HappeningInput } from '../../domain/derive-events.js';
 import type { StatementWork, StoredEvent } from '../decision-sinks.js';
 import type { Services } from '../services.js';
 import { persistCtes, type Reporter, statementParams, storedEventsOf } from './persist-happenings.js';
-import { planHappenings } from './plan-happenings.js';
+import { type HappeningsPlan, planHappenings } from './plan-happenings.js';
 import { findReplays } from './replay-happenings.js';
 import { settingsCacheFor } from './settings-cache.js';
 
@@ -39,8 +42,11 @@ const parsed = (value: unknown) => (typeof value === 'string' ? JSON.parse(value
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
-/** The guard: the chats read, locked, each still in the state read; `guard_ok` is the verdict. */
-function guardCtes(param: (value: string) => string, chats: readonly ChatState[]): string[] {
+/**
+ * The guard: the chats read, locked, each still in the state read, then the operators referred to
+ * (KEY SHARE, after the chats); `guard_ok` is the verdict.
+ */
+function guardCtes(param: (value: string) => string, chats: readonly ChatState[], operatorIds: readonly string[]): string[] {
   const rows = chats.map((c) => ({
     id: c.id,
     widgetId: c.widgetId,
@@ -59,8 +65,22 @@ function guardCtes(param: (value: string) => string, chats: readonly ChatState[]
           AND c."visitorName" IS NOT DISTINCT FROM g."visitorName" AND c."visitorEmail" IS NOT DISTINCT FROM g."visitorEmail"
           AND c."firstVisitorMessageAt" IS NOT DISTINCT FROM g."firstVisitorMessageAt" AND c."finishedAt" IS NOT DISTINCT FROM g."finishedAt"
         ORDER BY c."id" FOR UPDATE OF c)`,
-    `guard_ok AS (SELECT count(*) = ${param(String(chats.length))}::bigint AS "ok" FROM guard)`,
+    `guard_operators AS (
+       SELECT o."id" FROM "Operator" o WHERE o."id" = ANY(${param(`{${[...operatorIds].sort().join(',')}}`)}::uuid[]) AND (SELECT count(*) FROM guard) >= 0
+        ORDER BY o."id" FOR KEY SHARE)`,
+    `guard_ok AS (SELECT (SELECT count(*) FROM guard) = ${param(String(chats.length))}::bigint AND (SELECT count(*) FROM guard_operators) >= 0 AS "ok")`,
   ];
+}
+
+/** Every operator a row of the report refers to (a foreign key checks it). */
+function operatorsReferredTo(plan: HappeningsPlan, events: readonly StoredEvent[]): string[] {
+  const ids = new Set<string>();
+  for (const chat of [...plan.newChats, ...plan.changedChats]) if (chat.operatorId !== null) ids.add(chat.operatorId);
+  for (const event of events) {
+    if (event.subjectOperatorId !== null) ids.add(event.subjectOperatorId);
+    for (const d of event.decisions) if (d.operatorId !== null) ids.add(d.operatorId);
+  }
+  return [...ids];
 }
 
 /**
@@ -81,7 +101,10 @@ export async function reportInOneStatement(
   const flat = events.flat();
   const { values, param } = statementParams();
   const gate = '(SELECT "ok" FROM guard_ok)';
-  const ctes = [...guardCtes(param, plan.chatsRead), ...persistCtes(param, gate, organizationId, reporter, plan, flat)];
+  const ctes = [
+    ...guardCtes(param, plan.chatsRead, operatorsReferredTo(plan, flat)),
+    ...persistCtes(param, gate, organizationId, reporter, plan, flat),
+  ];
   const works: StatementWork[] = [];
   for (const sink of services.sinks) {
     if (sink.inStatement === undefined) {
