@@ -15,6 +15,7 @@ import { createPubSub } from './pubsub.js';
 import { createDailySummaryScheduler } from './services/analytics/daily-summary-scheduler.js';
 import { createDeliveryWorker } from './services/delivery/delivery-worker.js';
 import { reportHappenings } from './services/ingestion/report-happenings.js';
+import { useCompiledSubscriptions } from './services/live/compiled-subscriptions.js';
 import { corkPerTick } from './services/live/cork-per-tick.js';
 import { createLive, registerConnectionCloser } from './services/live/live.js';
 import type { Services } from './services/services.js';
@@ -81,6 +82,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     graphiql: { subscriptionsProtocol: 'WS' },
     context: ({ request, authorization }) => contextFor(authorization ?? request?.headers.get('authorization')),
     logging: 'warn',
+    plugins: [useCompiledSubscriptions()],
   });
 
   const server: Server = createServer(yoga);
