@@ -1,7 +1,9 @@
 /**
  * The client side of bench/live.bench.ts, run as a separate process (child_process.fork): opens many
  * graphql-ws subscriptions (or plain `ws` sockets for the baseline), counts what arrives and measures
- * report-to-delivery latency from the send time carried in each notification's title (`t:<epoch ms>`).
+ * report-to-delivery latency from the send time carried in each notification's title or body
+ * (`t:<epoch ms>`). `stats` also returns the last notification received, as sent (bench:compare
+ * has a plain `ws` server send the same bytes).
  */
 import { performance } from 'node:perf_hooks';
 import { createClient } from 'graphql-ws';
@@ -17,11 +19,16 @@ type Command =
 const now = () => performance.timeOrigin + performance.now();
 let received = 0;
 let latencies: number[] = [];
+let last: unknown = null;
 const closers: (() => void)[] = [];
 
-function record(title: string | undefined) {
+type Received = { title?: string; body?: string } | undefined;
+
+function record(notification: Received) {
   received++;
-  if (title?.startsWith('t:')) latencies.push(now() - Number(title.slice(2)));
+  last = notification ?? last;
+  const stamp = [notification?.title, notification?.body].find((text) => text?.startsWith('t:'));
+  if (stamp !== undefined) latencies.push(now() - Number(stamp.slice(2)));
 }
 
 async function inBatches<T>(items: T[], size: number, open: (item: T) => Promise<void>) {
@@ -48,9 +55,9 @@ async function openGraphql(url: string, tokens: string[]) {
           // The server registers the stream on subscribe; give it the subscribe message, then resolve.
           setTimeout(resolve, 5);
         });
-        client.subscribe<{ notifications: { title: string } }>(
-          { query: 'subscription { notifications { title cursor event showNotification playSound } }' },
-          { next: (r) => record(r.data?.notifications.title), error: (e) => (acked ? undefined : reject(e)), complete: () => {} },
+        client.subscribe<{ notifications: { title: string; body: string } }>(
+          { query: 'subscription { notifications { title body cursor event showNotification playSound } }' },
+          { next: (r) => record(r.data?.notifications), error: (e) => (acked ? undefined : reject(e)), complete: () => {} },
         );
         closers.push(() => void client.dispose());
       }),
@@ -67,8 +74,8 @@ async function openPlain(url: string, count: number) {
         socket.once('open', () => resolve());
         socket.once('error', reject);
         socket.on('message', (data) => {
-          const message = JSON.parse(String(data)) as { payload?: { data?: { notifications?: { title?: string } } } };
-          record(message.payload?.data?.notifications?.title);
+          const message = JSON.parse(String(data)) as { payload?: { data?: { notifications?: Received } } };
+          record(message.payload?.data?.notifications);
         });
         closers.push(() => socket.terminate());
       }),
@@ -98,6 +105,7 @@ process.on('message', async (command: Command) => {
       p50: percentile(sorted, 50),
       p95: percentile(sorted, 95),
       p99: percentile(sorted, 99),
+      last,
     });
     if (command.cmd === 'close') setTimeout(() => process.exit(0), 100);
   } catch (error) {

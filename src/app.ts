@@ -19,6 +19,8 @@ import { createDailySummaryScheduler } from './services/analytics/daily-summary-
 import { checkReadiness, type Readiness } from './services/check-readiness.js';
 import { createDeliveryWorker } from './services/delivery/delivery-worker.js';
 import { PRESENCE_REPORTER, reportHappenings } from './services/ingestion/report-happenings.js';
+import { useCompiledSubscriptions } from './services/live/compiled-subscriptions.js';
+import { corkPerTick } from './services/live/cork-per-tick.js';
 import { createLive, registerConnectionCloser } from './services/live/live.js';
 import { createOutboundGuard, type ResolveHost } from './services/outbound/outbound-guard.js';
 import { createRateLimits } from './services/rate-limits/check-rate-limit.js';
@@ -112,6 +114,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       useRateLimits(rateLimits),
       ...operationLimitPlugins(config),
       ...(config.production ? [useIntrospectionGuard()] : []),
+      useCompiledSubscriptions(),
       useReadinessCheck({
         endpoint: '/readiness',
         check: async ({ fetchAPI }) => {
@@ -136,6 +139,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  wsServer.on('connection', corkPerTick);
   const wsCleanup = useServer(
     {
       // Only operator tokens open streams: a bad, expired or revoked token, or an API key, closes the

@@ -93,6 +93,8 @@ export function createDeliverySink(wake: () => void): DecisionSink {
     inTransaction: async (tx, events) => {
       await enqueueDeliveries(tx, events);
     },
+    // Nothing to enqueue: no part in the hot path's statement; anything queued takes the transaction.
+    inStatement: (events) => (events.some((e) => e.decisions.some((d) => isQueued(d.channel, d.delivered))) ? null : { ctes: [] }),
     afterCommit: (events) => {
       if (events.some((e) => e.decisions.some((d) => isQueued(d.channel, d.delivered)))) wake();
     },

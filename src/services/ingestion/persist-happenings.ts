@@ -51,6 +51,16 @@ export function storedEventsOf(organizationId: string, plan: HappeningsPlan): St
   );
 }
 
+/** Positional parameters of one statement: `param(value)` adds one and returns its placeholder. */
+export function statementParams() {
+  const values: string[] = [];
+  const param = (value: string) => {
+    values.push(value);
+    return `$${values.length}`;
+  };
+  return { values, param };
+}
+
 export async function persistHappenings(
   tx: Prisma.TransactionClient,
   organizationId: string,
@@ -58,11 +68,23 @@ export async function persistHappenings(
   plan: HappeningsPlan,
   events: readonly StoredEvent[],
 ): Promise<void> {
-  const params: string[] = [];
-  const param = (value: string) => {
-    params.push(value);
-    return `$${params.length}`;
-  };
+  const { values, param } = statementParams();
+  const parts = persistCtes(param, 'true', organizationId, reporter, plan, events);
+  await tx.$executeRawUnsafe(`WITH ${parts.join(',\n')} SELECT 1`, ...values);
+}
+
+/**
+ * The CTEs writing the plan; every write is conditioned on `gate` (a boolean SQL expression: 'true'
+ * inside a transaction, the guard's verdict in report-in-one-statement.ts).
+ */
+export function persistCtes(
+  param: (value: string) => string,
+  gate: string,
+  organizationId: string,
+  reporter: Reporter,
+  plan: HappeningsPlan,
+  events: readonly StoredEvent[],
+): string[] {
   const parts: string[] = [];
   if (plan.newChats.length > 0) {
     const rows = plan.newChats.map((c) => ({ ...c, firstVisitorMessageAt: iso(c.firstVisitorMessageAt), finishedAt: iso(c.finishedAt) }));
@@ -71,7 +93,8 @@ export async function persistHappenings(
       SELECT r."id", ${param(organizationId)}::uuid, r."externalId", r."widgetId", r."operatorId", r."visitorName", r."visitorEmail", r."firstVisitorMessageAt",
              ${param(plan.now.toISOString())}::timestamp(3), r."finishedAt"
         FROM jsonb_to_recordset(${param(JSON.stringify(rows))}::jsonb) AS r("id" uuid, "externalId" text, "widgetId" uuid, "operatorId" uuid,
-             "visitorName" text, "visitorEmail" text, "firstVisitorMessageAt" timestamp(3), "finishedAt" timestamp(3)))`);
+             "visitorName" text, "visitorEmail" text, "firstVisitorMessageAt" timestamp(3), "finishedAt" timestamp(3))
+       WHERE ${gate})`);
   }
   if (plan.changedChats.length > 0) {
     const rows = plan.changedChats.map((c) => ({
@@ -83,13 +106,13 @@ export async function persistHappenings(
     parts.push(`changed_chats AS (
       UPDATE "Chat" AS c SET "operatorId" = r."operatorId", "firstVisitorMessageAt" = r."firstVisitorMessageAt", "finishedAt" = r."finishedAt"
         FROM jsonb_to_recordset(${param(JSON.stringify(rows))}::jsonb) AS r("id" uuid, "operatorId" uuid, "firstVisitorMessageAt" timestamp(3), "finishedAt" timestamp(3))
-       WHERE c."id" = r."id")`);
+       WHERE c."id" = r."id" AND ${gate})`);
   }
   if (plan.presence.length > 0) {
     parts.push(`presence AS (
       UPDATE "Operator" AS o SET "presence" = r."presence"::"Presence"
         FROM jsonb_to_recordset(${param(JSON.stringify(plan.presence))}::jsonb) AS r("operatorId" uuid, "presence" text)
-       WHERE o."id" = r."operatorId")`);
+       WHERE o."id" = r."operatorId" AND ${gate})`);
   }
   const happenings = plan.happenings.map((h) => {
     const payload = storedPayload(h.input);
@@ -107,7 +130,8 @@ export async function persistHappenings(
     SELECT r."id", ${param(organizationId)}::uuid, r."kind"::"HappeningKind", r."idempotencyKey", r."payloadHash", r."payload", r."chatId",
            ${param(`${reporter.kind}:${reporter.id}`)}, ${param(plan.now.toISOString())}::timestamp(3)
       FROM jsonb_to_recordset(${param(JSON.stringify(happenings))}::jsonb) AS r("id" uuid, "kind" text, "idempotencyKey" text, "payloadHash" text,
-           "payload" jsonb, "chatId" uuid))`);
+           "payload" jsonb, "chatId" uuid)
+     WHERE ${gate})`);
   if (events.length > 0) {
     const rows = events.map(({ decisions: _decisions, organizationId: _org, createdAt, ...event }) => ({
       ...event,
@@ -118,7 +142,8 @@ export async function persistHappenings(
       SELECT r."id", ${param(organizationId)}::uuid, r."happeningId", r."kind"::"NotificationEventKind", r."chatId", r."widgetId", r."subjectOperatorId",
              r."payload", r."createdAt"
         FROM jsonb_to_recordset(${param(JSON.stringify(rows))}::jsonb) AS r("id" uuid, "happeningId" uuid, "kind" text, "chatId" uuid, "widgetId" uuid,
-             "subjectOperatorId" uuid, "payload" jsonb, "createdAt" timestamp(3)))`);
+             "subjectOperatorId" uuid, "payload" jsonb, "createdAt" timestamp(3))
+       WHERE ${gate})`);
     const decisions = events.flatMap((e) => e.decisions.map((d) => ({ ...d, eventId: e.id })));
     if (decisions.length > 0) {
       const column = <K extends keyof (typeof decisions)[number]>(key: K) =>
@@ -129,8 +154,9 @@ export async function persistHappenings(
           FROM unnest(${column('eventId')}::uuid[], ${column('operatorId')}::uuid[], ${column('addonId')}::uuid[], ${column('channel')}::"Channel"[],
                       ${column('delivered')}::boolean[], ${column('reason')}::"Reason"[])
                WITH ORDINALITY AS d("eventId", "operatorId", "addonId", "channel", "delivered", "reason", "n")
+         WHERE ${gate}
          ORDER BY d."n")`);
     }
   }
-  await tx.$executeRawUnsafe(`WITH ${parts.join(',\n')} SELECT 1`, ...params);
+  return parts;
 }

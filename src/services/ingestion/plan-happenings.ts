@@ -8,6 +8,7 @@ import { type Decision, decideNotifications } from '../../domain/decide-notifica
 import { type ChatState, type DerivedEvent, deriveEvents, type HappeningInput, type Presence } from '../../domain/derive-events.js';
 import { AppError, notFound } from '../../errors.js';
 import { type IngestionState, loadIngestionState, type Tx } from './load-ingestion-state.js';
+import type { OrganizationSettings } from './load-organization-settings.js';
 import { orderedId } from './ordered-id.js';
 import type { SettingsCache } from './settings-cache.js';
 import { fieldOf } from './validate-happenings.js';
@@ -32,6 +33,10 @@ export interface HappeningsPlan {
   changedChats: ChatState[];
   presence: { operatorId: string; presence: Presence }[];
   now: Date;
+  /** The existing chats the batch names, as read: what its decisions depend on. */
+  chatsRead: ChatState[];
+  /** The settings snapshot it was decided with. */
+  settings: OrganizationSettings;
 }
 
 export interface PlanOptions {
@@ -118,5 +123,5 @@ export async function planHappenings(
       return { ...event, payload, id: orderedId(), decisions: decide(event) };
     }),
   }));
-  return { happenings, newChats, changedChats, presence, now };
+  return { happenings, newChats, changedChats, presence, now, chatsRead: [...state.chats.values()], settings: state.settings };
 }

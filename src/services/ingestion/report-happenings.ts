@@ -8,6 +8,9 @@
  * on the unique (organizationId, idempotencyKey): the loser's transaction fails with a unique violation, is rolled
  * back, and is answered from the winner's stored result. A chat id started twice concurrently fails
  * the same way and is answered CHAT_ALREADY_STARTED.
+ *
+ * Most reports take the hot path first (report-in-one-statement.ts: one statement, no interactive
+ * transaction); what it cannot write safely comes back here, to the transaction.
  */
 import type { HappeningInput } from '../../domain/derive-events.js';
 import type { Prisma } from '../../generated/prisma/client.js';
@@ -16,6 +19,7 @@ import type { Services } from '../services.js';
 import { persistHappenings, type Reporter, storedEventsOf } from './persist-happenings.js';
 import { planHappenings } from './plan-happenings.js';
 import { findReplays, loadStoredEvents } from './replay-happenings.js';
+import { reportInOneStatement } from './report-in-one-statement.js';
 import { settingsCacheFor } from './settings-cache.js';
 import { validateHappenings } from './validate-happenings.js';
 
@@ -96,6 +100,16 @@ export async function reportHappenings(
 ): Promise<ReportResult[]> {
   validateHappenings(inputs, services.maxBatchSize);
   if (options.tx) return (await reportWithin(options.tx, services, organizationId, reporter, inputs)).results;
+  const fast = await reportInOneStatement(services, organizationId, reporter, inputs).catch((error: unknown) => {
+    // A concurrent report won a race: nothing was written; the transaction below replays or refuses.
+    if (isRaceLost(error)) return null;
+    throw error;
+  });
+  if (fast !== null) {
+    fast.committed();
+    runAfterCommit(services.sinks, fast.events.flat());
+    return fast.happeningIds.map((happeningId, i) => ({ happeningId, replayed: false, events: fast.events[i] ?? [] }));
+  }
   const run = () => services.prisma.$transaction((tx) => reportWithin(tx, services, organizationId, reporter, inputs), TRANSACTION_OPTIONS);
   const runOnce = async () => {
     try {

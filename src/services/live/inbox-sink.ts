@@ -9,6 +9,11 @@
  * only when the settings snapshot the ingestion decided with does not have them, then counters and
  * inbox rows in one statement), and none when no decision concerns the live channels. The counter
  * rows are taken by that last statement, as late as possible, so they stay locked for a short time.
+ *
+ * On the hot path (report-in-one-statement.ts) the same counters and rows are CTEs of the report's
+ * one statement (`inStatement`), after its chat guard: the lock order stays chats, then counters in
+ * operator-id order, and the counters are held only for that statement. It needs the widgets and
+ * names in the settings snapshot; when one is missing it answers null (the transactional path).
  */
 import { randomUUID } from 'node:crypto';
 import { findMutingSwitch } from '../../domain/catalog.js';
@@ -18,6 +23,8 @@ import { renderNotification } from '../../domain/render-notification.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import type { PubSub } from '../../pubsub.js';
 import type { DecisionSink, StoredEvent } from '../decision-sinks.js';
+import type { OrganizationSettings } from '../ingestion/load-organization-settings.js';
+import { statementParams } from '../ingestion/persist-happenings.js';
 import { settingsUsedBy } from '../ingestion/settings-cache.js';
 import type { LiveItem } from './live-item.js';
 
@@ -55,58 +62,82 @@ function candidatesOf(event: StoredEvent, widgetBrowserOn: ReadonlyMap<string, b
 }
 
 /** Widgets whose browser switch matters: an opted-out decision did not reach check 5. */
-async function loadWidgetSwitches(tx: Prisma.TransactionClient, events: readonly StoredEvent[]): Promise<Map<string, boolean>> {
+function switchesNeeded(events: readonly StoredEvent[]): Set<string> {
   const ids = new Set<string>();
   for (const e of events) {
     if (e.widgetId === null || findMutingSwitch(e.kind, 'BROWSER') === null) continue;
     if (e.decisions.some((d) => d.channel === 'BROWSER' && d.reason === 'OPERATOR_OPTED_OUT')) ids.add(e.widgetId);
   }
-  const known = new Map<string, boolean>();
-  const settings = settingsUsedBy(tx);
-  for (const id of ids) {
-    const widget = settings?.organizationId === events[0]?.organizationId ? settings?.widgets.get(id) : undefined;
-    if (widget !== undefined) {
-      known.set(id, widget.browser);
-      ids.delete(id);
-    }
-  }
-  if (ids.size === 0) return known;
-  const widgets = await tx.widget.findMany({ where: { id: { in: [...ids] } }, select: { id: true, browserEnabled: true } });
-  for (const w of widgets) known.set(w.id, w.browserEnabled);
-  return known;
+  return ids;
 }
 
-async function loadOperatorNames(tx: Prisma.TransactionClient, events: readonly StoredEvent[]): Promise<Record<string, string>> {
+/** Operators an event's text names. */
+function namesNeeded(events: readonly StoredEvent[]): Set<string> {
   const ids = new Set<string>();
   for (const e of events) {
     for (const id of [e.subjectOperatorId, e.payload.fromOperatorId, e.payload.toOperatorId]) if (typeof id === 'string') ids.add(id);
   }
+  return ids;
+}
+
+/** Widget switches and operator names from the snapshot; the ids it lacks are left in the sets. */
+function fromSettings(
+  settings: OrganizationSettings | undefined,
+  events: readonly StoredEvent[],
+  widgetIds: Set<string>,
+  operatorIds: Set<string>,
+) {
+  const switches = new Map<string, boolean>();
   const names: Record<string, string> = {};
-  const settings = settingsUsedBy(tx);
-  for (const id of ids) {
-    const operator = settings?.organizationId === events[0]?.organizationId ? settings?.operatorsById.get(id) : undefined;
-    if (operator !== undefined) {
-      names[id] = operator.name;
-      ids.delete(id);
-    }
+  if (settings === undefined || settings.organizationId !== events[0]?.organizationId) return { switches, names };
+  for (const id of widgetIds) {
+    const widget = settings.widgets.get(id);
+    if (widget === undefined) continue;
+    switches.set(id, widget.browser);
+    widgetIds.delete(id);
   }
+  for (const id of operatorIds) {
+    const operator = settings.operatorsById.get(id);
+    if (operator === undefined) continue;
+    names[id] = operator.name;
+    operatorIds.delete(id);
+  }
+  return { switches, names };
+}
+
+async function loadWidgetSwitches(tx: Prisma.TransactionClient, events: readonly StoredEvent[]): Promise<Map<string, boolean>> {
+  const ids = switchesNeeded(events);
+  const { switches } = fromSettings(settingsUsedBy(tx), events, ids, new Set());
+  if (ids.size === 0) return switches;
+  const widgets = await tx.widget.findMany({ where: { id: { in: [...ids] } }, select: { id: true, browserEnabled: true } });
+  for (const w of widgets) switches.set(w.id, w.browserEnabled);
+  return switches;
+}
+
+async function loadOperatorNames(tx: Prisma.TransactionClient, events: readonly StoredEvent[]): Promise<Record<string, string>> {
+  const ids = namesNeeded(events);
+  const { names } = fromSettings(settingsUsedBy(tx), events, new Set(), ids);
   if (ids.size === 0) return names;
   const operators = await tx.operator.findMany({ where: { id: { in: [...ids] } }, select: { id: true, name: true } });
   for (const o of operators) names[o.id] = o.name;
   return names;
 }
 
+type InboxRow = { operatorId: string; ordinal: number; item: LiveItem };
+
 /**
  * Reserves seqs on the operators' counters (upserted in operator-id order) and inserts the inbox
- * rows numbered from them, in one statement; returns the last seq of each operator. An item's seq
- * is its operator's last seq − the operator's item count + its ordinal among them (1-based).
+ * rows numbered from them: CTEs `inbox_counters` (RETURNING each operator's last seq) and
+ * `inbox_items`, conditioned on `gate`. An item's seq is its operator's last seq − the operator's
+ * item count + its ordinal among them (1-based).
  */
-async function insertInboxItems(
-  tx: Prisma.TransactionClient,
+function inboxCtes(
+  param: (value: string) => string,
+  gate: string,
   organizationId: string,
   counts: ReadonlyMap<string, number>,
-  items: readonly { operatorId: string; ordinal: number; item: LiveItem }[],
-): Promise<Map<string, number>> {
+  items: readonly InboxRow[],
+): string[] {
   const counters = [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([o, n]) => ({ o, n }));
   const rows = items.map(({ operatorId, ordinal, item }) => ({
     id: item.inboxItemId,
@@ -124,36 +155,101 @@ async function insertInboxItems(
     sound: item.sound,
     createdAt: item.createdAt,
   }));
-  const updated = await tx.$queryRawUnsafe<{ operatorId: string; lastSeq: bigint | number }[]>(
-    `WITH counters AS (
+  return [
+    `inbox_counters AS (
        INSERT INTO "InboxCounter" ("operatorId", "lastSeq")
-       SELECT (r->>'o')::uuid, (r->>'n')::bigint FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(r, i) ORDER BY i
+       SELECT (r->>'o')::uuid, (r->>'n')::bigint FROM jsonb_array_elements(${param(JSON.stringify(counters))}::jsonb) WITH ORDINALITY AS t(r, i)
+        WHERE ${gate} ORDER BY i
        ON CONFLICT ("operatorId") DO UPDATE SET "lastSeq" = "InboxCounter"."lastSeq" + EXCLUDED."lastSeq"
        RETURNING "operatorId", "lastSeq"
-     ), items AS (
+     )`,
+    `inbox_items AS (
        INSERT INTO "InboxItem" ("id", "organizationId", "operatorId", "seq", "eventId", "kind", "chatId", "chatExternalId", "widgetId", "title", "body", "sound", "createdAt")
        SELECT r."id", r."organizationId", r."operatorId", c."lastSeq" - r."count" + r."ordinal", r."eventId", r."kind"::"NotificationEventKind", r."chatId",
               r."chatExternalId", r."widgetId", r."title", r."body", r."sound", r."createdAt"
-       FROM jsonb_to_recordset($2::jsonb) AS r("id" uuid, "organizationId" uuid, "operatorId" uuid, "ordinal" bigint, "count" bigint, "eventId" uuid,
+       FROM jsonb_to_recordset(${param(JSON.stringify(rows))}::jsonb) AS r("id" uuid, "organizationId" uuid, "operatorId" uuid, "ordinal" bigint, "count" bigint, "eventId" uuid,
             "kind" text, "chatId" uuid, "chatExternalId" text, "widgetId" uuid, "title" text, "body" text, "sound" text, "createdAt" timestamp(3))
-       JOIN counters c ON c."operatorId" = r."operatorId"
-     )
-     SELECT "operatorId"::text AS "operatorId", "lastSeq" FROM counters`,
-    JSON.stringify(counters),
-    JSON.stringify(rows),
+       JOIN inbox_counters c ON c."operatorId" = r."operatorId"
+     )`,
+  ];
+}
+
+/** The inbox rows of a transaction, in one statement; returns the last seq of each operator. */
+async function insertInboxItems(
+  tx: Prisma.TransactionClient,
+  organizationId: string,
+  counts: ReadonlyMap<string, number>,
+  items: readonly InboxRow[],
+): Promise<Map<string, number>> {
+  const { values, param } = statementParams();
+  const ctes = inboxCtes(param, 'true', organizationId, counts, items);
+  const updated = await tx.$queryRawUnsafe<{ operatorId: string; lastSeq: bigint | number }[]>(
+    `WITH ${ctes.join(',\n')} SELECT "operatorId"::text AS "operatorId", "lastSeq" FROM inbox_counters`,
+    ...values,
   );
   return new Map(updated.map((u) => [u.operatorId, Number(u.lastSeq)]));
 }
+
+/** Numbers every inbox row from its operator's last seq (the counters' RETURNING). */
+function numberItems(inbox: readonly InboxRow[], counts: ReadonlyMap<string, number>, last: ReadonlyMap<string, number>): void {
+  for (const { operatorId, ordinal, item } of inbox) item.seq = (last.get(operatorId) ?? 0) - (counts.get(operatorId) ?? 0) + ordinal;
+}
+
+/** The live items of the candidates, by event, and the inbox rows among them. */
+function itemsOf(candidates: readonly Candidate[], names: Record<string, string>) {
+  const counts = new Map<string, number>();
+  const byEvent = new Map<string, Pending['items']>();
+  const inbox: InboxRow[] = [];
+  for (const { event, operatorId, candidacy } of candidates) {
+    const rendered = renderNotification({
+      kind: event.kind,
+      payload: event.payload,
+      subjectOperatorId: event.subjectOperatorId,
+      operatorNames: names,
+    });
+    const item: LiveItem = {
+      seq: null,
+      inboxItemId: candidacy.inInbox ? randomUUID() : null,
+      eventId: event.id,
+      kind: event.kind,
+      chatId: event.chatId,
+      chatExternalId: typeof event.payload.chatExternalId === 'string' ? event.payload.chatExternalId : null,
+      widgetId: event.widgetId,
+      title: rendered.title,
+      body: rendered.body,
+      browser: candidacy.browser,
+      sound: candidacy.audio ? rendered.sound : null,
+      createdAt: event.createdAt.toISOString(),
+    };
+    if (candidacy.inInbox) {
+      const ordinal = (counts.get(operatorId) ?? 0) + 1;
+      counts.set(operatorId, ordinal);
+      inbox.push({ operatorId, ordinal, item });
+    }
+    const list = byEvent.get(event.id) ?? [];
+    list.push({ operatorId, item });
+    byEvent.set(event.id, list);
+  }
+  return { counts, byEvent, inbox };
+}
+
+const concernsLive = (events: readonly StoredEvent[]) =>
+  events.some((e) => e.decisions.some((d) => d.channel === 'BROWSER' || d.channel === 'AUDIO'));
 
 export function createInboxSink(pubsub: PubSub): DecisionSink {
   const pending = new Map<string, Pending>();
   const sweep = (now: number) => {
     for (const [key, entry] of pending) if (now - entry.at > PENDING_TTL_MS) pending.delete(key);
   };
+  const remember = (byEvent: ReadonlyMap<string, Pending['items']>) => {
+    const now = Date.now();
+    sweep(now);
+    for (const [eventId, items] of byEvent) pending.set(eventId, { at: now, items });
+  };
   return {
     name: 'live-inbox',
     async inTransaction(tx, events) {
-      if (!events.some((e) => e.decisions.some((d) => d.channel === 'BROWSER' || d.channel === 'AUDIO'))) return;
+      if (!concernsLive(events)) return;
       const switches = await loadWidgetSwitches(tx, events);
       const candidates = events.flatMap((e) => candidatesOf(e, switches));
       if (candidates.length === 0) return;
@@ -161,47 +257,35 @@ export function createInboxSink(pubsub: PubSub): DecisionSink {
         tx,
         candidates.map((c) => c.event),
       );
-      const counts = new Map<string, number>();
-      const byEvent = new Map<string, Pending['items']>();
-      const inbox: { operatorId: string; ordinal: number; item: LiveItem }[] = [];
-      for (const { event, operatorId, candidacy } of candidates) {
-        const rendered = renderNotification({
-          kind: event.kind,
-          payload: event.payload,
-          subjectOperatorId: event.subjectOperatorId,
-          operatorNames: names,
-        });
-        const item: LiveItem = {
-          seq: null,
-          inboxItemId: candidacy.inInbox ? randomUUID() : null,
-          eventId: event.id,
-          kind: event.kind,
-          chatId: event.chatId,
-          chatExternalId: typeof event.payload.chatExternalId === 'string' ? event.payload.chatExternalId : null,
-          widgetId: event.widgetId,
-          title: rendered.title,
-          body: rendered.body,
-          browser: candidacy.browser,
-          sound: candidacy.audio ? rendered.sound : null,
-          createdAt: event.createdAt.toISOString(),
-        };
-        if (candidacy.inInbox) {
-          const ordinal = (counts.get(operatorId) ?? 0) + 1;
-          counts.set(operatorId, ordinal);
-          inbox.push({ operatorId, ordinal, item });
-        }
-        const list = byEvent.get(event.id) ?? [];
-        list.push({ operatorId, item });
-        byEvent.set(event.id, list);
-      }
+      const { counts, byEvent, inbox } = itemsOf(candidates, names);
       if (inbox.length > 0) {
         // Last, so the counter rows stay locked only until the commit that follows.
         const last = await insertInboxItems(tx, candidates[0]?.event.organizationId ?? '', counts, inbox);
-        for (const { operatorId, ordinal, item } of inbox) item.seq = (last.get(operatorId) ?? 0) - (counts.get(operatorId) ?? 0) + ordinal;
+        numberItems(inbox, counts, last);
       }
-      const now = Date.now();
-      sweep(now);
-      for (const [eventId, items] of byEvent) pending.set(eventId, { at: now, items });
+      remember(byEvent);
+    },
+    inStatement(events, { param, gate, settings }) {
+      if (!concernsLive(events)) return { ctes: [] };
+      const widgetIds = switchesNeeded(events);
+      const { switches } = fromSettings(settings, events, widgetIds, new Set());
+      if (widgetIds.size > 0) return null;
+      const candidates = events.flatMap((e) => candidatesOf(e, switches));
+      if (candidates.length === 0) return { ctes: [] };
+      const operatorIds = namesNeeded(candidates.map((c) => c.event));
+      const { names } = fromSettings(settings, events, new Set(), operatorIds);
+      if (operatorIds.size > 0) return null;
+      const { counts, byEvent, inbox } = itemsOf(candidates, names);
+      if (inbox.length === 0) return { ctes: [], committed: () => remember(byEvent) };
+      return {
+        ctes: inboxCtes(param, gate, candidates[0]?.event.organizationId ?? '', counts, inbox),
+        result: `(SELECT coalesce(json_agg(json_build_array("operatorId", "lastSeq")), '[]'::json) FROM inbox_counters)`,
+        committed(result) {
+          const last = new Map((result as [string, number][]).map(([operatorId, seq]) => [operatorId, Number(seq)]));
+          numberItems(inbox, counts, last);
+          remember(byEvent);
+        },
+      };
     },
     afterCommit(events) {
       for (const event of events) {

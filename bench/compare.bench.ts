@@ -1,0 +1,432 @@
+/**
+ * npm run bench:compare — the hot path against its own stack, every figure beside a baseline taken
+ * in the same run (issue 8). Prints, never asserts. Processes: this one (orchestrator, seeding),
+ * the service (bench/compare-server.ts; BENCH_INSTANCES of them, sharing Redis when > 1), a minimal
+ * graphql-yoga server and a plain `ws` server (same file, other modes), the load generator
+ * (bench/compare-load.ts: autocannon) and the stream clients (bench/live-clients.ts).
+ *
+ * Each throughput ratio is against the baseline measured just before it (2 s): the load of a
+ * shared machine moves within a run.
+ *
+ * Options (environment): BENCH_SECONDS per throughput figure (default 5), BENCH_LATENCY_SECONDS
+ * per latency figure (3), BENCH_RATES (100,300), BENCH_CONNECTIONS (32), BENCH_BATCH (98),
+ * BENCH_FANOUT_STREAMS (1000), BENCH_FANOUT_TOTAL notifications (100000), BENCH_INSTANCES (1;
+ * 2 runs two service processes on one database and REDIS_URL, default redis://127.0.0.1:6379),
+ * BENCH_PROFILE=<dir> (service processes run under `node --cpu-prof` writing there), BENCH_ONLY
+ * (comma list of typename, singles, batch, latency, fanout: the sections to run; default all),
+ * DATABASE_URL (else a fresh database on the local PostgreSQL, dropped at the end).
+ */
+import { execFileSync, fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { openDatabase } from '../src/db/database.js';
+import { issueOperatorToken } from '../src/services/organizations.js';
+import type { LoadCommand, LoadResult, Scenario } from './compare-load.js';
+import { type SeededOrganization, seedOrganization } from './seed-organization.js';
+
+const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const SECONDS = num('BENCH_SECONDS', 5);
+const LATENCY_SECONDS = num('BENCH_LATENCY_SECONDS', 3);
+const RATES = (process.env.BENCH_RATES ?? '100,300').split(',').map(Number);
+const CONNECTIONS = num('BENCH_CONNECTIONS', 32);
+const BASELINE_SECONDS = Math.min(2, SECONDS);
+const BATCH = num('BENCH_BATCH', 98);
+const FANOUT_STREAMS = num('BENCH_FANOUT_STREAMS', 1000);
+const FANOUT_TOTAL = num('BENCH_FANOUT_TOTAL', 100_000);
+const INSTANCES = num('BENCH_INSTANCES', 1);
+const PROFILE = process.env.BENCH_PROFILE;
+const ONLY = process.env.BENCH_ONLY?.split(',');
+const runs = (section: string) => ONLY === undefined || ONLY.includes(section);
+const TOKEN_SECRET = 'bench-compare-secret';
+const here = (file: string) => new URL(file, import.meta.url).pathname;
+const now = () => performance.timeOrigin + performance.now();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const fmt = (n: number | undefined, digits = 0) =>
+  n === undefined || Number.isNaN(n) ? 'n/a' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const toGlobal = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64');
+
+/** A forked process answering one IPC command at a time. */
+async function child<Reply extends { ok: boolean; error?: string }>(file: string, execArgv: string[] = []) {
+  const process_ = fork(here(file), [], { execArgv: ['--import', 'tsx', ...execArgv], stdio: 'inherit' });
+  let pending: ((reply: Reply) => void) | null = null;
+  process_.on('message', (message) => {
+    const resolve = pending;
+    pending = null;
+    resolve?.(message as Reply);
+  });
+  await new Promise((resolve) => process_.once('message', resolve));
+  const ask = (command: object) =>
+    new Promise<Reply>((resolve, reject) => {
+      pending = (reply) => (reply.ok ? resolve(reply) : reject(new Error(reply.error)));
+      process_.send(command);
+    });
+  return { ask, kill: () => process_.kill() };
+}
+
+interface ServerReply {
+  ok: boolean;
+  error?: string;
+  url?: string;
+  cpuUs?: number;
+  heap?: number;
+  rss?: number;
+  streams?: number;
+}
+interface ClientStats {
+  ok: boolean;
+  error?: string;
+  received: number;
+  samples: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  last: unknown;
+}
+
+const figures: { name: string; value: string; note?: string }[] = [];
+function print(name: string, value: string, note = '') {
+  figures.push({ name, value, note });
+  console.log(`${name.padEnd(58)} ${value.padStart(14)}  ${note}`);
+}
+
+async function gql(url: string, credential: string, query: string, variables: object) {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${credential}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await response.text();
+  if (body.includes('"errors"') || body.includes('AppError')) throw new Error(`seed request failed: ${body.slice(0, 400)}`);
+}
+
+/** Starts chats and sends their first visitor message (so later messages are plain MESSAGE_RECEIVED). */
+async function openChats(url: string, org: SeededOrganization, prefix: string, count: number, operators: string[]): Promise<string[]> {
+  const chats = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
+  const happenings = chats.flatMap((chatId, i) => [
+    {
+      chatStarted: {
+        chatId,
+        widgetId: toGlobal('Widget', org.widgetId),
+        operatorId: toGlobal('Operator', operators[i % operators.length] ?? ''),
+      },
+    },
+    { visitorMessage: { chatId, text: 'hello' } },
+  ]);
+  await gql(url, org.apiKey, 'mutation ($input: ReportHappeningsInput!) { reportHappenings(input: $input) { __typename } }', {
+    input: { happenings },
+  });
+  return chats;
+}
+
+async function main() {
+  let databaseUrl = process.env.DATABASE_URL;
+  const fresh = databaseUrl === undefined;
+  databaseUrl ??= execFileSync('npx', ['tsx', here('../scripts/fresh-postgres.ts'), 'create'], { encoding: 'utf8' }).trim();
+  const redisUrl = INSTANCES > 1 ? (process.env.REDIS_URL ?? 'redis://127.0.0.1:6379') : undefined;
+  const cleanups: (() => unknown)[] = [];
+  try {
+    const database = await openDatabase({ databaseUrl });
+    cleanups.push(() => database.close());
+    const small = await seedOrganization(database.prisma, TOKEN_SECRET, 10);
+    const big = await seedOrganization(database.prisma, TOKEN_SECRET, FANOUT_STREAMS);
+    // No emails, and every operator ONLINE: only the report → decide → stream path is measured.
+    await database.prisma.operator.updateMany({
+      where: { organizationId: { in: [small.organizationId, big.organizationId] } },
+      data: { email: null, presence: 'ONLINE' },
+    });
+
+    const profileArgs = PROFILE ? ['--cpu-prof', '--cpu-prof-dir', PROFILE] : [];
+    const services = await Promise.all(Array.from({ length: INSTANCES }, () => child<ServerReply>('./compare-server.ts', profileArgs)));
+    const prefix = `bench-${randomUUID()}:`;
+    const urls: string[] = [];
+    for (const s of services) {
+      cleanups.push(async () => {
+        await s.ask({ cmd: 'stop' });
+        await sleep(300);
+      });
+      urls.push(
+        (await s.ask({ cmd: 'start', mode: 'service', databaseUrl, redisUrl, redisPrefix: prefix, tokenSecret: TOKEN_SECRET })).url ?? '',
+      );
+    }
+    const baseline = await child<ServerReply>('./compare-server.ts');
+    cleanups.push(() => baseline.ask({ cmd: 'stop' }));
+    const baselineUrl = (await baseline.ask({ cmd: 'start', mode: 'baseline' })).url ?? '';
+    const load = await child<LoadResult & { ok: boolean }>('./compare-load.ts');
+    cleanups.push(() => load.kill());
+    const url = urls[0] ?? '';
+
+    const spread = small.operatorIds.slice(0, 10);
+    const busy = [small.operatorIds[1] ?? ''];
+    const spreadChats = await openChats(url, small, 'spread', CONNECTIONS, spread);
+    const busyChats = await openChats(url, small, 'busy', 8, busy);
+    const operatorToken = issueOperatorToken(TOKEN_SECRET, 3600, {
+      id: small.operatorIds[0] ?? '',
+      organizationId: small.organizationId,
+    }).token;
+
+    const cpuUsed = async (list: { ask(c: object): Promise<ServerReply> }[]) => {
+      let total = 0;
+      for (const s of list) total += (await s.ask({ cmd: 'cpu' })).cpuUs ?? 0;
+      return total;
+    };
+    /** Autocannon from the load process; also the server CPU per successful request (robust to the machine's load). */
+    const run = async (targets: string[], scenario: Scenario, seconds = SECONDS, connections = CONNECTIONS) => {
+      const servers = targets[0] === baselineUrl ? [baseline] : services;
+      const cpu0 = await cpuUsed(servers);
+      const result = await load.ask({ cmd: 'autocannon', urls: targets, scenario, connections, seconds } satisfies LoadCommand);
+      const cpu = (await cpuUsed(servers)) - cpu0;
+      const requests = (result.requestsPerSecond ?? 0) * seconds;
+      return { ...result, cpuPerRequest: cpu / Math.max(1, requests) };
+    };
+
+    console.log(
+      `\n== bench:compare — PostgreSQL, ${INSTANCES} service instance(s)${redisUrl ? ' + Redis' : ''}, ${CONNECTIONS} connections, ${SECONDS} s per figure ==\n`,
+    );
+    // Warm-ups: JIT, connection pools and the settings cache, not measured.
+    await run([baselineUrl], { kind: 'typename' }, 1);
+    await run(urls, { kind: 'typename', credential: small.apiKey }, 1);
+    await run(urls, { kind: 'visitorMessage', apiKey: small.apiKey, chats: spreadChats }, 1);
+
+    const base = await run([baselineUrl], { kind: 'typename' });
+    print(
+      'baseline: minimal graphql-yoga { __typename }',
+      `${fmt(base.requestsPerSecond)} req/s`,
+      `p50 ${fmt(base.p50)} ms, p99 ${fmt(base.p99)} ms; server CPU ${fmt(base.cpuPerRequest)} µs/request`,
+    );
+    const baseCpu = base.cpuPerRequest;
+    const cpuNote = (r: { cpuPerRequest: number }) =>
+      `server CPU ${fmt(r.cpuPerRequest)} µs/req = ${fmt(r.cpuPerRequest / baseCpu, 1)}× baseline's`;
+    // The machine's load moves within a run: each ratio is against a baseline taken just before it.
+    let adjacent = base.requestsPerSecond ?? Number.NaN;
+    const measure = async (targets: string[], scenario: Scenario, seconds = SECONDS, connections = CONNECTIONS) => {
+      adjacent = (await run([baselineUrl], { kind: 'typename' }, BASELINE_SECONDS)).requestsPerSecond ?? Number.NaN;
+      return run(targets, scenario, seconds, connections);
+    };
+    const ratio = (value: number | undefined, target: string) =>
+      `${fmt(((value ?? Number.NaN) / adjacent) * 100, 1)}% of baseline ${fmt(adjacent)}/s (target ${target})`;
+    if (runs('typename')) {
+      // No credential: what the service costs without the credential's database lookup (context.ts).
+      const anonymousRun = await measure(urls, { kind: 'typename' });
+      print(
+        'service { __typename }, no credential',
+        `${fmt(anonymousRun.requestsPerSecond)} req/s`,
+        `${ratio(anonymousRun.requestsPerSecond, 'none')}; ${cpuNote(anonymousRun)}`,
+      );
+      const apiKeyRun = await measure(urls, { kind: 'typename', credential: small.apiKey });
+      print(
+        'service { __typename }, API key',
+        `${fmt(apiKeyRun.requestsPerSecond)} req/s`,
+        `${ratio(apiKeyRun.requestsPerSecond, '≥ 80%')}; ${cpuNote(apiKeyRun)}`,
+      );
+      const tokenRun = await measure(urls, { kind: 'typename', credential: operatorToken });
+      print(
+        'service { __typename }, operator token',
+        `${fmt(tokenRun.requestsPerSecond)} req/s`,
+        `${ratio(tokenRun.requestsPerSecond, '≥ 80%')}; ${cpuNote(tokenRun)}`,
+      );
+    }
+
+    const singles: [string, Scenario][] = [
+      [
+        `reportVisitorMessage ×${CONNECTIONS}, ${spreadChats.length} chats / 10 operators`,
+        { kind: 'visitorMessage', apiKey: small.apiKey, chats: spreadChats },
+      ],
+      [
+        `reportVisitorMessage ×${CONNECTIONS}, 8 chats / 1 busy operator`,
+        { kind: 'visitorMessage', apiKey: small.apiKey, chats: busyChats },
+      ],
+      [
+        `reportChatStarted ×${CONNECTIONS}, new chats / 10 operators`,
+        {
+          kind: 'chatStarted',
+          apiKey: small.apiKey,
+          widgetId: toGlobal('Widget', small.widgetId),
+          operatorIds: spread.map((id) => toGlobal('Operator', id)),
+          prefix: 'start-spread',
+        },
+      ],
+      [
+        `reportChatStarted ×${CONNECTIONS}, new chats / 1 busy operator`,
+        {
+          kind: 'chatStarted',
+          apiKey: small.apiKey,
+          widgetId: toGlobal('Widget', small.widgetId),
+          operatorIds: busy.map((id) => toGlobal('Operator', id)),
+          prefix: 'start-busy',
+        },
+      ],
+    ];
+    for (const [name, scenario] of runs('singles') ? singles : []) {
+      const r = await measure(urls, scenario);
+      print(
+        name,
+        `${fmt(r.requestsPerSecond)} req/s`,
+        `${ratio(r.requestsPerSecond, '≥ 40%')}; p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms; ${cpuNote(r)}${r.failures ? `; ${r.failures} FAILED` : ''}`,
+      );
+    }
+    if (runs('batch')) {
+      const batch = await run(
+        urls,
+        {
+          kind: 'batch',
+          apiKey: small.apiKey,
+          widgetId: toGlobal('Widget', small.widgetId),
+          operatorIds: spread.map((id) => toGlobal('Operator', id)),
+          prefix: 'batch',
+          batch: BATCH,
+        },
+        SECONDS,
+        4,
+      );
+      print(
+        `reportHappenings batches of ${BATCH} ×4 connections, 10 operators`,
+        `${fmt(batch.happeningsPerSecond)} happ./s`,
+        `target ≥ 3,000/s; p50 ${fmt(batch.p50)} ms per batch; server CPU ${fmt(batch.cpuPerRequest / BATCH)} µs per happening${batch.failures ? `; ${batch.failures} FAILED` : ''}`,
+      );
+    }
+
+    // Report → receive: the 10 operators connected from the clients process.
+    const clients = await child<ClientStats>('./live-clients.ts');
+    cleanups.push(() => clients.kill());
+    const wsUrls = urls.map((u) => `${u.replace(/^http/, 'ws')}/graphql`);
+    const tokenOf = (org: SeededOrganization, id: string) =>
+      issueOperatorToken(TOKEN_SECRET, 3600, { id, organizationId: org.organizationId }).token;
+    const connect = async (org: SeededOrganization, ids: string[]) => {
+      for (let i = 0; i < wsUrls.length; i++)
+        await clients.ask({
+          cmd: 'graphql',
+          url: wsUrls[i],
+          tokens: ids.filter((_, k) => k % wsUrls.length === i).map((id) => tokenOf(org, id)),
+        });
+    };
+    const waitFor = async (count: number, ms: number) => {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const stats = await clients.ask({ cmd: 'stats' });
+        if (stats.received >= count || Date.now() > deadline) return stats;
+        await sleep(50);
+      }
+    };
+    await connect(small, spread);
+    await sleep(500);
+    for (const rate of runs('latency') ? RATES : []) {
+      await clients.ask({ cmd: 'reset' });
+      const sent = await load.ask({
+        cmd: 'rate',
+        urls,
+        apiKey: small.apiKey,
+        chats: spreadChats,
+        rate,
+        seconds: LATENCY_SECONDS,
+      } satisfies LoadCommand);
+      const expected = (sent.sent ?? 0) - (sent.failures ?? 0);
+      const stats = await waitFor(expected, 10_000);
+      const target = rate <= 100 ? 25 : 50;
+      print(
+        `report → receive at ${rate} reports/s, 10 operators (p50/p95/p99)`,
+        `${fmt(stats.p50, 1)}/${fmt(stats.p95, 1)}/${fmt(stats.p99, 1)} ms`,
+        `target p99 ≤ ${target} ms; ${fmt(stats.samples)}/${fmt(sent.sent)} received${sent.failures ? `, ${sent.failures} reports FAILED` : ''}`,
+      );
+    }
+
+    if (!runs('fanout')) return;
+    // Live fan-out: FANOUT_STREAMS idle operators, pre-decided items straight on the pub/sub.
+    const cpuOf = async (list: typeof services) => {
+      let total = 0;
+      for (const s of list) total += (await s.ask({ cmd: 'cpu' })).cpuUs ?? 0;
+      return total;
+    };
+    const memoryOf = async () => {
+      let heap = 0;
+      let rss = 0;
+      for (const s of services) {
+        const m = await s.ask({ cmd: 'memory' });
+        heap += m.heap ?? 0;
+        rss += m.rss ?? 0;
+      }
+      return { heap, rss };
+    };
+    const half = Math.floor(FANOUT_STREAMS / 2);
+    await connect(big, big.operatorIds.slice(0, half));
+    await sleep(500);
+    const before = await memoryOf();
+    await connect(big, big.operatorIds.slice(half));
+    await sleep(500);
+    const after = await memoryOf();
+    const perStream = (bytes: number) => `${fmt(bytes / (FANOUT_STREAMS - half) / 1024, 1)} KB`;
+    print(
+      'memory per idle stream (heap / RSS growth)',
+      `${perStream(after.heap - before.heap)} / ${perStream(after.rss - before.rss)}`,
+      'target ≤ 20 KB',
+    );
+
+    const rounds = Math.max(1, Math.round(FANOUT_TOTAL / FANOUT_STREAMS));
+    const item = {
+      seq: null,
+      inboxItemId: null,
+      eventId: randomUUID(),
+      kind: 'SYSTEM_MESSAGE' as const,
+      chatId: null,
+      chatExternalId: null,
+      widgetId: null,
+      title: 'fanout',
+      body: 'bench',
+      browser: true,
+      sound: null,
+      createdAt: new Date().toISOString(),
+    };
+    await clients.ask({ cmd: 'reset' });
+    const cpu0 = await cpuOf(services);
+    const t0 = now();
+    await services[0]?.ask({ cmd: 'publish', operatorIds: big.operatorIds, rounds, item });
+    const fanout = await waitFor(rounds * FANOUT_STREAMS, 60_000);
+    const fanoutSeconds = (now() - t0) / 1000;
+    const fanoutCpu = ((await cpuOf(services)) - cpu0) / Math.max(1, fanout.received);
+    const fanoutRate = fanout.received / fanoutSeconds;
+    print(
+      'live fan-out (pub/sub → graphql-ws)',
+      `${fmt(fanoutRate)} notif./s`,
+      `target ≥ 20,000/s; ${fmt(fanout.received)}/${fmt(rounds * FANOUT_STREAMS)} received`,
+    );
+    print('  server CPU per notification', `${fmt(fanoutCpu, 2)} µs`);
+    await clients.ask({ cmd: 'close' });
+    clients.kill();
+
+    // The same bytes graphql-ws sent, through a plain ws server.
+    const message = JSON.stringify({ id: randomUUID(), type: 'next', payload: { data: { notifications: fanout.last } } });
+    const plain = await child<ServerReply>('./compare-server.ts');
+    cleanups.push(() => plain.ask({ cmd: 'stop' }));
+    const plainUrl = (await plain.ask({ cmd: 'start', mode: 'plain' })).url ?? '';
+    const plainClients = await child<ClientStats>('./live-clients.ts');
+    cleanups.push(() => plainClients.kill());
+    await plainClients.ask({ cmd: 'plain', url: plainUrl, count: FANOUT_STREAMS });
+    await sleep(300);
+    await plainClients.ask({ cmd: 'reset' });
+    const plainCpu0 = await cpuOf([plain]);
+    const p0 = now();
+    await plain.ask({ cmd: 'plainSend', rounds, message });
+    const plainStats = await (async () => {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const stats = await plainClients.ask({ cmd: 'stats' });
+        if (stats.received >= rounds * FANOUT_STREAMS || Date.now() > deadline) return stats;
+        await sleep(50);
+      }
+    })();
+    const plainSeconds = (now() - p0) / 1000;
+    const plainCpu = ((await cpuOf([plain])) - plainCpu0) / Math.max(1, plainStats.received);
+    print(
+      `plain ws, same ${message.length} bytes`,
+      `${fmt(plainStats.received / plainSeconds)} msg/s`,
+      `server CPU ${fmt(plainCpu, 2)} µs per message`,
+    );
+    print('fan-out cost ratio (CPU per notification, service / plain ws)', `${fmt(fanoutCpu / plainCpu, 2)}×`, 'target ≤ 2×');
+    print('fan-out rate ratio (service / plain ws)', `${fmt((fanoutRate / (plainStats.received / plainSeconds)) * 100, 1)}%`);
+  } finally {
+    for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch((error) => console.error('cleanup:', error));
+    if (fresh) execFileSync('npx', ['tsx', here('../scripts/fresh-postgres.ts'), 'drop', databaseUrl.split('/').pop() ?? '']);
+  }
+}
+
+await main();
+process.exit(0);

@@ -1,0 +1,132 @@
+/**
+ * The hot path of ingestion: a report written in ONE statement, without an interactive
+ * transaction. Two round trips (read, then write) instead of five (BEGIN, read and lock, write,
+ * inbox, COMMIT); under load every round trip is a wake-up of PostgreSQL and of this process.
+ *
+ * How it stays as correct as the transactional path (report-happenings.ts):
+ *  - The chats named are read without a lock, decided on, and the write statement starts with a
+ *    guard: it locks those chats (FOR NO KEY UPDATE, id order, as the transactional path does) and checks
+ *    that each still has the state the decisions were taken on. A chat changed in between (another
+ *    report committed first) fails the guard; then every write of the statement is skipped (each
+ *    is conditioned on the guard's verdict) and the report takes the transactional path.
+ *  - Lock order is the transactional path's: chats first, then the operators the rows refer to
+ *    (KEY SHARE, id order: what the transactional path's foreign keys take before it reaches the
+ *    counters; here the foreign-key checks run at the end of the statement, after the counters, so
+ *    they are taken explicitly first), then the inbox counters (their upsert cannot produce a row
+ *    before the guard's verdict exists), all held until the statement commits, so an operator's
+ *    inbox items still commit in seq order.
+ *  - A unique clash (a chat started twice, an idempotency key reported concurrently) fails the
+ *    statement, which wrote nothing; the transactional path then replays or refuses it.
+ *  - A batch changing presence (row locks on operators), a known idempotency key (a replay), or a
+ *    sink that cannot add its work to the statement (a delivery to enqueue, a name missing from the
+ *    settings snapshot) takes the transactional path from the start.
+ */
+import type { ChatState, HappeningInput } from '../../domain/derive-events.js';
+import type { StatementWork, StoredEvent } from '../decision-sinks.js';
+import type { Services } from '../services.js';
+import { persistCtes, type Reporter, statementParams, storedEventsOf } from './persist-happenings.js';
+import { type HappeningsPlan, planHappenings } from './plan-happenings.js';
+import { findReplays } from './replay-happenings.js';
+import { settingsCacheFor } from './settings-cache.js';
+
+export interface OneStatementOutcome {
+  happeningIds: string[];
+  /** The events of each happening, in input order. */
+  events: StoredEvent[][];
+  /** Run once committed: each sink's `committed`. */
+  committed(): void;
+}
+
+/** A json column as the driver hands it (parsed, or text on some adapters). */
+const parsed = (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value);
+
+const iso = (date: Date | null) => date?.toISOString() ?? null;
+
+/**
+ * The guard: the chats read, locked, each still in the state read, then the operators referred to
+ * (KEY SHARE, after the chats); `guard_ok` is the verdict.
+ */
+function guardCtes(param: (value: string) => string, chats: readonly ChatState[], operatorIds: readonly string[]): string[] {
+  const rows = chats.map((c) => ({
+    id: c.id,
+    widgetId: c.widgetId,
+    operatorId: c.operatorId,
+    visitorName: c.visitorName,
+    visitorEmail: c.visitorEmail,
+    firstVisitorMessageAt: iso(c.firstVisitorMessageAt),
+    finishedAt: iso(c.finishedAt),
+  }));
+  return [
+    `guard AS (
+       SELECT c."id" FROM "Chat" c
+         JOIN jsonb_to_recordset(${param(JSON.stringify(rows))}::jsonb) AS g("id" uuid, "widgetId" uuid, "operatorId" uuid, "visitorName" text,
+              "visitorEmail" text, "firstVisitorMessageAt" timestamp(3), "finishedAt" timestamp(3)) ON c."id" = g."id"
+        WHERE c."widgetId" = g."widgetId" AND c."operatorId" IS NOT DISTINCT FROM g."operatorId"
+          AND c."visitorName" IS NOT DISTINCT FROM g."visitorName" AND c."visitorEmail" IS NOT DISTINCT FROM g."visitorEmail"
+          AND c."firstVisitorMessageAt" IS NOT DISTINCT FROM g."firstVisitorMessageAt" AND c."finishedAt" IS NOT DISTINCT FROM g."finishedAt"
+        ORDER BY c."id" FOR NO KEY UPDATE OF c)`,
+    `guard_operators AS (
+       SELECT o."id" FROM "Operator" o WHERE o."id" = ANY(${param(`{${[...operatorIds].sort().join(',')}}`)}::uuid[]) AND (SELECT count(*) FROM guard) >= 0
+        ORDER BY o."id" FOR KEY SHARE)`,
+    `guard_ok AS (SELECT (SELECT count(*) FROM guard) = ${param(String(chats.length))}::bigint AND (SELECT count(*) FROM guard_operators) >= 0 AS "ok")`,
+  ];
+}
+
+/** Every operator a row of the report refers to (a foreign key checks it). */
+function operatorsReferredTo(plan: HappeningsPlan, events: readonly StoredEvent[]): string[] {
+  const ids = new Set<string>();
+  for (const chat of [...plan.newChats, ...plan.changedChats]) if (chat.operatorId !== null) ids.add(chat.operatorId);
+  for (const event of events) {
+    if (event.subjectOperatorId !== null) ids.add(event.subjectOperatorId);
+    for (const d of event.decisions) if (d.operatorId !== null) ids.add(d.operatorId);
+  }
+  return [...ids];
+}
+
+/**
+ * Decides and writes `inputs` in one statement; null when the report must take the transactional
+ * path (nothing was written then). Throws what planning throws (AppError refusals).
+ */
+export async function reportInOneStatement(
+  services: Services,
+  organizationId: string,
+  reporter: Reporter,
+  inputs: readonly HappeningInput[],
+): Promise<OneStatementOutcome | null> {
+  if (inputs.some((input) => input.kind === 'PRESENCE_CHANGED')) return null;
+  const db = services.prisma;
+  if ((await findReplays(db, organizationId, inputs)).size > 0) return null;
+  const plan = await planHappenings(db, organizationId, inputs, { lock: false, allChannels: false, cache: settingsCacheFor(db) });
+  const events = storedEventsOf(organizationId, plan);
+  const flat = events.flat();
+  const { values, param } = statementParams();
+  const gate = '(SELECT "ok" FROM guard_ok)';
+  const ctes = [
+    ...guardCtes(param, plan.chatsRead, operatorsReferredTo(plan, flat)),
+    ...persistCtes(param, gate, organizationId, reporter, plan, flat),
+  ];
+  const works: StatementWork[] = [];
+  for (const sink of services.sinks) {
+    if (sink.inStatement === undefined) {
+      if (sink.inTransaction !== undefined) return null;
+      continue;
+    }
+    const work = sink.inStatement(flat, { param, gate, settings: plan.settings });
+    if (work === null) return null;
+    ctes.push(...work.ctes);
+    works.push(work);
+  }
+  const results = works.map((w, i) => `${w.result ?? 'NULL'} AS "r${i}"`);
+  const [row] = await db.$queryRawUnsafe<Record<string, unknown>[]>(
+    `WITH ${ctes.join(',\n')} SELECT (SELECT "ok" FROM guard_ok) AS "ok"${results.map((r) => `, ${r}`).join('')}`,
+    ...values,
+  );
+  if (row?.ok !== true) return null;
+  return {
+    happeningIds: plan.happenings.map((h) => h.id),
+    events,
+    committed: () => {
+      for (const [i, work] of works.entries()) work.committed?.(parsed(row[`r${i}`]));
+    },
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * Socket writes corked per tick: every message a WebSocket sends during one turn of the event loop
+ * leaves in one `writev` (one system call) instead of one each. A fan-out burst sends several
+ * notifications to the same operator within a turn; the system call, not the framing, is what a
+ * message costs.
+ *
+ * Backpressure is kept: graphql-ws awaits each send's callback before it pulls the next item. Under
+ * the cork the callback is released at once (the message is queued, nothing else waits on it);
+ * once a high-water mark of bytes is queued, the cork is lifted at once and that message's
+ * callback waits for the real write, exactly as without the cork. A slow reader so holds at most
+ * one high-water mark of bytes more here, and the stream's own bounded buffer
+ * (notification-stream.ts) does the rest.
+ */
+import type { Socket } from 'node:net';
+import type { WebSocket } from 'ws';
+
+type SendCallback = (error?: Error) => void;
+
+export function corkPerTick(socket: WebSocket): void {
+  const raw = (socket as unknown as { _socket?: Socket })._socket;
+  if (raw === undefined) return;
+  const send = socket.send.bind(socket) as (data: unknown, options: object, cb?: SendCallback) => void;
+  let corked = false;
+  const flush = () => {
+    if (!corked) return;
+    corked = false;
+    raw.uncork();
+  };
+  socket.send = ((data: unknown, options?: object | SendCallback, cb?: SendCallback) => {
+    const callback = typeof options === 'function' ? (options as SendCallback) : cb;
+    const opts = typeof options === 'object' ? options : {};
+    if (socket.readyState !== socket.OPEN || raw.destroyed) return send(data, opts, callback);
+    if (!corked) {
+      corked = true;
+      raw.cork();
+      setImmediate(flush);
+    }
+    if (raw.writableLength >= raw.writableHighWaterMark) {
+      send(data, opts, callback);
+      flush();
+      return;
+    }
+    send(data, opts);
+    if (callback !== undefined) queueMicrotask(() => callback());
+  }) as WebSocket['send'];
+}
