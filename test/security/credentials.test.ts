@@ -64,8 +64,9 @@ describe('API keys', () => {
     expect((await server.gql(RESULT(''), {}, org.apiKey)).errors).toBeUndefined();
     for (const more of ['email', 'role { name }', 'role { operators { edges { node { email } } } }']) {
       const response = await server.gql(RESULT(more), {}, org.apiKey);
-      expect(codeOf(response), more).toBe('FORBIDDEN');
-      expect(JSON.stringify(response.data)).not.toContain('@example');
+      // The deepest path is refused by the depth limit before scope-auth sees it: refused either way.
+      expect(['FORBIDDEN', 'QUERY_TOO_DEEP'], more).toContain(codeOf(response));
+      expect(JSON.stringify(response.data ?? null)).not.toContain('@example');
     }
   });
 });
