@@ -85,8 +85,16 @@ describe('shift start and end', () => {
     await Promise.all([first, ...rest].map((c) => c.client.dispose()));
     await eventually(presence, (all) => all.every((p) => p.presence === 'OFFLINE' && p.openStreams === 0));
 
+    // Presence is stored first; the announcements (events for every other operator) follow: wait
+    // until every stored presence is announced, then nothing more may come.
+    const { prisma } = server.app.database;
+    await eventually(
+      () => prisma.operator.count({ where: { organizationId, presenceAnnounced: { not: 'OFFLINE' } } }),
+      (n) => n === 0,
+      20_000,
+    );
     // Every operator: ONLINE then OFFLINE, each once (ordered ids follow the order of writing).
-    const events = await server.app.database.prisma.notificationEvent.findMany({
+    const events = await prisma.notificationEvent.findMany({
       where: { organizationId, kind: { in: ['OPERATOR_ONLINE', 'OPERATOR_AWAY', 'OPERATOR_BACK', 'OPERATOR_OFFLINE'] } },
       orderBy: { id: 'asc' },
       select: { kind: true, subjectOperatorId: true },
@@ -98,5 +106,5 @@ describe('shift start and end', () => {
 
     const deadlocksAfter = await deadlocks();
     expect(deadlocksAfter).toBe(deadlocksBefore);
-  }, 30_000);
+  }, 60_000);
 });

@@ -3,7 +3,8 @@
  * number of operators or happenings:
  *  1. the organization's settings version together with the chats named (locked when reporting, so
  *     two concurrent reports on one chat see each other's state) — one statement;
- *  2. only for presence changes: the presence of the operators named (locked likewise);
+ *  2. only for presence changes: the announced presence of the operators named (locked likewise;
+ *     `presenceAnnounced`, what their last OPERATOR_* event said: an event is raised when it changes);
  *
  * LOCK ORDER of a reporting transaction (every path touching chats, operators and inbox counters
  * takes them in this order and strength, so no two transactions wait on each other in a cycle):
@@ -18,6 +19,7 @@
  * SHARE) and they for it — every presence change notifies every other operator — the shift-start
  * deadlock of issue 14 (verified on PostgreSQL: tuple lock + ShareLock on the holder's xid,
  * "deadlock detected" after deadlock_timeout). Nothing takes FOR UPDATE / FOR SHARE on Operator.
+ * The streams' presence store (store-presence.ts) takes only step b, in a one-statement transaction.
  *  3. only when the cached settings snapshot is not at that version: the snapshot, in one statement
  *     (load-organization-settings.ts, settings-cache.ts).
  */
@@ -103,7 +105,7 @@ async function loadVersionAndChats(
 async function loadPresence(db: Tx, organizationId: string, ids: string[], lock: boolean): Promise<Map<string, Presence>> {
   if (ids.length === 0) return new Map();
   const rows = await db.$queryRaw<{ id: string; presence: Presence }[]>`
-    SELECT "id"::text AS "id", "presence"::text AS "presence" FROM "Operator"
+    SELECT "id"::text AS "id", "presenceAnnounced"::text AS "presence" FROM "Operator"
      WHERE "organizationId" = ${organizationId}::uuid AND "id" IN (${Prisma.join(ids.map((id) => Prisma.sql`${id}::uuid`))})
      ORDER BY "id" ${lock ? Prisma.sql`FOR NO KEY UPDATE` : Prisma.empty}`;
   return new Map(rows.map((r) => [r.id, r.presence]));

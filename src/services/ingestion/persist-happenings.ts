@@ -109,8 +109,11 @@ export function persistCtes(
        WHERE c."id" = r."id" AND ${gate})`);
   }
   if (plan.presence.length > 0) {
+    // The streams' presence was stored already (store-presence.ts; a later change may be there by
+    // now): their report only announces it. Anyone else's sets both.
+    const alreadyStored = reporter.kind === 'SERVICE' && reporter.id === 'presence';
     parts.push(`presence AS (
-      UPDATE "Operator" AS o SET "presence" = r."presence"::"Presence"
+      UPDATE "Operator" AS o SET "presenceAnnounced" = r."presence"::"Presence"${alreadyStored ? '' : `, "presence" = r."presence"::"Presence"`}
         FROM jsonb_to_recordset(${param(JSON.stringify(plan.presence))}::jsonb) AS r("operatorId" uuid, "presence" text)
        WHERE o."id" = r."operatorId" AND ${gate})`);
   }

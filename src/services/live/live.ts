@@ -10,9 +10,10 @@ import { type ChatPanelPreferencesListener, onChatPanelPreferencesChanged } from
 import { createInboxSink } from './inbox-sink.js';
 import type { StreamedNotification } from './live-item.js';
 import { openNotificationStream } from './notification-stream.js';
-import { createPresenceBatcher, type PresenceBatchReporter } from './presence-batcher.js';
+import { createPresenceBatcher, type PresenceBatcher, type PresenceBatchReporter } from './presence-batcher.js';
 import { createPresenceTracker, type PresenceTracker } from './presence-tracker.js';
 import { createRedisPresenceTracker } from './redis-presence-tracker.js';
+import { findUnannounced, storePresence } from './store-presence.js';
 import { createStreamRegistry, type StreamRegistry, type StreamSnapshot } from './stream-registry.js';
 
 export interface LiveOptions {
@@ -30,6 +31,18 @@ export interface LiveOptions {
   /** With Redis: how long a stream counts for presence without a heartbeat of its instance. */
   presenceTtlMs: number;
   streamBufferLimit: number;
+  /** At start, announce the presence a previous process stored but did not announce (default on). */
+  announceUnannounced?: boolean;
+}
+
+async function announceUnannounced(prisma: Db, batcher: PresenceBatcher): Promise<void> {
+  try {
+    const rows = await findUnannounced(prisma);
+    if (rows.length > 0) console.warn(`presence: announcing ${rows.length} change(s) stored before a restart`);
+    await Promise.allSettled(rows.map((r) => batcher.announce(r.organizationId, r.operatorId, r.presence)));
+  } catch (error) {
+    console.warn('presence: could not look for unannounced changes:', String(error));
+  }
 }
 
 export interface Live {
@@ -60,6 +73,7 @@ export function createLive(options: LiveOptions): Live {
   // With Redis, presence counts the streams of every instance; otherwise this process's.
   const batcher = createPresenceBatcher({
     report: options.reportPresence,
+    store: (organizationId, changes) => storePresence(prisma, organizationId, changes),
     windowMs: options.presenceBatchMs,
     concurrency: options.presenceConcurrency,
     maxBatch: options.maxBatchSize,
@@ -75,6 +89,8 @@ export function createLive(options: LiveOptions): Live {
       })
     : null;
   const presence = redisPresence ?? createPresenceTracker(batcher, options.presenceGraceMs);
+  // Presence stored before a restart but never announced: announce it now (exactly once, see store-presence.ts).
+  if (options.announceUnannounced !== false) void announceUnannounced(prisma, batcher);
   // Chat Panel changes reach every open stream of the operator, on every instance.
   const forward: ChatPanelPreferencesListener = (operatorId, _organizationId, changes) =>
     pubsub.publish('operator:preferences', operatorId, { changes });

@@ -1,8 +1,15 @@
 /**
- * Coalesced, lossless presence writes (issue 14). Presence changes of one organization that arrive
- * within `windowMs` are reported together (reportHappenings takes many happenings and derives them
- * in order), so 300 operators coming online is a handful of transactions instead of 300 contending
- * ones. Rules:
+ * Coalesced, lossless presence writes (issue 14). Each change is written twice, in two steps:
+ *  1. `store` (optional): the presence itself, at once — one short statement per organization and
+ *     window, whatever the backlog, so `operatorPresence` is current within `windowMs` plus one
+ *     statement even when 1,000 operators connect at once (Operator.presence).
+ *  2. `report`: its announcement — the PRESENCE_CHANGED happening raising OPERATOR_* for every
+ *     other operator (the N² part: inbox items, decisions, live fan-out), which a storm's backlog
+ *     writes over seconds; it compares with and sets Operator.presenceAnnounced. A change is
+ *     announced only after it was stored, and `submit` resolves once both are done.
+ * Presence changes of one organization that arrive within `windowMs` are reported together
+ * (reportHappenings takes many happenings and derives them in order), so 300 operators coming
+ * online is a handful of transactions instead of 300 contending ones. Rules:
  *  - Order: changes are kept in arrival order per organization, so each operator's changes stay in
  *    order; one batch per organization is in flight at a time (the next waits for its commit).
  *  - Size: a batch raises one event per change for every other operator (the N² part), so it is cut
@@ -31,8 +38,16 @@ export interface PresenceChange {
 /** Reports changes of one organization in one transaction, in order. */
 export type PresenceBatchReporter = (organizationId: string, changes: readonly PresenceChange[]) => Promise<unknown>;
 
+/** Stores the presence of each operator named (the last change of each wins; they come in order). */
+export type PresenceStore = (
+  organizationId: string,
+  changes: readonly { operatorId: string; presence: PresenceValue }[],
+) => Promise<unknown>;
+
 export interface PresenceBatcherOptions {
   report: PresenceBatchReporter;
+  /** Step 1, the presence alone; without it, the report stores presence and announces it together. */
+  store?: PresenceStore;
   /** How long the first change of a batch waits for others. */
   windowMs: number;
   /** Presence transactions in flight at once on this instance. */
@@ -48,6 +63,11 @@ export interface PresenceBatcher {
    * them, to the front of the organization's backlog: their order is kept, others' do not depend on it.
    */
   submit(organizationId: string, operatorId: string, presence: PresenceValue, urgent?: boolean): Promise<void>;
+  /**
+   * Announces a presence already stored but never announced (a restart between the two steps):
+   * reported like a change, without storing it again.
+   */
+  announce(organizationId: string, operatorId: string, presence: PresenceValue): Promise<void>;
   /** Writes what is pending without waiting for the window, and waits for it (retrying until `deadlineMs`). */
   stop(deadlineMs?: number): Promise<void>;
 }
@@ -62,12 +82,17 @@ const RETRY_MIN_MS = 50;
 const RETRY_MAX_MS = 5000;
 
 interface Pending extends PresenceChange {
+  stored: boolean;
   done: () => void;
   failed: (error: unknown) => void;
 }
 
 interface OrganizationQueue {
   pending: Pending[];
+  /** Changes not stored yet (step 1), in arrival order. */
+  unstored: Pending[];
+  storing: Promise<void> | null;
+  storeTimer: NodeJS.Timeout | null;
   timer: NodeJS.Timeout | null;
   running: Promise<void> | null;
   chunk: number;
@@ -84,11 +109,11 @@ export function createPresenceBatcher(options: PresenceBatcherOptions): Presence
   // Presence transactions in flight on this instance, all organizations included.
   const withSlot = concurrencyLimit(options.concurrency);
 
-  /** Reports until it commits: null once stored, else the error that ended the retries (an AppError, or shutdown's deadline). */
-  const reportUntilStored = async (organizationId: string, changes: readonly Pending[]): Promise<unknown> => {
+  /** Runs `write` until it succeeds: null once done, else the error that ended the retries (an AppError, or shutdown's deadline). */
+  const untilDone = async (organizationId: string, changes: readonly Pending[], write: () => Promise<unknown>): Promise<unknown> => {
     for (let attempt = 0; ; attempt++) {
       try {
-        await withSlot(() => report(organizationId, changes));
+        await write();
         return null;
       } catch (error) {
         if (error instanceof AppError) return error;
@@ -104,8 +129,45 @@ export function createPresenceBatcher(options: PresenceBatcherOptions): Presence
     }
   };
 
+  const reportUntilStored = (organizationId: string, changes: readonly Pending[]) =>
+    untilDone(organizationId, changes, () => withSlot(() => report(organizationId, changes)));
+
+  const dropIfIdle = (organizationId: string, queue: OrganizationQueue) => {
+    const idle = queue.pending.length === 0 && queue.unstored.length === 0 && queue.running === null && queue.storing === null;
+    if (idle && queue.timer === null && queue.storeTimer === null && queues.get(organizationId) === queue) queues.delete(organizationId);
+  };
+
+  // Step 1: stores every unstored change of the organization, in one statement per round, in order.
+  // Not under the slot limit: it is one short statement, and must not wait behind announcements.
+  const storeAll = (organizationId: string, queue: OrganizationQueue): Promise<void> => {
+    if (queue.storeTimer !== null) clearTimeout(queue.storeTimer);
+    queue.storeTimer = null;
+    if (queue.storing !== null) return queue.storing;
+    if (options.store === undefined || queue.unstored.length === 0) {
+      for (const change of queue.unstored.splice(0)) change.stored = true;
+      return Promise.resolve();
+    }
+    const store = options.store;
+    const run = async () => {
+      while (queue.unstored.length > 0) {
+        const round = queue.unstored.splice(0);
+        const changes = round.map(({ operatorId, presence }) => ({ operatorId, presence }));
+        const refused = await untilDone(organizationId, round, () => store(organizationId, changes));
+        // Given up only at shutdown's deadline: announced anyway (events are not lost); the presence stays as it was.
+        if (refused !== null) console.warn(`presence: ${round.length} change(s) not stored at shutdown:`, String(refused));
+        for (const change of round) change.stored = true;
+      }
+    };
+    queue.storing = run().finally(() => {
+      queue.storing = null;
+      dropIfIdle(organizationId, queue);
+    });
+    return queue.storing;
+  };
+
   const writeChunk = async (organizationId: string, queue: OrganizationQueue, chunk: Pending[]) => {
     const started = Date.now();
+    if (chunk.some((change) => !change.stored)) await storeAll(organizationId, queue);
     const refused = await reportUntilStored(organizationId, chunk);
     const took = Date.now() - started;
     if (refused === null) {
@@ -134,41 +196,63 @@ export function createPresenceBatcher(options: PresenceBatcherOptions): Presence
   };
 
   const flush = (organizationId: string, queue: OrganizationQueue) => {
+    void storeAll(organizationId, queue);
     if (queue.timer !== null) clearTimeout(queue.timer);
     queue.timer = null;
     if (queue.running !== null) return;
     queue.running = drain(organizationId, queue).finally(() => {
       queue.running = null;
       if (queue.pending.length > 0) flush(organizationId, queue);
-      else if (queue.timer === null) queues.delete(organizationId);
+      else dropIfIdle(organizationId, queue);
     });
   };
 
-  return {
-    submit(organizationId, operatorId, presence, urgent = false) {
-      return new Promise<void>((done, failed) => {
-        const queue = queues.get(organizationId) ?? { pending: [], timer: null, running: null, chunk: Math.min(16, maxChunk) };
-        queues.set(organizationId, queue);
-        const change = { operatorId, presence, idempotencyKey: `presence:${randomUUID()}`, done, failed };
-        if (urgent) {
-          const own = queue.pending.filter((p) => p.operatorId === operatorId);
-          queue.pending = [...own, change, ...queue.pending.filter((p) => p.operatorId !== operatorId)];
-        } else queue.pending.push(change);
-        // While a batch is in flight, the next one gathers until it commits.
-        if (queue.running !== null || queue.timer !== null) return;
-        if (stopping || windowMs === 0) flush(organizationId, queue);
-        else {
-          queue.timer = setTimeout(() => flush(organizationId, queue), windowMs);
-          queue.timer.unref();
+  const enqueue = (organizationId: string, operatorId: string, presence: PresenceValue, urgent: boolean, stored: boolean) =>
+    new Promise<void>((done, failed) => {
+      const queue = queues.get(organizationId) ?? {
+        pending: [],
+        unstored: [],
+        storing: null,
+        storeTimer: null,
+        timer: null,
+        running: null,
+        chunk: Math.min(16, maxChunk),
+      };
+      queues.set(organizationId, queue);
+      const change: Pending = { operatorId, presence, idempotencyKey: `presence:${randomUUID()}`, stored, done, failed };
+      if (!stored) {
+        queue.unstored.push(change);
+        // Stored within the window even while a backlog of announcements is being written.
+        if (queue.storeTimer === null && queue.storing === null && queue.timer === null) {
+          if (urgent || stopping || windowMs === 0) void storeAll(organizationId, queue);
+          else {
+            queue.storeTimer = setTimeout(() => void storeAll(organizationId, queue), windowMs);
+            queue.storeTimer.unref();
+          }
         }
-      });
-    },
+      }
+      if (urgent) {
+        const own = queue.pending.filter((p) => p.operatorId === operatorId);
+        queue.pending = [...own, change, ...queue.pending.filter((p) => p.operatorId !== operatorId)];
+      } else queue.pending.push(change);
+      // While a batch is in flight, the next one gathers until it commits.
+      if (queue.running !== null || queue.timer !== null) return;
+      if (stopping || windowMs === 0) flush(organizationId, queue);
+      else {
+        queue.timer = setTimeout(() => flush(organizationId, queue), windowMs);
+        queue.timer.unref();
+      }
+    });
+
+  return {
+    submit: (organizationId, operatorId, presence, urgent = false) => enqueue(organizationId, operatorId, presence, urgent, false),
+    announce: (organizationId, operatorId, presence) => enqueue(organizationId, operatorId, presence, false, true),
     async stop(deadlineMs = 10_000) {
       stopping = true;
       giveUpAt = Date.now() + deadlineMs;
       for (const [organizationId, queue] of queues) flush(organizationId, queue);
       for (;;) {
-        const running = [...queues.values()].flatMap((q) => (q.running === null ? [] : [q.running]));
+        const running = [...queues.values()].flatMap((q) => [q.running, q.storing].filter((p) => p !== null));
         if (running.length === 0) return;
         await Promise.allSettled(running);
       }

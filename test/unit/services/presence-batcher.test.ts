@@ -119,3 +119,75 @@ describe('presence batcher, urgent changes', () => {
     await batcher.stop();
   });
 });
+
+describe('presence batcher, presence stored before it is announced', () => {
+  it('stores every change within the window while a backlog of announcements is still being written', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const log: string[] = [];
+    const stored: { operatorId: string; presence: string }[][] = [];
+    const store = async (_organizationId: string, changes: readonly { operatorId: string; presence: string }[]) => {
+      stored.push([...changes]);
+      log.push(`store ${changes.map((c) => `${c.operatorId}:${c.presence}`).join(',')}`);
+    };
+    const { calls, report } = recorder((call, index) => {
+      log.push(`report ${call.changes.map((c) => `${c.operatorId}:${c.presence}`).join(',')}`);
+      return index === 0 ? gate : undefined;
+    });
+    const batcher = createPresenceBatcher({ report, store, windowMs: 10, concurrency: 1 });
+    const first = batcher.submit('org', 'op-0', 'ONLINE');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The first announcement is held; 30 operators connect, and op-3 leaves again.
+    const storm = Array.from({ length: 30 }, (_, i) => batcher.submit('org', `op-${i + 1}`, 'ONLINE'));
+    const leaves = batcher.submit('org', 'op-3', 'OFFLINE');
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    // All stored (in order, op-3's last change included) although only the first was announced.
+    expect(stored.flat()).toHaveLength(32);
+    expect(
+      stored
+        .flat()
+        .filter((c) => c.operatorId === 'op-3')
+        .map((c) => c.presence),
+    ).toEqual(['ONLINE', 'OFFLINE']);
+    expect(calls).toHaveLength(1);
+    release();
+    await Promise.all([first, leaves, ...storm]);
+    // Each change announced once, in order, and never before it was stored.
+    const announced = calls.flatMap((c) => c.changes.map((x) => `${x.operatorId}:${x.presence}`));
+    expect(announced).toHaveLength(32);
+    expect(announced.filter((a) => a.startsWith('op-3:'))).toEqual(['op-3:ONLINE', 'op-3:OFFLINE']);
+    for (const entry of log.filter((l) => l.startsWith('report'))) {
+      const firstChange = entry.split(' ')[1]?.split(',')[0] ?? '';
+      const storedAt = log.findIndex((l) => l.startsWith('store') && l.split(' ')[1]?.split(',').includes(firstChange));
+      expect(storedAt, entry).toBeGreaterThanOrEqual(0);
+      expect(storedAt, entry).toBeLessThan(log.indexOf(entry));
+    }
+    await batcher.stop();
+  });
+
+  it('announce() reports a stored but unannounced presence without storing it again', async () => {
+    let storeCalls = 0;
+    const { calls, report } = recorder();
+    const batcher = createPresenceBatcher({ report, store: async () => void storeCalls++, windowMs: 0, concurrency: 1 });
+    await batcher.announce('org', 'op-1', 'ONLINE');
+    expect(storeCalls).toBe(0);
+    expect(calls.flatMap((c) => c.changes.map((x) => `${x.operatorId}:${x.presence}`))).toEqual(['op-1:ONLINE']);
+    await batcher.stop();
+  });
+
+  it('retries a failed store until it is stored, and announces only after', async () => {
+    let failures = 2;
+    const log: string[] = [];
+    const store = async () => {
+      if (failures-- > 0) throw new Error('connection lost');
+      log.push('stored');
+    };
+    const { report } = recorder(() => void log.push('reported'));
+    const batcher = createPresenceBatcher({ report, store, windowMs: 0, concurrency: 1 });
+    await batcher.submit('org', 'op-1', 'ONLINE');
+    expect(log).toEqual(['stored', 'reported']);
+    await batcher.stop();
+  });
+});
