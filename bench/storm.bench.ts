@@ -186,18 +186,23 @@ async function benchSize(kind: 'postgres' | 'pglite', n: number) {
   ) => {
     const deadlocks0 = await deadlocks(database);
     const before = await footprint();
-    let result = { acked: '–', registered: '–', settleFrom: 0, writtenMs: null as number | null };
+    let result = { acked: '–', registered: '–', settleFrom: 0, writtenMs: null as number | null, announcedMs: null as number | null };
     let wrong = -1;
-    // Reports go on while the storm lasts: until presence is stored, and at least 2 s after it began.
+    const kind = expected === 'ONLINE' ? 'OPERATOR_ONLINE' : 'OPERATOR_OFFLINE';
+    const eventsBefore = await presenceEvents(kind);
+    // Reports go on while the storm lasts: until presence is stored and every change announced (its
+    // events, inbox items and decisions written), and at least 2 s after it began.
     const reply = await reportFor(async () => {
-      result = { ...(await run()), writtenMs: null };
+      result = { ...(await run()), writtenMs: null, announcedMs: null };
       const { settleFrom } = result;
       for (;;) {
         const left = await disagreeing(expected);
         const at = now();
         if (at >= settleFrom + SETTLE_MS && wrong < 0) wrong = left;
         if (left === 0 && result.writtenMs === null) result.writtenMs = Math.max(0, at - settleFrom);
-        if ((result.writtenMs !== null && wrong >= 0) || at - settleFrom > PATIENCE_MS) break;
+        if (result.announcedMs === null && (await presenceEvents(kind)) - eventsBefore >= n)
+          result.announcedMs = Math.max(0, now() - settleFrom);
+        if ((result.writtenMs !== null && result.announcedMs !== null && wrong >= 0) || at - settleFrom > PATIENCE_MS) break;
         await sleep(100);
       }
     });
@@ -227,8 +232,9 @@ async function benchSize(kind: 'postgres' | 'pglite', n: number) {
     printRow(rows.at(-1)!);
     const after = await footprint();
     const t = result.writtenMs;
+    const a = result.announcedMs;
     console.log(
-      `   ${name} wrote ${fmt(after.inbox - before.inbox)} inbox items, ${fmt(after.decisions - before.decisions)} decisions, database +${fmt((after.size - before.size) / 1048576, 1)} MiB; presence stored ${t === null ? 'never' : `${fmt(t / 1000, 2)} s after the last stream ${name === 'open' ? 'opened' : 'closed (grace included)'}`}`,
+      `   ${name} wrote ${fmt(after.inbox - before.inbox)} inbox items, ${fmt(after.decisions - before.decisions)} decisions, database +${fmt((after.size - before.size) / 1048576, 1)} MiB; presence stored ${t === null ? 'never' : `${fmt(t / 1000, 2)} s after the last stream ${name === 'open' ? 'opened' : 'closed (grace included)'}`}, all ${fmt(n)} changes announced (events, inbox items, decisions) ${a === null ? 'never' : `${fmt(a / 1000, 2)} s after`}`,
     );
   };
 

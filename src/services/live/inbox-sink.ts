@@ -200,13 +200,14 @@ function itemsOf(candidates: readonly Candidate[], names: Record<string, string>
   const counts = new Map<string, number>();
   const byEvent = new Map<string, Pending['items']>();
   const inbox: InboxRow[] = [];
+  // The same text for every recipient of an event (a presence event has N − 1 of them).
+  const renderedByEvent = new Map<string, ReturnType<typeof renderNotification>>();
   for (const { event, operatorId, candidacy } of candidates) {
-    const rendered = renderNotification({
-      kind: event.kind,
-      payload: event.payload,
-      subjectOperatorId: event.subjectOperatorId,
-      operatorNames: names,
-    });
+    let rendered = renderedByEvent.get(event.id);
+    if (rendered === undefined) {
+      rendered = renderNotification({ kind: event.kind, payload: event.payload, subjectOperatorId: event.subjectOperatorId, operatorNames: names });
+      renderedByEvent.set(event.id, rendered);
+    }
     const item: LiveItem = {
       seq: null,
       inboxItemId: candidacy.inInbox ? randomUUID() : null,

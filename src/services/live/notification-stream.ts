@@ -48,6 +48,8 @@ export interface NotificationStreamOptions {
   token: { issuedAt: number; expiresAt: number };
   /** Closes the client connection (graphql-ws socket), when there is one. */
   closeConnection?: ((code: number, reason: string) => void) | undefined;
+  /** Runs the stream's starting reads; bounds how many streams read at once (live.ts). */
+  openSlot?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 interface Ready {
@@ -128,11 +130,13 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
       // Subscribed (acknowledged by Redis) before the starting position is read: nothing committed
       // after that read can be missed. Likewise a revocation since the token was checked is read here.
       await Promise.all(subscriptions.map((s) => s.ready));
-      const [grid, counter, operator] = await Promise.all([
-        loadPreferenceGrid(prisma, organizationId, operatorId),
-        afterSeq === null ? prisma.inboxCounter.findUnique({ where: { operatorId } }) : null,
-        prisma.operator.findUnique({ where: { id: operatorId }, select: { tokensValidAfter: true } }),
-      ]);
+      const reads = () =>
+        Promise.all([
+          loadPreferenceGrid(prisma, organizationId, operatorId),
+          afterSeq === null ? prisma.inboxCounter.findUnique({ where: { operatorId } }) : null,
+          prisma.operator.findUnique({ where: { id: operatorId }, select: { tokensValidAfter: true } }),
+        ]);
+      const [grid, counter, operator] = await (this.options.openSlot ?? ((work) => work()))(reads);
       if (isTokenRevoked(this.options.token.issuedAt, operator?.tokensValidAfter ?? null)) {
         throw new GraphQLError('Token revoked: sign in again', { extensions: { code: 'TOKEN_REVOKED' } });
       }
