@@ -132,7 +132,7 @@ async function main() {
     // No emails, and every operator ONLINE: only the report → decide → stream path is measured.
     await database.prisma.operator.updateMany({
       where: { organizationId: { in: [small.organizationId, big.organizationId] } },
-      data: { email: null, presence: 'ONLINE' },
+      data: { email: null, presence: 'ONLINE', presenceAnnounced: 'ONLINE' },
     });
 
     const profileArgs = PROFILE ? ['--cpu-prof', '--cpu-prof-dir', PROFILE] : [];

@@ -107,7 +107,7 @@ async function benchSize(size: number) {
   // No emails and no presence events: only the live side is measured.
   await prisma.operator.updateMany({
     where: { organizationId: { in: [big.organizationId, small.organizationId] } },
-    data: { email: null, presence: 'ONLINE' },
+    data: { email: null, presence: 'ONLINE', presenceAnnounced: 'ONLINE' },
   });
   const token = (organizationId: string, id: string) => issueOperatorToken(config.tokenSecret, 3600, { id, organizationId }).token;
   const { child, ask } = await startClients();
