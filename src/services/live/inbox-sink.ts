@@ -205,7 +205,12 @@ function itemsOf(candidates: readonly Candidate[], names: Record<string, string>
   for (const { event, operatorId, candidacy } of candidates) {
     let rendered = renderedByEvent.get(event.id);
     if (rendered === undefined) {
-      rendered = renderNotification({ kind: event.kind, payload: event.payload, subjectOperatorId: event.subjectOperatorId, operatorNames: names });
+      rendered = renderNotification({
+        kind: event.kind,
+        payload: event.payload,
+        subjectOperatorId: event.subjectOperatorId,
+        operatorNames: names,
+      });
       renderedByEvent.set(event.id, rendered);
     }
     const item: LiveItem = {
