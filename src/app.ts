@@ -8,6 +8,7 @@ import { type DocumentNode, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, useReadinessCheck } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
+import { createAuthenticator } from './auth/authenticate.js';
 import type { Config } from './config.js';
 import { type Context, resolveViewer } from './context.js';
 import { type Database, openDatabase } from './db/database.js';
@@ -91,10 +92,23 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
   services.live = live;
   services.sinks.push(live.sink);
+  // Credentials (issues 8, 9): one verifier for every JWT, a cache every instance invalidates.
+  const authentication = createAuthenticator({
+    prisma: database.prisma,
+    tokenSecret: services.tokenSecret,
+    tokenTtlSeconds: config.tokenTtlSeconds,
+    deploymentSignIn: config.hostSignIn,
+    outbound: services.outbound,
+    pubsub,
+    cacheTtlMs: config.credentialCacheMs,
+    cacheCapacity: config.credentialCacheSize,
+    jwksCacheMs: config.jwksCacheMs,
+  });
+  services.authentication = authentication;
   const contextFor = async (authorization: string | null | undefined): Promise<Context> => ({
     prisma: database.prisma,
     services,
-    viewer: await resolveViewer(database.prisma, services, authorization),
+    viewer: await resolveViewer(authentication, authorization),
   });
 
   let shuttingDown = false;
@@ -146,7 +160,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       // socket with 4403 Forbidden (graphql-ws returns false → 4403).
       onConnect: async (ctx) => {
         const authorization = (ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization) as string | undefined;
-        const viewer = await resolveViewer(database.prisma, services, authorization);
+        const viewer = await resolveViewer(authentication, authorization);
         return viewer.kind === 'operator';
       },
       onSubscribe: async (ctx, _id, params) => {
@@ -231,6 +245,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     }
     await services.outbound.close();
     await live.stop();
+    authentication.close();
     await pubsub.close();
     await rateLimits.close();
     if (ownsDatabase) await database.close();

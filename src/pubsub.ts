@@ -12,6 +12,7 @@
  * before reading its starting position, so nothing published after that read can be missed.
  */
 import { Redis } from 'ioredis';
+import type { CredentialScope } from './auth/credential-cache.js';
 import type { LiveItem } from './services/live/live-item.js';
 import type { PreferenceChange } from './services/preferences.js';
 
@@ -22,6 +23,8 @@ export interface Topics {
   'operator:preferences': { changes: readonly PreferenceChange[] };
   /** The operator's tokens issued at or before `validAfter` (ms) were revoked: their open streams close. */
   'operator:tokens-revoked': { validAfter: number };
+  /** What a credential resolves to changed (id `all`): every instance evicts it from its credential cache. */
+  'credentials:changed': CredentialScope;
 }
 export type TopicName = keyof Topics;
 
