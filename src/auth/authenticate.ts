@@ -39,11 +39,17 @@ export interface AuthenticatorOptions {
 
 export interface Authenticator {
   resolve(authorization: string | null | undefined): Promise<Viewer>;
-  /** Evicts what `scope` covers here at once, and on every other instance through pub/sub. */
-  invalidate(scope: CredentialScope): void;
+  /**
+   * Evicts what `scope` covers here at once, and on every other instance through pub/sub: resolves
+   * once Redis has handed the change to every instance (at most a second, then the TTL bounds it).
+   */
+  invalidate(scope: CredentialScope): Promise<void>;
   readonly cache: CredentialCache;
   close(): void;
 }
+
+/** How long a change waits for Redis to confirm the invalidation before answering anyway. */
+const PUBLISH_WAIT_MS = 1_000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -139,9 +145,15 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       if (viewer.kind !== 'anonymous') cache.set(credential, viewer, generation);
       return viewer;
     },
-    invalidate(scope) {
+    async invalidate(scope) {
       evict(scope);
-      options.pubsub?.publish('credentials:changed', 'all', scope);
+      if (!options.pubsub) return;
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, PUBLISH_WAIT_MS);
+      });
+      await Promise.race([options.pubsub.publishConfirmed('credentials:changed', 'all', scope), late]);
+      clearTimeout(timer);
     },
     close() {
       unsubscribe?.();

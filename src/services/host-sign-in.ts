@@ -53,13 +53,13 @@ export async function configureHostSignIn(services: Services, organizationId: st
     operatorMatch: settings.operatorMatch,
   };
   const stored = await services.prisma.hostSignIn.upsert({ where: { organizationId }, create: { organizationId, ...data }, update: data });
-  invalidateCredentials(services, { kind: 'organization', id: organizationId });
+  await invalidateCredentials(services, { kind: 'organization', id: organizationId });
   return stored;
 }
 
 /** Removes the setting; true when there was one. Tokens it accepted are refused from now on. */
 export async function removeHostSignIn(services: Services, organizationId: string): Promise<boolean> {
   const { count } = await services.prisma.hostSignIn.deleteMany({ where: { organizationId } });
-  invalidateCredentials(services, { kind: 'organization', id: organizationId });
+  await invalidateCredentials(services, { kind: 'organization', id: organizationId });
   return count > 0;
 }

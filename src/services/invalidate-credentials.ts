@@ -5,6 +5,6 @@
 import type { CredentialScope } from '../auth/credential-cache.js';
 import type { Services } from './services.js';
 
-export function invalidateCredentials(services: Services, scope: CredentialScope): void {
-  services.authentication?.invalidate(scope);
+export async function invalidateCredentials(services: Services, scope: CredentialScope): Promise<void> {
+  await services.authentication?.invalidate(scope);
 }

@@ -15,12 +15,12 @@ export async function revokeOperatorTokens(services: Services, organizationId: s
     data: { tokensValidAfter: validAfter },
   });
   if (count === 0) throw notFound('Operator', 'operatorId');
-  announceRevocation(services, operatorId, validAfter);
+  await announceRevocation(services, operatorId, validAfter);
   return validAfter;
 }
 
 /** Tells every instance that the operator's tokens issued until `validAfter` no longer hold (also on deletion). */
-export function announceRevocation(services: Services, operatorId: string, validAfter = new Date()): void {
-  invalidateCredentials(services, { kind: 'operator', id: operatorId });
+export async function announceRevocation(services: Services, operatorId: string, validAfter = new Date()): Promise<void> {
   services.live?.pubsub.publish('operator:tokens-revoked', operatorId, { validAfter: validAfter.getTime() });
+  await invalidateCredentials(services, { kind: 'operator', id: operatorId });
 }

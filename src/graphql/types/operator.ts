@@ -126,7 +126,7 @@ builder.mutationField('updateOperator', (t) =>
         externalId: input.externalId,
       });
       // Role (admin right), email and externalId decide what their credentials resolve to.
-      invalidateCredentials(ctx.services, { kind: 'operator', id: operator.id });
+      await invalidateCredentials(ctx.services, { kind: 'operator', id: operator.id });
       return ctx.prisma.operator.findUniqueOrThrow({ ...selection(query), where: { id: operator.id } });
     },
   }),
@@ -145,7 +145,7 @@ builder.mutationField('deleteOperator', (t) =>
       if (viewer.kind !== 'operator') throw new Error('unreachable: scope guarantees an operator');
       await deleteOperator(ctx.prisma, viewer.organizationId, viewer.operatorId, id.id);
       // Their tokens stop working at once (resolveViewer skips deleted operators); so do their open streams.
-      announceRevocation(ctx.services, id.id);
+      await announceRevocation(ctx.services, id.id);
       return ctx.prisma.operator.findUniqueOrThrow({ ...selection(query), where: { id: id.id } });
     },
   }),

@@ -142,7 +142,7 @@ builder.mutationField('revokeApiKey', (t) =>
           }),
         'id',
       );
-      invalidateCredentials(ctx.services, { kind: 'apiKey', id: id.id });
+      await invalidateCredentials(ctx.services, { kind: 'apiKey', id: id.id });
       return revoked;
     },
   }),

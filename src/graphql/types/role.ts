@@ -108,7 +108,7 @@ builder.mutationField('updateRole', (t) =>
       );
       // The admin right of every operator of the role is in their cached credentials.
       if (input.isAdmin !== undefined && input.isAdmin !== null)
-        invalidateCredentials(ctx.services, { kind: 'organization', id: organizationOf(ctx.viewer) });
+        await invalidateCredentials(ctx.services, { kind: 'organization', id: organizationOf(ctx.viewer) });
       return role;
     },
   }),
