@@ -12,6 +12,7 @@ import { createAuthenticator } from './auth/authenticate.js';
 import type { Config } from './config.js';
 import { type Context, resolveViewer } from './context.js';
 import { type Database, openDatabase } from './db/database.js';
+import { renderOfflineGraphiQL, useGraphiQLAssets } from './graphql/graphiql-offline.js';
 import { useIntrospectionGuard } from './graphql/introspection-guard.js';
 import { operationLimitPlugins } from './graphql/operation-limits.js';
 import { schema } from './graphql/schema.js';
@@ -121,13 +122,15 @@ export async function createApp(options: AppOptions): Promise<App> {
   const yoga = createYoga<{ authorization?: string | null }>({
     schema,
     graphiql: config.production ? false : { subscriptionsProtocol: 'WS' },
+    // Offline GraphiQL: its scripts come from this service, not a CDN (graphiql-offline.ts).
+    renderGraphiQL: renderOfflineGraphiQL,
     context: ({ request, authorization }) => contextFor(authorization ?? request?.headers.get('authorization')),
     logging: 'warn',
     maskedErrors: { isDev: false },
     plugins: [
       useRateLimits(rateLimits),
       ...operationLimitPlugins(config),
-      ...(config.production ? [useIntrospectionGuard()] : []),
+      ...(config.production ? [useIntrospectionGuard()] : [useGraphiQLAssets()]),
       useCompiledSubscriptions(),
       useReadinessCheck({
         endpoint: '/readiness',
