@@ -3,13 +3,13 @@
 // On the embedded database, run it while the service is stopped (PGlite serves one process); the
 // service itself does this once on its first start.
 import { readConfig } from '../src/config.js';
-import { openDatabase } from '../src/db/database.js';
 import { bootstrapOrganization } from '../src/services/organizations.js';
 import { loadTokenSecret } from '../src/services/token-secret.js';
+import { openScriptDatabase } from './script-database.js';
 
 const [name = 'Acme Support', adminName = 'Admin', adminEmail = 'admin@example.com'] = process.argv.slice(2);
 const config = readConfig();
-const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+const database = await openScriptDatabase(config);
 try {
   const secret = await loadTokenSecret(database.prisma, config.tokenSecret);
   const credentials = await bootstrapOrganization(database.prisma, secret, config.tokenTtlSeconds, { name, adminName, adminEmail });

@@ -8,9 +8,11 @@ import { type DocumentNode, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, useReadinessCheck } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
+import { createAuthenticator } from './auth/authenticate.js';
 import type { Config } from './config.js';
 import { type Context, resolveViewer } from './context.js';
 import { type Database, openDatabase } from './db/database.js';
+import { renderOfflineGraphiQL, useGraphiQLAssets } from './graphql/graphiql-offline.js';
 import { useIntrospectionGuard } from './graphql/introspection-guard.js';
 import { operationLimitPlugins } from './graphql/operation-limits.js';
 import { schema } from './graphql/schema.js';
@@ -91,10 +93,23 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
   services.live = live;
   services.sinks.push(live.sink);
+  // Credentials (issues 8, 9): one verifier for every JWT, a cache every instance invalidates.
+  const authentication = createAuthenticator({
+    prisma: database.prisma,
+    tokenSecret: services.tokenSecret,
+    tokenTtlSeconds: config.tokenTtlSeconds,
+    deploymentSignIn: config.hostSignIn,
+    outbound: services.outbound,
+    pubsub,
+    cacheTtlMs: config.credentialCacheMs,
+    cacheCapacity: config.credentialCacheSize,
+    jwksCacheMs: config.jwksCacheMs,
+  });
+  services.authentication = authentication;
   const contextFor = async (authorization: string | null | undefined): Promise<Context> => ({
     prisma: database.prisma,
     services,
-    viewer: await resolveViewer(database.prisma, services, authorization),
+    viewer: await resolveViewer(authentication, authorization),
   });
 
   let shuttingDown = false;
@@ -107,13 +122,15 @@ export async function createApp(options: AppOptions): Promise<App> {
   const yoga = createYoga<{ authorization?: string | null }>({
     schema,
     graphiql: config.production ? false : { subscriptionsProtocol: 'WS' },
+    // Offline GraphiQL: its scripts come from this service, not a CDN (graphiql-offline.ts).
+    renderGraphiQL: renderOfflineGraphiQL,
     context: ({ request, authorization }) => contextFor(authorization ?? request?.headers.get('authorization')),
     logging: 'warn',
     maskedErrors: { isDev: false },
     plugins: [
       useRateLimits(rateLimits),
       ...operationLimitPlugins(config),
-      ...(config.production ? [useIntrospectionGuard()] : []),
+      ...(config.production ? [useIntrospectionGuard()] : [useGraphiQLAssets()]),
       useCompiledSubscriptions(),
       useReadinessCheck({
         endpoint: '/readiness',
@@ -146,7 +163,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       // socket with 4403 Forbidden (graphql-ws returns false → 4403).
       onConnect: async (ctx) => {
         const authorization = (ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization) as string | undefined;
-        const viewer = await resolveViewer(database.prisma, services, authorization);
+        const viewer = await resolveViewer(authentication, authorization);
         return viewer.kind === 'operator';
       },
       onSubscribe: async (ctx, _id, params) => {
@@ -231,6 +248,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     }
     await services.outbound.close();
     await live.stop();
+    authentication.close();
     await pubsub.close();
     await rateLimits.close();
     if (ownsDatabase) await database.close();

@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type HostSignInSettings, hostSignInFromEnv } from './auth/host-sign-in.js';
 
 const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -91,6 +92,15 @@ export interface Config {
   rateLimitCacheSeconds: number;
   /** Fairness: happenings of one organization ingested at once on one instance; more wait their turn (0 = unbounded). */
   ingestionInFlightPerOrganization: number;
+  // Host-app sign-in and the credential cache (issues 9 and 8).
+  /** HOST_JWT_*: JWTs the deployment's host application signs, accepted for operators of any organization (`org` claim). */
+  hostSignIn: HostSignInSettings | undefined;
+  /** Longest time a verified credential is reused without a database lookup, in ms (0 turns the cache off). */
+  credentialCacheMs: number;
+  /** Most credentials cached at once per instance. */
+  credentialCacheSize: number;
+  /** How long a host application's JWKS is reused before it is fetched again, in ms. */
+  jwksCacheMs: number;
 }
 
 function integer(name: string, fallback: number): number {
@@ -150,5 +160,9 @@ export function readConfig(): Config {
     maxQueryDirectives: integer('MAX_QUERY_DIRECTIVES', 20),
     maxQueryCost: integer('MAX_QUERY_COST', 20_000),
     shutdownGraceMs: integer('SHUTDOWN_GRACE_MS', 10_000),
+    hostSignIn: hostSignInFromEnv(process.env),
+    credentialCacheMs: integer('CREDENTIAL_CACHE_MS', 10_000),
+    credentialCacheSize: integer('CREDENTIAL_CACHE_SIZE', 10_000),
+    jwksCacheMs: integer('JWKS_CACHE_MS', 300_000),
   };
 }

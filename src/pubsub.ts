@@ -12,6 +12,7 @@
  * before reading its starting position, so nothing published after that read can be missed.
  */
 import { Redis } from 'ioredis';
+import type { CredentialScope } from './auth/credential-cache.js';
 import type { LiveItem } from './services/live/live-item.js';
 import type { PreferenceChange } from './services/preferences.js';
 
@@ -22,6 +23,8 @@ export interface Topics {
   'operator:preferences': { changes: readonly PreferenceChange[] };
   /** The operator's tokens issued at or before `validAfter` (ms) were revoked: their open streams close. */
   'operator:tokens-revoked': { validAfter: number };
+  /** What a credential resolves to changed (id `all`): every instance evicts it from its credential cache. */
+  'credentials:changed': CredentialScope;
 }
 export type TopicName = keyof Topics;
 
@@ -30,6 +33,8 @@ export type Unsubscribe = (() => void) & { ready: Promise<void> };
 
 export interface PubSub {
   publish<T extends TopicName>(topic: T, id: string, payload: Topics[T]): void;
+  /** Like publish, resolving once Redis has handed the message to every subscribed instance (at once without Redis). */
+  publishConfirmed<T extends TopicName>(topic: T, id: string, payload: Topics[T]): Promise<void>;
   subscribe<T extends TopicName>(topic: T, id: string, listener: (payload: Topics[T]) => void): Unsubscribe;
   /** The command connection and key prefix when Redis is configured (presence shares them). */
   readonly redis: { client: Redis; prefix: string } | null;
@@ -50,6 +55,9 @@ function createLocalPubSub(): PubSub {
       const set = listeners.get(`${topic}:${id}`);
       if (set === undefined) return;
       for (const listener of [...set]) (listener as (p: typeof payload) => void)(payload);
+    },
+    async publishConfirmed(topic, id, payload) {
+      this.publish(topic, id, payload);
     },
     subscribe(topic, id, listener) {
       const name = `${topic}:${id}`;
@@ -81,6 +89,9 @@ function createRedisPubSub(url: string, prefix: string): PubSub {
     redis: { client, prefix },
     publish(topic, id, payload) {
       client.publish(`${prefix}${topic}:${id}`, JSON.stringify(payload)).catch(warn('PUBLISH'));
+    },
+    async publishConfirmed(topic, id, payload) {
+      await client.publish(`${prefix}${topic}:${id}`, JSON.stringify(payload)).catch(warn('PUBLISH'));
     },
     subscribe(topic, id, listener) {
       const channel = `${prefix}${topic}:${id}`;

@@ -1,12 +1,18 @@
 /**
- * Operator access tokens: `v1.<payload>.<signature>`, HMAC-SHA256 over the payload, with an expiry.
- * Stateless, so every instance sharing the signing key accepts them. Refused: any other shape
- * (extra segments included), a bad signature, an expired token, and one whose expiry lies further
- * ahead than the longest lifetime the service issues (a leaked signing key cannot mint
- * everlasting tokens, and lowering TOKEN_TTL_SECONDS shortens tokens already out).
- * Revocation is per operator (`tokensValidAfter`, checked by resolveViewer against `iat`).
+ * Operator access tokens the service issues itself: standard JWTs (HS256 over the service's
+ * signing key) with `iss`/`aud` "notification-backbone", `sub` the operator id, `org` the
+ * organization id, `exp` and `iat` (seconds, with a millisecond fraction: compared with a
+ * revocation instant). The one verifier (verify-token.ts, jose) checks them like a host
+ * application's tokens. Signing is synchronous here (a compact JWS is three base64url parts and an
+ * HMAC) so that every caller of issueOperatorToken stays synchronous; the test suite proves jose
+ * verifies them and that tokens jose signs with the same key are accepted.
+ *
+ * Revocation is per operator (`tokensValidAfter`, compared with `iat` by the authenticator).
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+
+export const SERVICE_TOKEN_ISSUER = 'notification-backbone';
+export const SERVICE_TOKEN_AUDIENCE = 'notification-backbone';
 
 export interface TokenClaims {
   /** Operator id. */
@@ -19,42 +25,33 @@ export interface TokenClaims {
   iat?: number;
 }
 
-/** Clocks of instances may differ a little: an expiry this far past the cap is still accepted. */
-const CLOCK_SKEW_SECONDS = 60;
+/** Why a token was refused (GraphQL `extensions.reason`; the code stays UNAUTHENTICATED). */
+export type TokenRefusal =
+  | 'MALFORMED'
+  | 'BAD_SIGNATURE'
+  | 'EXPIRED'
+  | 'EXPIRY_TOO_FAR'
+  /** No sign-in setting (the service's, the deployment's or the organization's) names this issuer. */
+  | 'UNKNOWN_ISSUER'
+  /** Issuer, audience, not-before or a required claim did not match. */
+  | 'CLAIM_MISMATCH'
+  /** The host application's keys (JWKS) could not be fetched, or the guard refused their address. */
+  | 'KEYS_UNAVAILABLE';
 
-const sign = (secret: string, payload: string) => createHmac('sha256', secret).update(payload).digest('base64url');
+/** Clocks of instances and host applications differ a little: an expiry this far past the cap is still accepted. */
+export const CLOCK_SKEW_SECONDS = 60;
+
+const base64url = (value: string | Buffer) => Buffer.from(value).toString('base64url');
+const HEADER = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
 
 export function issueToken(secret: string, claims: TokenClaims): string {
-  const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
-  return `v1.${payload}.${sign(secret, payload)}`;
-}
-
-export type TokenRefusal = 'MALFORMED' | 'BAD_SIGNATURE' | 'EXPIRED' | 'EXPIRY_TOO_FAR';
-export type TokenCheck = { ok: true; claims: TokenClaims } | { ok: false; reason: TokenRefusal };
-
-export function verifyToken(secret: string, token: string, maxTtlSeconds: number, now = Date.now()): TokenCheck {
-  const parts = token.split('.');
-  const [version, payload, signature] = parts;
-  if (parts.length !== 3 || version !== 'v1' || !payload || !signature) return { ok: false, reason: 'MALFORMED' };
-  const expected = Buffer.from(sign(secret, payload));
-  const given = Buffer.from(signature);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: 'BAD_SIGNATURE' };
-  let claims: TokenClaims;
-  try {
-    claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as TokenClaims;
-  } catch {
-    return { ok: false, reason: 'MALFORMED' };
-  }
-  if (typeof claims?.sub !== 'string' || typeof claims.org !== 'string' || typeof claims.exp !== 'number') {
-    return { ok: false, reason: 'MALFORMED' };
-  }
-  if (claims.exp * 1000 <= now) return { ok: false, reason: 'EXPIRED' };
-  if (claims.exp * 1000 > now + (maxTtlSeconds + CLOCK_SKEW_SECONDS) * 1000) return { ok: false, reason: 'EXPIRY_TOO_FAR' };
-  return { ok: true, claims };
+  const payload = base64url(JSON.stringify({ iss: SERVICE_TOKEN_ISSUER, aud: SERVICE_TOKEN_AUDIENCE, ...claims }));
+  const signature = createHmac('sha256', secret).update(`${HEADER}.${payload}`).digest('base64url');
+  return `${HEADER}.${payload}.${signature}`;
 }
 
 /** When the token was issued, in ms; a token without `iat` counts as issued a full lifetime before its expiry. */
-export function tokenIssuedAt(claims: TokenClaims, maxTtlSeconds: number): number {
+export function tokenIssuedAt(claims: { exp: number; iat?: number | undefined }, maxTtlSeconds: number): number {
   return typeof claims.iat === 'number' ? claims.iat * 1000 : (claims.exp - maxTtlSeconds) * 1000;
 }
 

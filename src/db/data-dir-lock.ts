@@ -5,6 +5,17 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** The data directory is held by another live process (scripts print its message as one line). */
+export class DataDirInUseError extends Error {
+  constructor(
+    readonly dataDir: string,
+    readonly ownerPid: number,
+  ) {
+    super(`The embedded database in ${dataDir} is in use by process ${ownerPid}: stop it first (PGlite serves one process).`);
+    this.name = 'DataDirInUseError';
+  }
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -22,7 +33,7 @@ export function lockDataDir(dataDir: string): () => void {
   } catch {
     const owner = Number(readFileSync(path, 'utf8'));
     if (owner !== process.pid && isAlive(owner)) {
-      throw new Error(`The embedded database in ${dataDir} is in use by process ${owner}: stop it first (PGlite serves one process).`);
+      throw new DataDirInUseError(dataDir, owner);
     }
     writeFileSync(path, String(process.pid));
   }

@@ -15,12 +15,15 @@ export interface NewOperator {
   name: string;
   email?: string | null;
   groupIds?: readonly string[] | null;
+  /** Host-app sign-in: the host application's id of this person, unique in the organization. */
+  externalId?: string | null;
 }
 
 export interface OperatorPatch {
   roleId?: string | null;
   name?: string | null;
   email?: string | null;
+  externalId?: string | null;
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -37,6 +40,24 @@ export function normalizeEmail(email: string | null, field: string): string | nu
   if (trimmed === '') return null;
   if (!EMAIL.test(trimmed)) throw invalidInput('email must be an email address', field);
   return trimmed;
+}
+
+/** An external id, or null for none (an empty string clears it). */
+export function normalizeExternalId(externalId: string | null | undefined): string | null {
+  const trimmed = externalId?.trim() ?? '';
+  return trimmed === '' ? null : trimmed;
+}
+
+/** Two operators of one organization cannot share an external id: the clash is a typed CONFLICT. */
+async function uniqueExternalId<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    const target = JSON.stringify((error as { meta?: unknown }).meta ?? '');
+    if ((error as { code?: string }).code === 'P2002' && target.includes('externalId'))
+      throw new AppError('CONFLICT', 'Another operator of the organization has this externalId', 'input.externalId');
+    throw error;
+  }
 }
 
 async function findRole(tx: Tx, organizationId: string, roleId: string, field: string) {
@@ -60,10 +81,13 @@ export async function createOperator(prisma: Db, organizationId: string, input: 
   const name = normalizeName(input.name, 'input.name');
   const email = normalizeEmail(input.email ?? null, 'input.email');
   const groupIds = [...new Set(input.groupIds ?? [])];
+  const externalId = normalizeExternalId(input.externalId);
   return prisma.$transaction(async (tx) => {
     await findRole(tx, organizationId, input.roleId, 'input.roleId');
     await assertGroupsInOrganization(tx, organizationId, groupIds, 'input.groupIds');
-    const operator = await tx.operator.create({ data: { organizationId, roleId: input.roleId, name, email } });
+    const operator = await uniqueExternalId(() =>
+      tx.operator.create({ data: { organizationId, roleId: input.roleId, name, email, externalId } }),
+    );
     if (groupIds.length > 0)
       await tx.groupMembership.createMany({ data: groupIds.map((groupId) => ({ groupId, operatorId: operator.id })) });
     await materializePreferences(tx, organizationId, [operator.id]);
@@ -81,6 +105,7 @@ async function findActiveOperator(tx: Tx, organizationId: string, operatorId: st
 export async function updateOperator(prisma: Db, organizationId: string, operatorId: string, patch: OperatorPatch) {
   const name = patch.name === undefined || patch.name === null ? undefined : normalizeName(patch.name, 'input.name');
   const email = patch.email === undefined ? undefined : normalizeEmail(patch.email, 'input.email');
+  const externalId = patch.externalId === undefined ? undefined : normalizeExternalId(patch.externalId);
   return prisma.$transaction(async (tx) => {
     const operator = await findActiveOperator(tx, organizationId, operatorId, 'input.id');
     if (patch.roleId && patch.roleId !== operator.roleId) {
@@ -88,7 +113,9 @@ export async function updateOperator(prisma: Db, organizationId: string, operato
       if (operator.role.isAdmin && !role.isAdmin && (await countOtherAdmins(tx, organizationId, operatorId)) === 0)
         throw new AppError('CONFLICT', 'This is the last admin of the organization: make another operator admin first', 'input.roleId');
     }
-    return tx.operator.update({ where: { id: operatorId }, data: { name, email, roleId: patch.roleId ?? undefined } });
+    return uniqueExternalId(() =>
+      tx.operator.update({ where: { id: operatorId }, data: { name, email, externalId, roleId: patch.roleId ?? undefined } }),
+    );
   });
 }
 

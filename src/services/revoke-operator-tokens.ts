@@ -5,6 +5,7 @@
  * issued afterwards work: the operator signs in again and resumes with their cursor.
  */
 import { notFound } from '../errors.js';
+import { invalidateCredentials } from './invalidate-credentials.js';
 import type { Services } from './services.js';
 
 export async function revokeOperatorTokens(services: Services, organizationId: string, operatorId: string): Promise<Date> {
@@ -14,11 +15,12 @@ export async function revokeOperatorTokens(services: Services, organizationId: s
     data: { tokensValidAfter: validAfter },
   });
   if (count === 0) throw notFound('Operator', 'operatorId');
-  announceRevocation(services, operatorId, validAfter);
+  await announceRevocation(services, operatorId, validAfter);
   return validAfter;
 }
 
 /** Tells every instance that the operator's tokens issued until `validAfter` no longer hold (also on deletion). */
-export function announceRevocation(services: Services, operatorId: string, validAfter = new Date()): void {
+export async function announceRevocation(services: Services, operatorId: string, validAfter = new Date()): Promise<void> {
   services.live?.pubsub.publish('operator:tokens-revoked', operatorId, { validAfter: validAfter.getTime() });
+  await invalidateCredentials(services, { kind: 'operator', id: operatorId });
 }

@@ -1,6 +1,7 @@
 /**
  * The dependencies resolvers and background jobs reach through the context. Built once by createApp.
  */
+import type { Authenticator } from '../auth/authenticate.js';
 import type { Db } from '../db/database.js';
 import type { DecisionSink } from './decision-sinks.js';
 import type { Live } from './live/live.js';
@@ -21,6 +22,8 @@ export interface Services {
   rateLimitDefaults?: RateLimitDefaults;
   /** Fairness: bounds each organization's happenings being ingested at once on this instance. */
   ingestionGate?: OrganizationGate;
+  /** Credentials → viewer, with its cache (absent where no app runs, e.g. scripts). */
+  authentication?: Authenticator;
   /** Live notifications: streams, inbox sink, presence (absent where no app runs, e.g. scripts). */
   live?: Live;
 }

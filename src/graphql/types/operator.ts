@@ -1,5 +1,6 @@
 import { organizationOf } from '../../context.js';
 import { AppError } from '../../errors.js';
+import { invalidateCredentials } from '../../services/invalidate-credentials.js';
 import { createOperator, deleteOperator, updateOperator } from '../../services/operators.js';
 import { announceRevocation, revokeOperatorTokens } from '../../services/revoke-operator-tokens.js';
 import { builder } from '../builder.js';
@@ -19,6 +20,11 @@ export const OperatorNode = builder.prismaNode('Operator', {
       nullable: true,
       authScopes: { operator: true },
       description: 'Where email notifications go; none means no email (operators only).',
+    }),
+    externalId: t.exposeString('externalId', {
+      nullable: true,
+      authScopes: { operator: true },
+      description: "The host application's own id of this person: host-app sign-in maps a JWT claim to it (operators only).",
     }),
     presence: t.expose('presence', { type: PresenceEnum, description: 'ONLINE, AWAY or OFFLINE.' }),
     role: t.relation('role', { authScopes: { operator: true }, description: "The operator's role (operators only)." }),
@@ -70,6 +76,7 @@ const CreateOperatorInput = builder.inputType('CreateOperatorInput', {
     name: t.string({ required: true, description: 'Display name.' }),
     email: t.string({ description: 'Where email notifications go; none means no email.' }),
     roleId: t.globalID({ required: true, for: RoleNode, description: "The operator's role." }),
+    externalId: t.string({ description: "The host application's own id of this person (host-app sign-in maps a JWT claim to it)." }),
     groupIds: t.globalIDList({ description: 'Operator groups to put the operator in.' }),
   }),
 });
@@ -80,6 +87,7 @@ const UpdateOperatorInput = builder.inputType('UpdateOperatorInput', {
     name: t.string({ description: 'New display name.' }),
     email: t.string({ description: 'New email address; null or empty removes it.' }),
     roleId: t.globalID({ for: RoleNode, description: 'New role; the organization must keep an active admin.' }),
+    externalId: t.string({ description: 'New external id (host-app sign-in); null or empty removes it.' }),
   }),
 });
 
@@ -96,6 +104,7 @@ builder.mutationField('createOperator', (t) =>
         email: input.email,
         roleId: input.roleId.id,
         groupIds: input.groupIds?.map((id) => id.id),
+        externalId: input.externalId,
       });
       return ctx.prisma.operator.findUniqueOrThrow({ ...selection(query), where: { id: operator.id } });
     },
@@ -114,7 +123,10 @@ builder.mutationField('updateOperator', (t) =>
         name: input.name,
         email: input.email,
         roleId: input.roleId?.id,
+        externalId: input.externalId,
       });
+      // Role (admin right), email and externalId decide what their credentials resolve to.
+      await invalidateCredentials(ctx.services, { kind: 'operator', id: operator.id });
       return ctx.prisma.operator.findUniqueOrThrow({ ...selection(query), where: { id: operator.id } });
     },
   }),
@@ -133,7 +145,7 @@ builder.mutationField('deleteOperator', (t) =>
       if (viewer.kind !== 'operator') throw new Error('unreachable: scope guarantees an operator');
       await deleteOperator(ctx.prisma, viewer.organizationId, viewer.operatorId, id.id);
       // Their tokens stop working at once (resolveViewer skips deleted operators); so do their open streams.
-      announceRevocation(ctx.services, id.id);
+      await announceRevocation(ctx.services, id.id);
       return ctx.prisma.operator.findUniqueOrThrow({ ...selection(query), where: { id: id.id } });
     },
   }),

@@ -1,5 +1,6 @@
 import { organizationOf } from '../../context.js';
 import { AppError, invalidInput, notFound } from '../../errors.js';
+import { invalidateCredentials } from '../../services/invalidate-credentials.js';
 import { createApiKey, issueOperatorToken } from '../../services/organizations.js';
 import { mapPrismaErrors } from '../../services/prisma-errors.js';
 import { builder } from '../builder.js';
@@ -130,8 +131,8 @@ builder.mutationField('revokeApiKey', (t) =>
     authScopes: { admin: true },
     errors: {},
     args: { id: t.arg.globalID({ required: true, for: ApiKeyNode, description: 'The key to revoke.' }) },
-    resolve: (query, _root, { id }, ctx) =>
-      mapPrismaErrors(
+    resolve: async (query, _root, { id }, ctx) => {
+      const revoked = await mapPrismaErrors(
         'API key',
         () =>
           ctx.prisma.apiKey.update({
@@ -140,7 +141,10 @@ builder.mutationField('revokeApiKey', (t) =>
             data: { revokedAt: new Date() },
           }),
         'id',
-      ),
+      );
+      await invalidateCredentials(ctx.services, { kind: 'apiKey', id: id.id });
+      return revoked;
+    },
   }),
 );
 

@@ -1,5 +1,6 @@
 import { organizationOf } from '../../context.js';
 import { AppError } from '../../errors.js';
+import { invalidateCredentials } from '../../services/invalidate-credentials.js';
 import { mapPrismaErrors } from '../../services/prisma-errors.js';
 import { builder } from '../builder.js';
 import { selection } from '../selection.js';
@@ -90,8 +91,8 @@ builder.mutationField('updateRole', (t) =>
     authScopes: { admin: true },
     errors: {},
     args: { input: t.arg({ type: UpdateRoleInput, required: true }) },
-    resolve: (query, _root, { input }, ctx) =>
-      mapPrismaErrors(
+    resolve: async (query, _root, { input }, ctx) => {
+      const role = await mapPrismaErrors(
         'Role',
         () =>
           ctx.prisma.role.update({
@@ -104,7 +105,12 @@ builder.mutationField('updateRole', (t) =>
             },
           }),
         'input.id',
-      ),
+      );
+      // The admin right of every operator of the role is in their cached credentials.
+      if (input.isAdmin !== undefined && input.isAdmin !== null)
+        await invalidateCredentials(ctx.services, { kind: 'organization', id: organizationOf(ctx.viewer) });
+      return role;
+    },
   }),
 );
 

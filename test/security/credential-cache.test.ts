@@ -1,0 +1,157 @@
+/**
+ * The credential cache (issue 8) over real servers: an authenticated request that hit the cache
+ * sends no SQL, and every change of what a credential resolves to is seen by the very next request,
+ * on the instance that made it and, through Redis, on another instance sharing the database:
+ * API key revoked, operator deleted, role's admin right withdrawn, operator moved to another role,
+ * tokens revoked, organization sign-in setting removed.
+ */
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/database.js';
+import { openTestDatabase, startTestServer, type TestServer } from '../helpers/test-server.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const prefix = `test-${randomUUID()}:`;
+let solo: TestServer;
+let shared: Database | undefined;
+let a: TestServer;
+let b: TestServer;
+
+beforeAll(async () => {
+  solo = await startTestServer();
+  // A file-backed PGlite cannot be opened twice: without TEST_DATABASE_URL both share one database object.
+  shared = process.env.TEST_DATABASE_URL ? undefined : await openTestDatabase();
+  a = await startTestServer({ database: shared, config: { redisUrl: REDIS_URL, redisPrefix: prefix } });
+  b = await startTestServer({ database: shared, config: { redisUrl: REDIS_URL, redisPrefix: prefix } });
+});
+afterAll(async () => {
+  await solo?.stop();
+  await a?.stop();
+  await b?.stop();
+  await shared?.close();
+  const redis = new Redis(REDIS_URL);
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await redis.quit();
+});
+
+const TYPENAME = `{ __typename }`;
+/** Any credential is looked up for it; a refused one answers UNAUTHENTICATED, an API key FORBIDDEN. */
+const ME = `{ me { name } }`;
+const ADMIN_ONLY = `{ apiKeys { edges { node { id } } } }`;
+const code = (r: { errors?: { extensions?: { code?: string } }[] }) => r.errors?.[0]?.extensions?.code ?? 'OK';
+const cached = (server: TestServer, credential: string) => server.app.services.authentication?.cache.get(credential) !== undefined;
+
+/** An organization with a second admin whose role can be changed, and that admin's token. */
+async function organizationWithSupervisor(server: TestServer) {
+  const org = await server.newOrganization();
+  const role = await server.gql<{ createRole: { data: { id: string } } }>(
+    `mutation { createRole(input: { name: "Supervisor", isAdmin: true }) { ... on MutationCreateRoleSuccess { data { id } } } }`,
+    {},
+    org.adminToken,
+  );
+  const roleId = role.data!.createRole.data.id;
+  const created = await server.gql<{ createOperator: { data: { id: string } } }>(
+    `mutation ($roleId: ID!) { createOperator(input: { name: "Sue", roleId: $roleId, externalId: "sue" }) { ... on MutationCreateOperatorSuccess { data { id } } } }`,
+    { roleId },
+    org.adminToken,
+  );
+  const sueId = created.data!.createOperator.data.id;
+  const token = await server.gql<{ issueOperatorToken: { data: { token: string } } }>(
+    `mutation ($id: ID!) { issueOperatorToken(operatorId: $id) { ... on MutationIssueOperatorTokenSuccess { data { token } } } }`,
+    { id: sueId },
+    org.adminToken,
+  );
+  return { org, roleId, sueId, sueToken: token.data!.issueOperatorToken.data.token };
+}
+
+describe('on one instance', () => {
+  it('an API key or token found in the cache costs no SQL; a revoked key is refused at once', async () => {
+    const org = await solo.newOrganization();
+    for (const credential of [org.apiKey, org.adminToken]) {
+      expect(code(await solo.gql(TYPENAME, {}, credential))).toBe('OK');
+      solo.queries.length = 0;
+      expect(code(await solo.gql(TYPENAME, {}, credential))).toBe('OK');
+      expect(solo.queries).toEqual([]);
+    }
+    const keyId = (await solo.gql<{ apiKeys: { edges: { node: { id: string } }[] } }>(ADMIN_ONLY, {}, org.adminToken)).data!.apiKeys
+      .edges[0]!.node.id;
+    await solo.gql(`mutation ($id: ID!) { revokeApiKey(id: $id) { __typename } }`, { id: keyId }, org.adminToken);
+    expect(code(await solo.gql(ME, {}, org.apiKey))).toBe('UNAUTHENTICATED');
+  });
+
+  it("a role's admin right withdrawn, or the operator moved to another role, applies to the next request", async () => {
+    const { org, roleId, sueId, sueToken } = await organizationWithSupervisor(solo);
+    expect(code(await solo.gql(ADMIN_ONLY, {}, sueToken))).toBe('OK');
+    expect(cached(solo, sueToken)).toBe(true);
+    await solo.gql(`mutation ($id: ID!) { updateRole(input: { id: $id, isAdmin: false }) { __typename } }`, { id: roleId }, org.adminToken);
+    expect(code(await solo.gql(ADMIN_ONLY, {}, sueToken))).toBe('FORBIDDEN');
+
+    await solo.gql(`mutation ($id: ID!) { updateRole(input: { id: $id, isAdmin: true }) { __typename } }`, { id: roleId }, org.adminToken);
+    expect(code(await solo.gql(ADMIN_ONLY, {}, sueToken))).toBe('OK');
+    const roles = await solo.gql<{ roles: { edges: { node: { id: string; name: string } }[] } }>(
+      `{ roles { edges { node { id name } } } }`,
+      {},
+      org.adminToken,
+    );
+    const operatorRole = roles.data!.roles.edges.find((e) => e.node.name === 'Operator')!.node.id;
+    await solo.gql(
+      `mutation ($id: ID!, $roleId: ID!) { updateOperator(input: { id: $id, roleId: $roleId }) { __typename } }`,
+      { id: sueId, roleId: operatorRole },
+      org.adminToken,
+    );
+    expect(code(await solo.gql(ADMIN_ONLY, {}, sueToken))).toBe('FORBIDDEN');
+  });
+});
+
+describe('on two instances sharing the database and Redis', () => {
+  it('an API key revoked through A is refused by B on the next request', async () => {
+    const org = await a.newOrganization();
+    expect(code(await b.gql(ME, {}, org.apiKey))).toBe('FORBIDDEN');
+    expect(cached(b, org.apiKey)).toBe(true);
+    const keyId = (await a.gql<{ apiKeys: { edges: { node: { id: string } }[] } }>(ADMIN_ONLY, {}, org.adminToken)).data!.apiKeys.edges[0]!
+      .node.id;
+    await a.gql(`mutation ($id: ID!) { revokeApiKey(id: $id) { __typename } }`, { id: keyId }, org.adminToken);
+    expect(code(await b.gql(ME, {}, org.apiKey))).toBe('UNAUTHENTICATED');
+  });
+
+  it('revoked tokens, a withdrawn admin right and a deleted operator apply on B at once', async () => {
+    const { org, roleId, sueId, sueToken } = await organizationWithSupervisor(a);
+    expect(code(await b.gql(ADMIN_ONLY, {}, sueToken))).toBe('OK');
+    expect(code(await b.gql(ME, {}, org.adminToken))).toBe('OK');
+    expect(cached(b, sueToken) && cached(b, org.adminToken)).toBe(true);
+
+    await a.gql(`mutation ($id: ID!) { updateRole(input: { id: $id, isAdmin: false }) { __typename } }`, { id: roleId }, org.adminToken);
+    expect(code(await b.gql(ADMIN_ONLY, {}, sueToken))).toBe('FORBIDDEN');
+
+    await a.gql(`mutation ($id: ID!) { deleteOperator(id: $id) { __typename } }`, { id: sueId }, org.adminToken);
+    expect(code(await b.gql(ME, {}, sueToken))).toBe('UNAUTHENTICATED');
+
+    const adminId = Buffer.from(`Operator:${org.adminId}`).toString('base64');
+    expect(code(await b.gql(ME, {}, org.adminToken))).toBe('OK');
+    await a.gql(`mutation ($id: ID!) { revokeOperatorTokens(operatorId: $id) { __typename } }`, { id: adminId }, org.adminToken);
+    expect(code(await b.gql(ME, {}, org.adminToken))).toBe('UNAUTHENTICATED');
+  });
+
+  it("a host token cached on B is refused once A removes the organization's sign-in setting", async () => {
+    const { org } = await organizationWithSupervisor(a);
+    const secret = 'cache-test-host-secret-0123456789abcdef';
+    await a.gql(
+      `mutation ($input: ConfigureHostSignInInput!) { configureHostSignIn(input: $input) { __typename } }`,
+      { input: { issuer: 'https://cache.example', audience: 'panel', sharedSecret: secret } },
+      org.adminToken,
+    );
+    const hostToken = await new SignJWT({ org: org.organizationId, sub: 'sue' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('https://cache.example')
+      .setAudience('panel')
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(secret));
+    expect(code(await b.gql(ME, {}, hostToken))).toBe('OK');
+    expect(cached(b, hostToken)).toBe(true);
+    await a.gql(`mutation { removeHostSignIn { __typename } }`, {}, org.adminToken);
+    expect(code(await b.gql(ME, {}, hostToken))).toBe('UNAUTHENTICATED');
+  });
+});
