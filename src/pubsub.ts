@@ -12,6 +12,7 @@
  * before reading its starting position, so nothing published after that read can be missed.
  */
 import { Redis } from 'ioredis';
+import type { InboxReadChange } from './services/inbox/mark-inbox-read.js';
 import type { LiveItem } from './services/live/live-item.js';
 import type { PreferenceChange } from './services/preferences.js';
 
@@ -22,6 +23,8 @@ export interface Topics {
   'operator:preferences': { changes: readonly PreferenceChange[] };
   /** The operator's tokens issued at or before `validAfter` (ms) were revoked: their open streams close. */
   'operator:tokens-revoked': { validAfter: number };
+  /** Inbox items of one operator were marked read (from any tab or device): the others follow. */
+  'operator:inbox-read': InboxReadChange;
 }
 export type TopicName = keyof Topics;
 
