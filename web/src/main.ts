@@ -84,8 +84,8 @@ async function start() {
   if (tabs) tabs.onmessage = (e: MessageEvent<string>) => soundsElsewhere.add(e.data);
   const playOnce = async (eventId: string, sound: string) => {
     if (document.visibilityState !== 'visible') await new Promise((resolve) => setTimeout(resolve, 150 + Math.random() * 150));
-    if (soundsElsewhere.has(eventId)) return;
-    tabs?.postMessage(eventId);
+    if (soundsElsewhere.has(`${data.id}:${eventId}`)) return;
+    tabs?.postMessage(`${data.id}:${eventId}`);
     await sounds.play(sound);
   };
   // Items replayed after a reconnect are listed, and summed up in one banner instead of a burst.
