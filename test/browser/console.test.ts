@@ -84,7 +84,10 @@ describe('the operator console', () => {
     const item = olga.page.getByTestId('feed-item').first();
     await item.waitFor();
     await expect(item.innerText()).resolves.toMatch(/New chat/i);
-    await eventually(async () => olga.sounds, (s) => s.length === 1);
+    await eventually(
+      async () => olga.sounds,
+      (s) => s.length === 1,
+    );
     expect(olga.sounds).toEqual(['new-chat']);
     const [shown] = await olga.notifications();
     expect(shown?.title).toMatch(/chat/i);
@@ -106,12 +109,22 @@ describe('the operator console', () => {
     await org.streamsOpen(2);
     await org.systemMessage('Maintenance tonight');
     await org.systemMessage('New release');
-    for (const tab of [tabA, tabB]) await eventually(() => tab.unread(), (n) => n === '2');
+    for (const tab of [tabA, tabB])
+      await eventually(
+        () => tab.unread(),
+        (n) => n === '2',
+      );
 
     await tabA.page.getByTestId('inbox-item').first().getByRole('button', { name: 'Mark read' }).click();
-    await eventually(() => tabB.unread(), (n) => n === '1');
+    await eventually(
+      () => tabB.unread(),
+      (n) => n === '1',
+    );
     await tabA.page.getByTestId('mark-all-read').click();
-    await eventually(() => tabB.unread(), (n) => n === '0');
+    await eventually(
+      () => tabB.unread(),
+      (n) => n === '0',
+    );
     await expect(tabB.page.getByTestId('inbox-item').evaluateAll((items) => items.map((i) => i.className))).resolves.toEqual([
       'read',
       'read',
@@ -129,9 +142,15 @@ describe('the operator console', () => {
 
     await row.locator('select').selectOption('bell');
     await message.filter({ hasText: 'in effect on your open streams now' }).waitFor();
-    await eventually(async () => olga.sounds, (s) => s.includes('bell')); // the preview
+    await eventually(
+      async () => olga.sounds,
+      (s) => s.includes('bell'),
+    ); // the preview
     await org.startChat('chat-bell');
-    await eventually(async () => olga.sounds, (s) => s.length === 2);
+    await eventually(
+      async () => olga.sounds,
+      (s) => s.length === 2,
+    );
     expect(olga.sounds).toEqual(['bell', 'bell']);
 
     await row.locator('input[data-channel="AUDIO"]').uncheck();
@@ -140,7 +159,10 @@ describe('the operator console', () => {
       (text) => text === 'banner',
     );
     await org.startChat('chat-silent');
-    await eventually(() => feedTitles(olga), (titles) => titles.length === 2);
+    await eventually(
+      () => feedTitles(olga),
+      (titles) => titles.length === 2,
+    );
     await pause(300);
     expect(olga.sounds).toEqual(['bell', 'bell']);
     await expect(olga.notifications()).resolves.toHaveLength(2);
@@ -163,7 +185,10 @@ describe('the operator console', () => {
     const item = olga.page.getByTestId('feed-item').filter({ hasText: 'New chat with' }).first();
     await item.waitFor();
     // The widget mutes the banner (and the inbox entry); the sound is the operator's own choice and still plays.
-    await eventually(async () => olga.sounds, (s) => s.length === 1);
+    await eventually(
+      async () => olga.sounds,
+      (s) => s.length === 1,
+    );
     await expect(item.innerText()).resolves.not.toMatch(/banner/);
     await expect(newChats()).resolves.toEqual([]);
     await expect(olga.page.getByTestId('inbox-item').filter({ hasText: 'New chat with' }).count()).resolves.toBe(0);
@@ -189,7 +214,11 @@ describe('the console across a server restart', () => {
       const admin = await first.newOrganization('Restart org');
       const olga = await openConsole(await newContext(first), first.url, admin.adminToken);
       const report = async (on: TestServer, title: string) => {
-        const answer = await on.gql<{ reportSystemMessage: { __typename: string } }>(SYSTEM, { input: { title, body: title } }, admin.apiKey);
+        const answer = await on.gql<{ reportSystemMessage: { __typename: string } }>(
+          SYSTEM,
+          { input: { title, body: title } },
+          admin.apiKey,
+        );
         expect(answer.data?.reportSystemMessage.__typename).toMatch(/Success$/);
       };
       await eventually(
@@ -198,7 +227,10 @@ describe('the console across a server restart', () => {
       );
       await report(first, 'one');
       await report(first, 'two');
-      await eventually(() => feedTitles(olga), (t) => t.length === 2);
+      await eventually(
+        () => feedTitles(olga),
+        (t) => t.length === 2,
+      );
 
       await first.app.stop(); // closes every socket (1001) and stops listening
       await olga.page.getByTestId('status').filter({ hasText: 'reconnecting…' }).waitFor();
@@ -206,12 +238,22 @@ describe('the console across a server restart', () => {
       await report(other, 'four');
       await olga.screenshot('5-reconnecting');
       restarted = await startTestServer({ database, port, config: { presenceGraceMs: 60_000 } });
-      await olga.page.getByTestId('status').filter({ hasText: /^live$/ }).waitFor({ timeout: 20_000 });
+      await olga.page
+        .getByTestId('status')
+        .filter({ hasText: /^live$/ })
+        .waitFor({ timeout: 20_000 });
       await report(restarted, 'five');
-      await eventually(() => feedTitles(olga), (t) => t.length >= 5);
+      await eventually(
+        () => feedTitles(olga),
+        (t) => t.length >= 5,
+      );
       await pause(300);
       expect(await feedTitles(olga)).toEqual(['five', 'four', 'three', 'two', 'one']);
-      const missed = await olga.page.getByTestId('feed-item').filter({ hasText: 'missed while reconnecting' }).locator('strong').allInnerTexts();
+      const missed = await olga.page
+        .getByTestId('feed-item')
+        .filter({ hasText: 'missed while reconnecting' })
+        .locator('strong')
+        .allInnerTexts();
       expect(missed).toEqual(['four', 'three']);
       await expect(olga.unread()).resolves.toBe('5');
       await olga.screenshot('5-after-restart');

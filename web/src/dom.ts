@@ -15,7 +15,8 @@ export function h<K extends keyof HTMLElementTagNameMap>(
     Object.assign(element, rest);
     if (dataset) Object.assign(element.dataset, dataset);
   }
-  for (const child of children) if (child !== null && child !== undefined && child !== false) element.append(child instanceof Node ? child : String(child));
+  for (const child of children)
+    if (child !== null && child !== undefined && child !== false) element.append(child instanceof Node ? child : String(child));
   return element;
 }
 

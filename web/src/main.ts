@@ -117,7 +117,7 @@ async function start() {
       if (state === 'signed-out') signOut(detail ?? 'Signed out.');
     },
     connected(at, retry) {
-      preferences.connectedAt(at);
+      void preferences.connectedAt(at);
       // Read changes made while disconnected are not replayed: read the inbox again.
       if (retry) void inbox.reload();
     },

@@ -30,7 +30,7 @@ export interface PreferencesView {
   element: HTMLElement;
   reload(): Promise<void>;
   /** This tab's stream (re)connected at `at` (browser clock): it is the open stream opened closest to then. */
-  connectedAt(at: Date): void;
+  connectedAt(at: Date): Promise<void>;
 }
 
 export function preferencesView(api: Api, operatorId: string, sounds: SoundPlayer, reconnect: () => void): PreferencesView {
@@ -77,6 +77,14 @@ export function preferencesView(api: Api, operatorId: string, sounds: SoundPlaye
     const rows = events.map((event) => {
       const here = (channel: 'BROWSER' | 'AUDIO') => effect.get(`${event}:${channel}`);
       const audio = byKey.get(`${event}:AUDIO`);
+      const saved = (channel: 'BROWSER' | 'AUDIO') => byKey.get(`${event}:${channel}`);
+      const differs =
+        inEffect !== null &&
+        (['BROWSER', 'AUDIO'] as const).some(
+          (channel) =>
+            saved(channel) !== undefined &&
+            (saved(channel)?.enabled !== here(channel)?.enabled || (channel === 'AUDIO' && saved(channel)?.sound !== here(channel)?.sound)),
+        );
       const effectText = inEffect
         ? [
             here('BROWSER')?.enabled ? 'banner' : null,
@@ -129,7 +137,18 @@ export function preferencesView(api: Api, operatorId: string, sounds: SoundPlaye
               )
             : '–',
         ),
-        source === 'dashboard' ? null : h('td', { className: 'effect', dataset: { testid: 'in-effect' } }, effectText),
+        source === 'dashboard'
+          ? null
+          : h(
+              'td',
+              {
+                className: differs ? 'effect differs' : 'effect',
+                title: differs ? 'Saved differently: applies on the next connect' : '',
+                dataset: { testid: 'in-effect' },
+              },
+              effectText,
+              differs ? ' (saved differently: next connect)' : '',
+            ),
       );
     });
     const head = h(
@@ -178,9 +197,14 @@ export function preferencesView(api: Api, operatorId: string, sounds: SoundPlaye
   return {
     element: h('section', { className: 'panel wide' }, h('h2', null, 'Notification settings'), message, chatPanel, dashboard),
     reload,
-    connectedAt(at) {
+    async connectedAt(at) {
       connected = at;
-      void reload();
+      // The stream registers just after the socket is acknowledged: look again until it shows.
+      for (let attempt = 0; attempt < 10; attempt++) {
+        await reload();
+        if (inEffect !== null) return;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
     },
   };
 }

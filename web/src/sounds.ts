@@ -62,6 +62,9 @@ export interface SoundPlayer {
   probe(): void;
 }
 
+/** True while the page has had no click or key press: what Chrome's autoplay rule waits for. */
+const neverActivated = () => navigator.userActivation !== undefined && !navigator.userActivation.hasBeenActive;
+
 export function createSoundPlayer(onBlockedChange: (blocked: boolean) => void): SoundPlayer {
   let context: AudioContext | null = null;
   let blocked = false;
@@ -71,37 +74,39 @@ export function createSoundPlayer(onBlockedChange: (blocked: boolean) => void): 
     onBlockedChange(value);
   };
   const contextNow = () => {
-    context ??= new AudioContext();
+    if (context === null) {
+      context = new AudioContext();
+      // Starting the audio output may take a while (resume() stays pending meanwhile): running later clears the block.
+      context.onstatechange = () => {
+        if (context?.state === 'running') setBlocked(false);
+      };
+    }
     return context;
   };
-  // A user gesture is what the autoplay rule waits for: resume on the first one (and every one after a block).
-  const unlock = () => {
-    void contextNow()
-      .resume()
-      .then(() => setBlocked(contextNow().state !== 'running'));
+  /** Asks the context to run; resolves whether it runs within `ms`. */
+  const running = async (ms: number) => {
+    const audio = contextNow();
+    if (audio.state !== 'running') await Promise.race([audio.resume(), new Promise((resolve) => setTimeout(resolve, ms))]);
+    return audio.state === 'running';
   };
+  // A user gesture is what the autoplay rule waits for: resume on the first one (and on every one while blocked).
+  const unlock = () => void running(1000).then((ok) => ok && setBlocked(false));
   for (const type of ['pointerdown', 'keydown']) document.addEventListener(type, unlock, { capture: true });
 
   return {
     isBlocked: () => blocked,
     probe() {
-      const audio = contextNow();
-      if (audio.state === 'running') return;
-      setBlocked(true);
-      void audio.resume().then(() => setBlocked(audio.state !== 'running'));
+      void running(1500).then((ok) => setBlocked(!ok && neverActivated()));
     },
     async play(name) {
-      const audio = contextNow();
-      if (audio.state !== 'running') {
-        // resume() without a gesture stays pending while autoplay is blocked: give it a moment.
-        await Promise.race([audio.resume(), new Promise((resolve) => setTimeout(resolve, 100))]);
-      }
-      if (audio.state !== 'running') {
-        setBlocked(true);
+      if (!(await running(1500))) {
+        // Suspended without any interaction yet: the autoplay rule. Say so, rather than fail silently.
+        setBlocked(neverActivated() || blocked);
         console.info(`sound blocked: ${name}`);
         return false;
       }
       setBlocked(false);
+      const audio = contextNow();
       const start = audio.currentTime + 0.01;
       for (const tone of SOUNDS[name] ?? SOUNDS.message ?? []) {
         const oscillator = audio.createOscillator();
