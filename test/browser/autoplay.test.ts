@@ -38,7 +38,7 @@ it('says sound is blocked until the first click, then plays', async () => {
   const olga = await openConsole(context, server.url, token);
   const banner = olga.page.getByTestId('sound-blocked');
   await banner.waitFor();
-  await expect(banner.innerText()).resolves.toMatch(/Sound is blocked by your browser/);
+  await expect(banner.textContent()).resolves.toMatch(/Sound is blocked by your browser/);
   await eventually(
     () => server.gql<{ streamsInEffect: { streams: unknown[] } }>('query { streamsInEffect { streams { id } } }', {}, token),
     (r) => (r.data?.streamsInEffect.streams.length ?? 0) === 1,
@@ -50,6 +50,7 @@ it('says sound is blocked until the first click, then plays', async () => {
     (s) => s.length === 1,
   );
   expect(olga.sounds).toEqual([]);
+  await olga.page.getByTestId('feed-item').filter({ hasText: 'sound blocked by the browser' }).waitFor();
   await expect(olga.notifications()).resolves.toHaveLength(1); // the banner is not subject to autoplay
   await olga.screenshot('autoplay-blocked');
 

@@ -49,7 +49,7 @@ export interface ConsolePage {
   blockedSounds: string[];
   /** Every desktop notification the console created. */
   notifications(): Promise<{ title: string; body: string; tag: string }[]>;
-  unread(): Promise<string>;
+  unread(): Promise<string | null>;
   screenshot(name: string): Promise<string>;
 }
 
@@ -96,7 +96,7 @@ export async function openConsole(context: BrowserContext, url: string, token: s
     sounds,
     blockedSounds,
     notifications: () => page.evaluate('window.__notifications'),
-    unread: () => page.getByTestId('unread-badge').innerText(),
+    unread: () => page.getByTestId('unread-badge').textContent(),
     async screenshot(name) {
       mkdirSync(SCREENSHOTS, { recursive: true });
       const path = join(SCREENSHOTS, `${name}.png`);

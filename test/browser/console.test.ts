@@ -77,13 +77,13 @@ describe('the operator console', () => {
     const org = await organization('Console org');
     const olga = await openConsole(await newContext(), server.url, org.operator.token);
     expect(olga.page.url()).not.toContain('token=');
-    await expect(olga.page.getByTestId('notification-permission').innerText()).resolves.toBe('Desktop notifications on');
+    await expect(olga.page.getByTestId('notification-permission').textContent()).resolves.toBe('Desktop notifications on');
     await org.streamsOpen(1);
 
     await org.startChat('chat-1');
     const item = olga.page.getByTestId('feed-item').first();
     await item.waitFor();
-    await expect(item.innerText()).resolves.toMatch(/New chat/i);
+    await expect(item.textContent()).resolves.toMatch(/New chat/i);
     await eventually(
       async () => olga.sounds,
       (s) => s.length === 1,
@@ -97,7 +97,7 @@ describe('the operator console', () => {
     await item.getByRole('button', { name: 'Why?' }).click();
     const why = olga.page.getByTestId('explanation');
     await why.locator('[data-channel="BROWSER"]').waitFor();
-    await expect(why.innerText()).resolves.toMatch(/Browser: delivered/);
+    await expect(why.textContent()).resolves.toMatch(/Browser: delivered/);
     await olga.screenshot('1-happening-notified');
   });
 
@@ -155,7 +155,7 @@ describe('the operator console', () => {
 
     await row.locator('input[data-channel="AUDIO"]').uncheck();
     await eventually(
-      () => row.getByTestId('in-effect').innerText(),
+      () => row.getByTestId('in-effect').textContent(),
       (text) => text === 'banner',
     );
     await org.startChat('chat-silent');
@@ -189,7 +189,7 @@ describe('the operator console', () => {
       async () => olga.sounds,
       (s) => s.length === 1,
     );
-    await expect(item.innerText()).resolves.not.toMatch(/banner/);
+    await expect(item.textContent()).resolves.not.toMatch(/banner/);
     await expect(newChats()).resolves.toEqual([]);
     await expect(olga.page.getByTestId('inbox-item').filter({ hasText: 'New chat with' }).count()).resolves.toBe(0);
 

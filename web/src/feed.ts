@@ -10,7 +10,8 @@ import { fill, h, label, time } from './dom';
 
 export interface FeedView {
   element: HTMLElement;
-  add(item: LiveItemFragment, outcome: { shown: boolean; sound: string | null }): void;
+  /** Lists an item; returns a function noting that its sound was blocked by the browser. */
+  add(item: LiveItemFragment, outcome: { shown: boolean; sound: string | null }): (note: string) => void;
 }
 
 export function feedView(api: Api, operatorId: string): FeedView {
@@ -62,18 +63,20 @@ export function feedView(api: Api, operatorId: string): FeedView {
         outcome.shown ? 'banner' : null,
         outcome.sound ? `sound: ${outcome.sound}` : null,
       ].filter(Boolean);
+      const details = h('span', { className: 'muted' }, `${label(item.event)} · ${time(item.occurredAt)} · ${flags.join(' · ')}`);
       list.prepend(
         h(
           'li',
           { dataset: { testid: 'feed-item', eventId: item.eventId, event: item.event } },
           h('strong', null, item.title),
           ' ',
-          h('span', { className: 'muted' }, `${label(item.event)} · ${time(item.occurredAt)} · ${flags.join(' · ')}`),
+          details,
           h('div', null, item.body),
           h('button', { className: 'small', textContent: 'Why?', onclick: () => void explain(item.eventId) }),
         ),
       );
       while (list.children.length > 100) list.lastElementChild?.remove();
+      return (note) => details.append(` (${note})`);
     },
   };
 }

@@ -84,9 +84,9 @@ async function start() {
   if (tabs) tabs.onmessage = (e: MessageEvent<string>) => soundsElsewhere.add(e.data);
   const playOnce = async (eventId: string, sound: string) => {
     if (document.visibilityState !== 'visible') await new Promise((resolve) => setTimeout(resolve, 150 + Math.random() * 150));
-    if (soundsElsewhere.has(`${data.id}:${eventId}`)) return;
+    if (soundsElsewhere.has(`${data.id}:${eventId}`)) return true;
     tabs?.postMessage(`${data.id}:${eventId}`);
-    await sounds.play(sound);
+    return sounds.play(sound);
   };
   // Items replayed after a reconnect are listed, and summed up in one banner instead of a burst.
   let missed = 0;
@@ -125,7 +125,7 @@ async function start() {
       const fresh = !item.replayed;
       const shown = fresh && item.showNotification && showDesktopNotification(item);
       const sound = fresh && item.playSound ? item.sound : null;
-      if (sound) void playOnce(item.eventId, sound);
+
       if (item.replayed && item.showNotification) {
         missed += 1;
         clearTimeout(missedTimer);
@@ -134,7 +134,8 @@ async function start() {
           missed = 0;
         }, 500);
       }
-      feed.add(item, { shown, sound });
+      const note = feed.add(item, { shown, sound });
+      if (sound) void playOnce(item.eventId, sound).then((heard) => heard || note('sound blocked by the browser'));
       inbox.added(item);
     },
     read: (change) => inbox.readChanged(change),
