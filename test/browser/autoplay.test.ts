@@ -22,7 +22,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-it('says sound is blocked until the first click, then plays', async () => {
+it('says sound is blocked until the first click, then plays', { timeout: 60_000 }, async () => {
   const seeder = await seedOrganization(server, 'Autoplay org');
   const operatorId = await seeder.operator('Olga');
   const [token, widgetId] = await Promise.all([seeder.token(operatorId), seeder.widget()]);

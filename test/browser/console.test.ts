@@ -203,6 +203,20 @@ describe('the operator console', () => {
   });
 });
 
+describe('serving /console', () => {
+  it('serves the built page and bundle under a same-origin policy, and nothing else under /console', async () => {
+    const page = await fetch(`${server.url}/console`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("connect-src 'self'");
+    await expect(page.text()).resolves.toContain('/console/console.js');
+    const bundle = await fetch(`${server.url}/console/console.js`);
+    expect([bundle.status, bundle.headers.get('content-type')]).toEqual([200, 'text/javascript; charset=utf-8']);
+    for (const path of ['/console/../package.json', '/console/%2e%2e/package.json', '/console/index.ts', '/console/dist/console.js']) {
+      expect((await fetch(`${server.url}${path}`)).status, path).toBe(404);
+    }
+  });
+});
+
 describe('the console across a server restart', () => {
   it('the server closing the socket mid-flow loses nothing, and nothing arrives twice', async () => {
     const first = await startTestServer({ config: { presenceGraceMs: 60_000, shutdownGraceMs: 1000 } });

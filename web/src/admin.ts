@@ -14,6 +14,7 @@ export function adminView(api: Api): { element: HTMLElement; reload(): Promise<v
   const body = h('div');
   const message = h('p', { className: 'muted' });
   const act = async (work: Promise<{ [field: string]: object }>) => {
+    message.textContent = 'Saving…';
     try {
       refused(Object.values(await work)[0] ?? {});
       message.textContent = 'Saved.';

@@ -62,6 +62,9 @@ export interface SoundPlayer {
   probe(): void;
 }
 
+/** How long a sound may wait for the audio output to start before it counts as blocked. */
+const START_MS = 4000;
+
 /** True while the page has had no click or key press: what Chrome's autoplay rule waits for. */
 const neverActivated = () => navigator.userActivation !== undefined && !navigator.userActivation.hasBeenActive;
 
@@ -83,7 +86,10 @@ export function createSoundPlayer(onBlockedChange: (blocked: boolean) => void): 
     }
     return context;
   };
-  /** Asks the context to run; resolves whether it runs within `ms`. */
+  /**
+   * Asks the context to run; resolves whether it runs within `ms`. Starting the audio output can
+   * take seconds on a busy machine, and nothing tells that apart from an autoplay block but time.
+   */
   const running = async (ms: number) => {
     const audio = contextNow();
     if (audio.state !== 'running') await Promise.race([audio.resume(), new Promise((resolve) => setTimeout(resolve, ms))]);
@@ -96,10 +102,10 @@ export function createSoundPlayer(onBlockedChange: (blocked: boolean) => void): 
   return {
     isBlocked: () => blocked,
     probe() {
-      void running(1500).then((ok) => setBlocked(!ok && neverActivated()));
+      void running(START_MS).then((ok) => setBlocked(!ok && neverActivated()));
     },
     async play(name) {
-      if (!(await running(1500))) {
+      if (!(await running(START_MS))) {
         // Suspended without any interaction yet: the autoplay rule. Say so, rather than fail silently.
         setBlocked(neverActivated() || blocked);
         console.info(`sound blocked: ${name}`);
