@@ -37,11 +37,12 @@ export interface Live {
   close(): void;
 }
 
-const CURSOR_KEY = 'console.cursor';
+/** Per operator: a tab handed another operator's token must not resume from this one's cursor. */
+const cursorKey = (operatorId: string) => `console.cursor.${operatorId}`;
 const SEEN_LIMIT = 2000;
 
-export function openLive(token: string, handlers: LiveHandlers): Live {
-  const variables = { after: sessionStorage.getItem(CURSOR_KEY) };
+export function openLive(token: string, operatorId: string, handlers: LiveHandlers): Live {
+  const variables = { after: sessionStorage.getItem(cursorKey(operatorId)) };
   const seen = new Set<string>();
   let client: Client | null = null;
   let disposers: (() => void)[] = [];
@@ -56,7 +57,7 @@ export function openLive(token: string, handlers: LiveHandlers): Live {
 
   const accept = (item: LiveItemFragment) => {
     variables.after = item.cursor;
-    sessionStorage.setItem(CURSOR_KEY, item.cursor);
+    sessionStorage.setItem(cursorKey(operatorId), item.cursor);
     if (seen.has(item.eventId)) return;
     seen.add(item.eventId);
     if (seen.size > SEEN_LIMIT) seen.delete(seen.values().next().value as string);

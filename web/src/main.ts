@@ -110,7 +110,7 @@ async function start() {
   );
   sounds.probe();
 
-  live = openLive(token, {
+  live = openLive(token, data.id, {
     status(state, detail) {
       status.textContent = STATUS_TEXT[state];
       status.dataset.state = state;

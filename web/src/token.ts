@@ -15,7 +15,7 @@ export function takeTokenFromFragment(): string | null {
 
 export const storedToken = (): string | null => sessionStorage.getItem(KEY);
 export const storeToken = (token: string): void => sessionStorage.setItem(KEY, token);
+/** Signing out forgets the token and where the stream stood. */
 export const forgetToken = (): void => {
-  sessionStorage.removeItem(KEY);
-  sessionStorage.removeItem('console.cursor');
+  for (const key of Object.keys(sessionStorage)) if (key.startsWith('console.')) sessionStorage.removeItem(key);
 };
