@@ -1,5 +1,6 @@
 // Makes a fresh clone runnable: installs dependencies when missing or stale, then generates the
-// Prisma client and Pothos types when missing or older than the schema. Called by npm start/test.
+// Prisma client and Pothos types when missing or older than the schema, the typed documents, and
+// the console bundle (web/dist). Called by npm start/test.
 import { execSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 
@@ -15,9 +16,22 @@ if (mtime('src/generated/pothos-types.ts') < mtime('prisma/schema.prisma')) {
   run('npx prisma generate', { PRISMA_SCHEMA_ENGINE_BINARY: process.execPath, PRISMA_HIDE_UPDATE_MESSAGE: '1' });
 }
 
-// Typed documents of the test operations, from the committed schema.graphql.
-const operations = readdirSync('test/operations').map((file) => `test/operations/${file}`);
+// Typed documents of the test and console operations, from the committed schema.graphql.
+const filesIn = (dir) => readdirSync(dir, { recursive: true }).map((file) => `${dir}/${file}`);
+const operations = [...filesIn('test/operations'), ...filesIn('web/operations')];
 const newestInput = Math.max(mtime('schema.graphql'), mtime('codegen.ts'), ...operations.map(mtime));
-if (mtime('test/generated/graphql.ts') < newestInput) {
+if (Math.min(mtime('test/generated/graphql.ts'), mtime('web/generated/graphql.ts')) < newestInput) {
   run('npx graphql-codegen --config codegen.ts');
+}
+
+// The operator console (/console), bundled from web/ when missing or older than its sources.
+const consoleSources = [
+  ...filesIn('web/src'),
+  'web/index.html',
+  'web/console.css',
+  'web/generated/graphql.ts',
+  'scripts/build-console.mjs',
+];
+if (mtime('web/dist/console.js') < Math.max(...consoleSources.map(mtime))) {
+  run('node scripts/build-console.mjs');
 }

@@ -19,6 +19,7 @@ import { schema } from './graphql/schema.js';
 import { createPubSub } from './pubsub.js';
 import { createDailySummaryScheduler } from './services/analytics/daily-summary-scheduler.js';
 import { checkReadiness, type Readiness } from './services/check-readiness.js';
+import { serveConsole } from './services/console/serve-console.js';
 import { createDeliveryWorker } from './services/delivery/delivery-worker.js';
 import { PRESENCE_REPORTER, reportHappenings } from './services/ingestion/report-happenings.js';
 import { useCompiledSubscriptions } from './services/live/compiled-subscriptions.js';
@@ -149,6 +150,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     if (shuttingDown) response.setHeader('connection', 'close');
     unanswered.add(response);
     response.once('close', () => unanswered.delete(response));
+    // The operator console (issue 9): static files at /console, a client of the public API only.
+    if (serveConsole(request, response)) return;
     void yoga(request, response);
   });
   // Idle keep-alive sockets outlive the clients' own pools (undici keeps them 4 s, proxies ~60 s):

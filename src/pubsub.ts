@@ -13,6 +13,7 @@
  */
 import { Redis } from 'ioredis';
 import type { CredentialScope } from './auth/credential-cache.js';
+import type { InboxReadChange } from './services/inbox/mark-inbox-read.js';
 import type { LiveItem } from './services/live/live-item.js';
 import type { PreferenceChange } from './services/preferences.js';
 
@@ -25,6 +26,8 @@ export interface Topics {
   'operator:tokens-revoked': { validAfter: number };
   /** What a credential resolves to changed (id `all`): every instance evicts it from its credential cache. */
   'credentials:changed': CredentialScope;
+  /** Inbox items of one operator were marked read (from any tab or device): the others follow. */
+  'operator:inbox-read': InboxReadChange;
 }
 export type TopicName = keyof Topics;
 

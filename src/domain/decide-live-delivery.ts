@@ -43,6 +43,8 @@ export const isLiveCandidate = (c: LiveCandidacy): boolean => c.browser || c.aud
 export interface StreamPreferences {
   browser: ReadonlySet<NotificationEventKind>;
   audio: ReadonlySet<NotificationEventKind>;
+  /** The sounds the operator chose per event (the "Audio" tab); an event missing plays its own. */
+  sounds?: Readonly<Partial<Record<NotificationEventKind, string>>>;
 }
 
 export interface StreamDelivery {

@@ -11,6 +11,12 @@ import { isChannelAvailable, type NotificationEventKind } from './catalog.js';
 
 export const SOUND_NAMES = ['new-chat', 'message', 'message-sent', 'presence', 'chat-activity', 'offline-message'] as const;
 export type SoundName = (typeof SOUND_NAMES)[number];
+/** The sounds an operator may choose per event (the tutorial's "Audio" tab): each event's own and a few more. */
+export const CHOOSABLE_SOUNDS = [...SOUND_NAMES, 'chime', 'bell', 'pop', 'knock'] as const;
+export type ChoosableSound = (typeof CHOOSABLE_SOUNDS)[number];
+
+/** The sound an event plays when the operator chose none (null: the event has no sound). */
+export const defaultSoundOf = (kind: NotificationEventKind): SoundName | null => (isChannelAvailable(kind, 'AUDIO') ? SOUNDS[kind] : null);
 
 export interface NotificationToRender {
   kind: NotificationEventKind;

@@ -21,6 +21,8 @@ export interface PreferenceChange {
   event: NotificationEventKind;
   channel: OperatorChannel;
   enabled: boolean;
+  /** AUDIO only: the sound chosen for the event; null goes back to the event's own, undefined keeps it. */
+  sound?: string | null | undefined;
 }
 
 export type PreferenceSource = 'DEFAULT' | 'DASHBOARD' | 'CHAT_PANEL';
@@ -35,6 +37,8 @@ export interface PreferenceCell {
   changedVia: PreferenceSource;
   changedById: string | null;
   changedAt: Date | null;
+  /** AUDIO only: the sound the operator chose (null: the event's own). */
+  sound: string | null;
 }
 
 export type ChatPanelPreferencesListener = (operatorId: string, organizationId: string, changes: readonly PreferenceChange[]) => void;
@@ -54,6 +58,9 @@ export function assertChannelsAvailable(changes: readonly PreferenceChange[], fi
         `${field}.${index}`,
       );
     }
+    if (change.sound != null && change.channel !== 'AUDIO') {
+      throw new AppError('INVALID_INPUT', 'A sound can only be chosen on the AUDIO channel', `${field}.${index}.sound`);
+    }
   });
 }
 
@@ -67,6 +74,7 @@ export interface StoredPreferenceRow {
   changedVia: PreferenceSource;
   changedById: string | null;
   updatedAt: Date;
+  sound?: string | null;
 }
 
 /**
@@ -86,8 +94,12 @@ export async function fillPreferenceGrid(
   return PRODUCT_DEFAULT_PREFERENCES.map((pair): PreferenceCell => {
     const row = stored.get(keyOf(pair));
     const base = { operatorId: operator.id, organizationId: operator.organizationId, event: pair.event, channel: pair.channel };
-    if (row) return { ...base, enabled: row.enabled, changedVia: row.changedVia, changedById: row.changedById, changedAt: row.updatedAt };
-    return { ...base, enabled: defaults?.get(keyOf(pair)) ?? pair.enabled, changedVia: 'DEFAULT', changedById: null, changedAt: null };
+    if (row) {
+      const { enabled, changedVia, changedById, updatedAt } = row;
+      return { ...base, enabled, changedVia, changedById, changedAt: updatedAt, sound: row.sound ?? null };
+    }
+    const enabled = defaults?.get(keyOf(pair)) ?? pair.enabled;
+    return { ...base, enabled, changedVia: 'DEFAULT', changedById: null, changedAt: null, sound: null };
   });
 }
 
@@ -112,8 +124,8 @@ export async function updatePreferences(prisma: Db, input: UpdatePreferencesInpu
     const operator = await tx.operator.findFirst({ where: { id: operatorId, organizationId, deletedAt: null }, select: { id: true } });
     if (!operator) throw notFound('Operator', 'input.operatorId');
     const updatedAt = new Date();
-    for (const { event, channel, enabled } of changes) {
-      const values = { enabled, changedVia: source, changedById: actorId, updatedAt };
+    for (const { event, channel, enabled, sound } of changes) {
+      const values = { enabled, changedVia: source, changedById: actorId, updatedAt, ...(sound !== undefined ? { sound } : {}) };
       await tx.operatorPreference.upsert({
         where: { operatorId_event_channel: { operatorId, event, channel } },
         create: { operatorId, organizationId, event, channel, ...values },
@@ -165,6 +177,8 @@ export async function updateOrganizationDefaultPreferences(
   changes: readonly PreferenceChange[],
 ): Promise<DefaultPreferenceCell[]> {
   assertChannelsAvailable(changes, 'changes');
+  const withSound = changes.findIndex((change) => change.sound != null);
+  if (withSound >= 0) throw new AppError('INVALID_INPUT', 'Organization defaults carry no sound choice', `changes.${withSound}.sound`);
   const shipped = new Map(PRODUCT_DEFAULT_PREFERENCES.map((p) => [keyOf(p), p.enabled]));
   return prisma.$transaction(async (tx) => {
     for (const { event, channel, enabled } of changes) {

@@ -70,6 +70,8 @@ export interface TestServerOptions {
   database?: Database;
   /** Fake DNS for outbound requests (test/security): never resolve to a non-loopback address. */
   resolveOutboundHost?: ResolveHost;
+  /** Listen on this port (a restarted service keeping its address); a free one by default. */
+  port?: number;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -93,7 +95,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       if (servingRequest.getStore()?.port === port) queries.push(sql);
     }));
   const app = await createApp({ config, database, resolveOutboundHost: options.resolveOutboundHost });
-  const url = await app.start(0);
+  const url = await app.start(options.port ?? 0);
   port = Number(new URL(url).port);
   const gql: TestServer['gql'] = async (query, variables, credential) => {
     const response = await fetch(`${url}/graphql`, {

@@ -1,4 +1,5 @@
 import { EVENT_DESCRIPTIONS, NOTIFICATION_EVENTS, OPERATOR_CHANNELS } from '../../domain/catalog.js';
+import { CHOOSABLE_SOUNDS } from '../../domain/render-notification.js';
 import { builder } from '../builder.js';
 
 const valuesOf = <T extends string>(values: readonly T[], describe: (value: T) => string) =>
@@ -68,4 +69,12 @@ export const PreferenceSourceEnum = builder.enumType('PreferenceSource', {
     DASHBOARD: { value: 'DASHBOARD', description: 'Changed in the Dashboard: reaches live streams when they next connect.' },
     CHAT_PANEL: { value: 'CHAT_PANEL', description: "Changed in the Chat Panel: takes effect at once on the operator's open streams." },
   } as const,
+});
+
+/** NEW_CHAT ↔ 'new-chat': the live items' `sound` strings. */
+export const NotificationSoundEnum = builder.enumType('NotificationSound', {
+  description: 'A sound the Chat Panel plays (made by the console, nothing recorded); live items carry it as `new-chat`, `bell`, …',
+  values: Object.fromEntries(
+    CHOOSABLE_SOUNDS.map((sound) => [sound.toUpperCase().replaceAll('-', '_'), { value: sound, description: `The "${sound}" sound.` }]),
+  ) as Record<string, { value: (typeof CHOOSABLE_SOUNDS)[number]; description: string }>,
 });

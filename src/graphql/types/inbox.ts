@@ -1,4 +1,6 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
+import { openInboxReadStream } from '../../services/inbox/inbox-read-stream.js';
+import { type InboxReadChange, markInboxRead } from '../../services/inbox/mark-inbox-read.js';
 import { encodeCursor } from '../../services/live/live-item.js';
 import { builder } from '../builder.js';
 import { selection } from '../selection.js';
@@ -63,14 +65,36 @@ const MarkReadResult = builder.simpleObject('MarkNotificationsReadResult', {
   }),
 });
 
-async function markRead(ctx: Parameters<typeof liveOf>[0], ids: string[] | null) {
-  const { operatorId } = liveOf(ctx).viewer;
-  const { count } = await ctx.prisma.inboxItem.updateMany({
-    where: { operatorId, readAt: null, ...(ids ? { id: { in: ids } } : {}) },
-    data: { readAt: new Date() },
-  });
-  return { updatedCount: count, unreadCount: await ctx.prisma.inboxItem.count({ where: { operatorId, readAt: null } }) };
-}
+const markRead = (ctx: Parameters<typeof liveOf>[0], ids: string[] | null) => {
+  const { viewer, live } = liveOf(ctx);
+  return markInboxRead(ctx.prisma, live.pubsub, viewer.operatorId, ids);
+};
+
+const InboxReadChangeRef = builder.objectRef<InboxReadChange>('InboxReadChange').implement({
+  description: 'Inbox items of the authenticated operator were marked read, in this tab or another (any device).',
+  fields: (t) => ({
+    readIds: t.idList({
+      description: 'The inbox items marked read (empty when `allRead`).',
+      resolve: (c) => c.readIds.map((id) => encodeGlobalID('InboxItem', id)),
+    }),
+    allRead: t.exposeBoolean('allRead', { description: 'Every item of the inbox was marked read.' }),
+    unreadCount: t.exposeInt('unreadCount', { description: 'Items still unread after this change.' }),
+  }),
+});
+
+builder.subscriptionField('inboxReadState', (t) =>
+  t.field({
+    type: InboxReadChangeRef,
+    description:
+      "The authenticated operator's inbox read changes, live from every tab and device: keep a badge in step. Nothing is replayed: read `inboxUnreadCount` after (re)connecting.",
+    authScopes: { operator: true },
+    subscribe: (_root, _args, ctx) => {
+      const { viewer, live } = liveOf(ctx);
+      return openInboxReadStream(live.pubsub, viewer.operatorId);
+    },
+    resolve: (change) => change,
+  }),
+);
 
 builder.mutationField('markNotificationsRead', (t) =>
   t.field({

@@ -44,8 +44,9 @@ export const LiveNotificationRef = builder.objectRef<StreamedNotification>('Live
     playSound: t.exposeBoolean('playSound', { description: "Play `sound` (this stream's AUDIO preference)." }),
     sound: t.string({
       nullable: true,
-      description: 'The sound to play when `playSound`.',
-      resolve: (n) => (n.playSound ? n.item.sound : null),
+      description:
+        'The sound to play when `playSound`: the one the operator chose for this event (the "Audio" tab), else the event\'s own.',
+      resolve: (n) => (n.playSound ? n.sound : null),
     }),
     replayed: t.exposeBoolean('replayed', { description: 'Sent from the inbox because the stream asked for what came after its cursor.' }),
     occurredAt: t.field({ type: 'DateTime', description: 'When the event happened.', resolve: (n) => new Date(n.item.createdAt) }),

@@ -1,4 +1,5 @@
 import { organizationOf, type Viewer } from '../../context.js';
+import { defaultSoundOf } from '../../domain/render-notification.js';
 import { AppError } from '../../errors.js';
 import {
   type DefaultPreferenceCell,
@@ -9,7 +10,7 @@ import {
   updatePreferences,
 } from '../../services/preferences.js';
 import { builder } from '../builder.js';
-import { NotificationEventKindEnum, OperatorChannelEnum, PreferenceSourceEnum } from './enums.js';
+import { NotificationEventKindEnum, NotificationSoundEnum, OperatorChannelEnum, PreferenceSourceEnum } from './enums.js';
 import { OperatorNode } from './operator.js';
 
 const OperatorPreference = builder.objectRef<PreferenceCell>('OperatorPreference').implement({
@@ -26,6 +27,13 @@ const OperatorPreference = builder.objectRef<PreferenceCell>('OperatorPreference
       type: 'DateTime',
       nullable: true,
       description: 'When it was last stored; null for a pair never stored (the organization default applies).',
+    }),
+    sound: t.field({
+      type: NotificationSoundEnum,
+      nullable: true,
+      description:
+        'AUDIO cells: the sound played for the event (the one chosen in the "Audio" tab, else the event\'s own); null on other channels.',
+      resolve: (cell) => (cell.channel === 'AUDIO' ? ((cell.sound ?? defaultSoundOf(cell.event)) as never) : null),
     }),
     changedBy: t.loadable({
       type: OperatorNode,
@@ -58,6 +66,12 @@ const PreferenceChangeInput = builder.inputType('PreferenceChangeInput', {
     event: t.field({ type: NotificationEventKindEnum, required: true, description: 'The notification event.' }),
     channel: t.field({ type: OperatorChannelEnum, required: true, description: 'The channel.' }),
     enabled: t.boolean({ required: true, description: 'On or off.' }),
+    sound: t.field({
+      type: NotificationSoundEnum,
+      required: false,
+      description:
+        'AUDIO only: the sound to play for the event (the "Audio" tab); null goes back to the event\'s own, omitted keeps the current one.',
+    }),
   }),
 });
 

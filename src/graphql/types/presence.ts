@@ -1,11 +1,12 @@
 import { organizationOf } from '../../context.js';
 import type { NotificationEventKind } from '../../domain/catalog.js';
 import type { StreamPreferences } from '../../domain/decide-live-delivery.js';
+import { defaultSoundOf } from '../../domain/render-notification.js';
 import { AppError, notFound } from '../../errors.js';
 import type { Operator } from '../../generated/prisma/client.js';
 import { loadPreferenceGrid } from '../../services/preferences.js';
 import { builder } from '../builder.js';
-import { NotificationEventKindEnum, OperatorChannelEnum, PresenceEnum } from './enums.js';
+import { NotificationEventKindEnum, NotificationSoundEnum, OperatorChannelEnum, PresenceEnum } from './enums.js';
 import { liveOf } from './notification-stream.js';
 import { OperatorNode } from './operator.js';
 
@@ -13,6 +14,7 @@ interface LivePreference {
   event: NotificationEventKind;
   channel: 'BROWSER' | 'AUDIO';
   enabled: boolean;
+  sound: string | null;
 }
 
 const LivePreferenceRef = builder.objectRef<LivePreference>('LivePreference').implement({
@@ -21,6 +23,12 @@ const LivePreferenceRef = builder.objectRef<LivePreference>('LivePreference').im
     event: t.field({ type: NotificationEventKindEnum, description: 'The notification event.', resolve: (p) => p.event }),
     channel: t.field({ type: OperatorChannelEnum, description: 'BROWSER or AUDIO.', resolve: (p) => p.channel }),
     enabled: t.exposeBoolean('enabled', { description: 'Whether it is on.' }),
+    sound: t.field({
+      type: NotificationSoundEnum,
+      nullable: true,
+      description: 'AUDIO: the sound played for the event (chosen in the "Audio" tab, else its own); null for BROWSER.',
+      resolve: (p) => p.sound as never,
+    }),
   }),
 });
 
@@ -83,9 +91,13 @@ const StreamsInEffectRef = builder
     }),
   });
 
-type Pair = Omit<LivePreference, 'enabled'>;
+type Pair = Omit<LivePreference, 'enabled' | 'sound'>;
 const listOf = (prefs: StreamPreferences, pairs: readonly Pair[]): LivePreference[] =>
-  pairs.map((p) => ({ ...p, enabled: (p.channel === 'BROWSER' ? prefs.browser : prefs.audio).has(p.event) }));
+  pairs.map((p) => ({
+    ...p,
+    enabled: (p.channel === 'BROWSER' ? prefs.browser : prefs.audio).has(p.event),
+    sound: p.channel === 'AUDIO' ? (prefs.sounds?.[p.event] ?? defaultSoundOf(p.event)) : null,
+  }));
 
 builder.queryField('operatorPresence', (t) =>
   t.field({
@@ -141,11 +153,12 @@ builder.queryField('streamsInEffect', (t) =>
       const savedPrefs: StreamPreferences = {
         browser: new Set(grid.filter((c) => c.channel === 'BROWSER' && c.enabled).map((c) => c.event)),
         audio: new Set(grid.filter((c) => c.channel === 'AUDIO' && c.enabled).map((c) => c.event)),
+        sounds: Object.fromEntries(grid.flatMap((c) => (c.channel === 'AUDIO' && c.sound !== null ? [[c.event, c.sound]] : []))),
       };
       const saved = listOf(savedPrefs, events);
       const streams = (await live.streamsOf(id)).map((stream) => {
         const preferences = listOf(stream.preferences, events);
-        const differences = preferences.filter((p, i) => p.enabled !== saved[i]?.enabled);
+        const differences = preferences.filter((p, i) => p.enabled !== saved[i]?.enabled || p.sound !== saved[i]?.sound);
         return { id: stream.id, openedAt: stream.openedAt, buffered: stream.buffered, preferences, differences };
       });
       return { operator, saved, streams };

@@ -28,6 +28,8 @@ export interface StreamedNotification {
   item: LiveItem;
   showNotification: boolean;
   playSound: boolean;
+  /** The sound to play when `playSound`: the one this stream's operator chose for the event, else the item's. */
+  sound: string | null;
   /** Sent from the inbox because the stream asked for everything after its cursor. */
   replayed: boolean;
   /** Resume after this item: pass it as `after` when reconnecting. */

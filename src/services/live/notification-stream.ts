@@ -84,11 +84,18 @@ const toLiveItem = (row: {
   createdAt: row.createdAt.toISOString(),
 });
 
-function applyChanges(
-  preferences: { browser: Set<NotificationEventKind>; audio: Set<NotificationEventKind> },
-  changes: readonly PreferenceChange[],
-) {
-  for (const { event, channel, enabled } of changes) {
+interface MutablePreferences {
+  browser: Set<NotificationEventKind>;
+  audio: Set<NotificationEventKind>;
+  sounds: Partial<Record<NotificationEventKind, string>>;
+}
+
+function applyChanges(preferences: MutablePreferences, changes: readonly PreferenceChange[]) {
+  for (const { event, channel, enabled, sound } of changes) {
+    if (channel === 'AUDIO' && sound !== undefined) {
+      if (sound === null) delete preferences.sounds[event];
+      else preferences.sounds[event] = sound;
+    }
     const set = channel === 'BROWSER' ? preferences.browser : channel === 'AUDIO' ? preferences.audio : null;
     if (set === null) continue;
     if (enabled) set.add(event);
@@ -101,7 +108,7 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
   readonly openedAt = new Date();
   readonly organizationId: string;
   readonly operatorId: string;
-  private readonly prefs = { browser: new Set<NotificationEventKind>(), audio: new Set<NotificationEventKind>() };
+  private readonly prefs: MutablePreferences = { browser: new Set(), audio: new Set(), sounds: {} };
   private queue: LiveItem[] = [];
   private ready: Ready[] = [];
   private lastSeq = 0;
@@ -140,9 +147,11 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
       if (isTokenRevoked(this.options.token.issuedAt, operator?.tokensValidAfter ?? null)) {
         throw new GraphQLError('Token revoked: sign in again', { extensions: { code: 'TOKEN_REVOKED' } });
       }
-      for (const cell of grid)
+      for (const cell of grid) {
         if (cell.enabled)
           (cell.channel === 'BROWSER' ? this.prefs.browser : cell.channel === 'AUDIO' ? this.prefs.audio : null)?.add(cell.event);
+        if (cell.channel === 'AUDIO' && cell.sound !== null) this.prefs.sounds[cell.event] = cell.sound;
+      }
       this.lastSeq = afterSeq ?? Number(counter?.lastSeq ?? 0);
       this.replaying = afterSeq !== null;
     } catch (error) {
@@ -186,7 +195,7 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
   }
 
   preferences(): StreamPreferences {
-    return { browser: new Set(this.prefs.browser), audio: new Set(this.prefs.audio) };
+    return { browser: new Set(this.prefs.browser), audio: new Set(this.prefs.audio), sounds: { ...this.prefs.sounds } };
   }
 
   buffered(): number {
@@ -228,7 +237,9 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
     }
     const delivery = deliverOnStream(item.kind, { browser: item.browser, audio: item.sound !== null }, this.prefs);
     if (delivery === null) return null;
-    return { item, ...delivery, replayed, cursor: encodeCursor(this.lastSeq) };
+    // The sound chosen on this stream (Audio tab) replaces the event's own.
+    const sound = delivery.playSound ? (this.prefs.sounds[item.kind] ?? item.sound) : null;
+    return { item, ...delivery, sound, replayed, cursor: encodeCursor(this.lastSeq) };
   }
 
   async next(): Promise<IteratorResult<StreamedNotification>> {

@@ -105,10 +105,11 @@ interface Effect {
   openedAt: string;
   browser: NotificationEventKind[];
   audio: NotificationEventKind[];
+  sounds?: Partial<Record<NotificationEventKind, string>>;
 }
 const effectOf = (stream: OpenStream): string => {
-  const { browser, audio } = stream.preferences();
-  return JSON.stringify({ openedAt: stream.openedAt.toISOString(), browser: [...browser], audio: [...audio] } satisfies Effect);
+  const { browser, audio, sounds } = stream.preferences();
+  return JSON.stringify({ openedAt: stream.openedAt.toISOString(), browser: [...browser], audio: [...audio], sounds } satisfies Effect);
 };
 
 export interface RedisPresenceTracker extends PresenceTracker {
@@ -228,7 +229,7 @@ export function createRedisPresenceTracker(options: RedisPresenceOptions): Redis
           return {
             id: member.slice(member.indexOf('/') + 1),
             openedAt: new Date(effect.openedAt),
-            preferences: { browser: new Set(effect.browser), audio: new Set(effect.audio) },
+            preferences: { browser: new Set(effect.browser), audio: new Set(effect.audio), sounds: effect.sounds ?? {} },
             buffered: null,
           };
         });

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "OperatorPreference" ADD COLUMN     "sound" TEXT;
