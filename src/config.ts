@@ -91,6 +91,14 @@ export interface Config {
   rateLimitCacheSeconds: number;
   /** Fairness: happenings of one organization ingested at once on one instance; more wait their turn (0 = unbounded). */
   ingestionInFlightPerOrganization: number;
+  // Observability (issue 10): logs and metrics.
+  /** pino level (fatal, error, warn, info, debug, trace, silent). JSON lines in production, readable ones otherwise. */
+  logLevel: string;
+  /** Bearer token that /metrics requires on the service's port; unset: no /metrics there. */
+  metricsToken: string | undefined;
+  /** A separate port serving only /metrics (on metricsHost), for a scraper on a private network; unset: none. */
+  metricsPort: number | undefined;
+  metricsHost: string;
 }
 
 function integer(name: string, fallback: number): number {
@@ -150,5 +158,9 @@ export function readConfig(): Config {
     maxQueryDirectives: integer('MAX_QUERY_DIRECTIVES', 20),
     maxQueryCost: integer('MAX_QUERY_COST', 20_000),
     shutdownGraceMs: integer('SHUTDOWN_GRACE_MS', 10_000),
+    logLevel: process.env.LOG_LEVEL ?? 'info',
+    metricsToken: optional('METRICS_TOKEN'),
+    metricsPort: optional('METRICS_PORT') === undefined ? undefined : integer('METRICS_PORT', 0),
+    metricsHost: process.env.METRICS_HOST ?? '127.0.0.1',
   };
 }

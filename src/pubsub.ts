@@ -12,6 +12,7 @@
  * before reading its starting position, so nothing published after that read can be missed.
  */
 import { Redis } from 'ioredis';
+import { log } from './observability/logger.js';
 import type { LiveItem } from './services/live/live-item.js';
 import type { PreferenceChange } from './services/preferences.js';
 
@@ -70,7 +71,7 @@ function createRedisPubSub(url: string, prefix: string): PubSub {
   const client = new Redis(url, { maxRetriesPerRequest: null });
   const subscriber = new Redis(url, { maxRetriesPerRequest: null });
   const listeners = new Map<string, Set<Listener>>();
-  const warn = (what: string) => (error: unknown) => console.warn(`redis ${what} failed:`, error);
+  const warn = (what: string) => (error: unknown) => log.warn({ err: error }, `redis ${what} failed`);
   subscriber.on('message', (channel: string, message: string) => {
     const set = listeners.get(channel);
     if (set === undefined) return;

@@ -70,6 +70,8 @@ export interface TestServerOptions {
   database?: Database;
   /** Fake DNS for outbound requests (test/security): never resolve to a non-loopback address. */
   resolveOutboundHost?: ResolveHost;
+  /** Captures the app's log lines (set `config.logLevel` too). */
+  logStream?: import('pino').DestinationStream;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -83,6 +85,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     analyticsTickMs: 0,
     // The receivers of these tests listen on loopback; test/security turns this off.
     outboundAllowPrivate: true,
+    // Test output shows test results: the app logs only when LOG_LEVEL asks (e.g. LOG_LEVEL=debug).
+    logLevel: process.env.LOG_LEVEL ?? 'silent',
     ...options.config,
   };
   const ownsDatabase = !options.database;
@@ -92,7 +96,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     (await openTestDatabase((sql) => {
       if (servingRequest.getStore()?.port === port) queries.push(sql);
     }));
-  const app = await createApp({ config, database, resolveOutboundHost: options.resolveOutboundHost });
+  const app = await createApp({ config, database, resolveOutboundHost: options.resolveOutboundHost, logStream: options.logStream });
   const url = await app.start(0);
   port = Number(new URL(url).port);
   const gql: TestServer['gql'] = async (query, variables, credential) => {

@@ -11,6 +11,8 @@
  * 19:00 with the 18:00 default) gets nothing today and its first summary tomorrow at 18:00; one
  * created before the time gets today's.
  */
+
+import { log as logger } from '../../observability/logger.js';
 import type { Services } from '../services.js';
 import { localDayAndTime } from './local-day.js';
 import { runDailySummary, scheduledSummaryKey } from './run-daily-summary.js';
@@ -44,7 +46,7 @@ export function dueSummaryDay(now: Date, org: { timeZone: string; createdAt: Dat
 
 export function createDailySummaryScheduler(options: SchedulerOptions): DailySummaryScheduler {
   const { services, config } = options;
-  const log = options.log ?? ((message: string) => console.warn(message));
+  const log = options.log ?? ((message: string) => logger.warn(message));
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<unknown> = Promise.resolve();
   let busy = false;
