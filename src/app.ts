@@ -135,7 +135,13 @@ export async function createApp(options: AppOptions): Promise<App> {
     maskedErrors: { isDev: false },
     plugins: [
       // Request and operation durations on the service's registry; /metrics is served below, protected.
-      usePrometheus({ registry: metricsRegistry, endpoint: false, metrics: { graphql_yoga_http_duration: true } }),
+      // Labels stay bounded: no operation names or URLs (a client chooses them).
+      usePrometheus({
+        registry: metricsRegistry,
+        endpoint: false,
+        metrics: { graphql_yoga_http_duration: true },
+        labels: { operationName: false, url: false },
+      }),
       useRateLimits(rateLimits),
       ...operationLimitPlugins(config),
       ...(config.production ? [useIntrospectionGuard()] : []),
