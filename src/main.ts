@@ -10,7 +10,10 @@ try {
   const app = await createApp({ config });
   // Graceful (app.stop): in-flight requests finish within SHUTDOWN_GRACE_MS, streams close with 1001.
   const shutdown = async (signal: string) => {
-    log.info({ signal, graceMs: config.shutdownGraceMs }, 'stopping: in-flight requests get the grace period');
+    log.info(
+      { signal, graceMs: config.shutdownGraceMs },
+      `${signal}: stopping (in-flight requests get up to ${config.shutdownGraceMs} ms)`,
+    );
     try {
       await app.stop();
     } catch (error) {
@@ -30,7 +33,7 @@ try {
       dataDir: config.databaseUrl ? undefined : config.dataDir,
       metrics: app.metricsUrl() ?? undefined,
     },
-    'notification service listening',
+    `notification service on ${url}/graphql`,
   );
   // First start of the embedded database: create an organization so GraphiQL is usable at once.
   if (app.database.kind === 'pglite' && (await app.database.prisma.organization.count()) === 0) {
