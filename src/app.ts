@@ -2,11 +2,14 @@
  * createApp(deps) → { start(port), stop() }: graphql-yoga over a Node HTTP server, with graphql-ws
  * on the same port and path.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
 import { type DocumentNode, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, useReadinessCheck } from 'graphql-yoga';
+import type { DestinationStream } from 'pino';
 import { WebSocketServer } from 'ws';
 import { createAuthenticator } from './auth/authenticate.js';
 import type { Config } from './config.js';
@@ -16,6 +19,10 @@ import { renderOfflineGraphiQL, useGraphiQLAssets } from './graphql/graphiql-off
 import { useIntrospectionGuard } from './graphql/introspection-guard.js';
 import { operationLimitPlugins } from './graphql/operation-limits.js';
 import { schema } from './graphql/schema.js';
+import { configureLogging, log, logContext } from './observability/logger.js';
+import { metrics, registry as metricsRegistry } from './observability/metrics.js';
+import { metricsSink } from './observability/metrics-sink.js';
+import { createMetricsHandler } from './observability/serve-metrics.js';
 import { createPubSub } from './pubsub.js';
 import { createDailySummaryScheduler } from './services/analytics/daily-summary-scheduler.js';
 import { checkReadiness, type Readiness } from './services/check-readiness.js';
@@ -38,6 +45,8 @@ export interface AppOptions {
   database?: Database;
   /** DNS resolution of outbound requests; default dns.lookup (tests fake it). */
   resolveOutboundHost?: ResolveHost;
+  /** Where log lines go (tests capture them); default standard output. */
+  logStream?: DestinationStream;
 }
 
 export interface App {
@@ -45,6 +54,8 @@ export interface App {
   database: Database;
   /** Listens on `port` (0 picks a free one) and resolves to the base URL. */
   start(port?: number): Promise<string>;
+  /** The base URL of the separate metrics port once started (METRICS_PORT), else null. */
+  metricsUrl(): string | null;
   /** What `/readiness` answers: not shutting down, database (and Redis) reachable. */
   readiness(): Promise<Readiness>;
   /** Graceful stop (see below); calling it again returns the same stop. */
@@ -53,13 +64,14 @@ export interface App {
 
 export async function createApp(options: AppOptions): Promise<App> {
   const { config } = options;
+  configureLogging({ level: config.logLevel, pretty: !config.production, stream: options.logStream });
   const ownsDatabase = !options.database;
   const database =
     options.database ??
     (await openDatabase({
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
-      onQuery: config.logQueries ? (sql) => console.log(`[sql] ${sql}`) : undefined,
+      onQuery: config.logQueries ? (sql) => log.info({ sql }, 'sql') : undefined,
     }));
   const services: Services = {
     prisma: database.prisma,
@@ -94,6 +106,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
   services.live = live;
   services.sinks.push(live.sink);
+  services.sinks.push(metricsSink);
   // Credentials (issues 8, 9): one verifier for every JWT, a cache every instance invalidates.
   const authentication = createAuthenticator({
     prisma: database.prisma,
@@ -107,11 +120,16 @@ export async function createApp(options: AppOptions): Promise<App> {
     jwksCacheMs: config.jwksCacheMs,
   });
   services.authentication = authentication;
-  const contextFor = async (authorization: string | null | undefined): Promise<Context> => ({
-    prisma: database.prisma,
-    services,
-    viewer: await resolveViewer(authentication, authorization),
-  });
+  const contextFor = async (authorization: string | null | undefined): Promise<Context> => {
+    const viewer = await resolveViewer(authentication, authorization);
+    // From here on, this request's log lines name its organization and operator.
+    const logged = logContext.getStore();
+    if (logged && viewer.kind !== 'anonymous') {
+      logged.organizationId = viewer.organizationId;
+      if (viewer.kind === 'operator') logged.operatorId = viewer.operatorId;
+    }
+    return { prisma: database.prisma, services, viewer };
+  };
 
   let shuttingDown = false;
   let stopping: Promise<void> | null = null;
@@ -126,9 +144,22 @@ export async function createApp(options: AppOptions): Promise<App> {
     // Offline GraphiQL: its scripts come from this service, not a CDN (graphiql-offline.ts).
     renderGraphiQL: renderOfflineGraphiQL,
     context: ({ request, authorization }) => contextFor(authorization ?? request?.headers.get('authorization')),
-    logging: 'warn',
+    logging: {
+      debug: (...args) => log.debug({ args }, 'yoga'),
+      info: (...args) => log.info({ args }, 'yoga'),
+      warn: (...args) => log.warn({ args }, 'yoga'),
+      error: (...args) => log.error({ err: args.find((a) => a instanceof Error), args: args.filter((a) => !(a instanceof Error)) }, 'yoga'),
+    },
     maskedErrors: { isDev: false },
     plugins: [
+      // Request and operation durations on the service's registry; /metrics is served below, protected.
+      // Labels stay bounded: no operation names or URLs (a client chooses them).
+      usePrometheus({
+        registry: metricsRegistry,
+        endpoint: false,
+        metrics: { graphql_yoga_http_duration: true },
+        labels: { operationName: false, url: false },
+      }),
       useRateLimits(rateLimits),
       ...operationLimitPlugins(config),
       ...(config.production ? [useIntrospectionGuard()] : [useGraphiQLAssets()]),
@@ -146,14 +177,33 @@ export async function createApp(options: AppOptions): Promise<App> {
   // Responses still to be written: when shutdown begins they say `Connection: close`, so each
   // keep-alive socket closes after its last answer instead of racing a client's next request.
   const unanswered = new Set<ServerResponse>();
+  const serveMetrics = createMetricsHandler({ token: config.metricsToken, prisma: database.prisma });
   const server: Server = createServer((request, response) => {
     if (shuttingDown) response.setHeader('connection', 'close');
     unanswered.add(response);
     response.once('close', () => unanswered.delete(response));
     // The operator console (issue 9): static files at /console, a client of the public API only.
     if (serveConsole(request, response)) return;
-    void yoga(request, response);
+    // /metrics on this port only with METRICS_TOKEN (serve-metrics.ts checks it).
+    if (config.metricsToken && request.url?.split('?')[0] === '/metrics') {
+      void serveMetrics(request, response);
+      return;
+    }
+    // Every log line of the request carries its id: the caller's X-Request-Id when sane, else a new one.
+    const given = request.headers['x-request-id'];
+    const requestId = typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+    response.setHeader('x-request-id', requestId);
+    logContext.run({ requestId }, () => void yoga(request, response));
   });
+  // METRICS_PORT: a second server answering /metrics only, on METRICS_HOST.
+  const metricsServer: Server | null =
+    config.metricsPort === undefined
+      ? null
+      : createServer((request, response) => {
+          if (request.url?.split('?')[0] === '/metrics') void serveMetrics(request, response);
+          else response.writeHead(404).end();
+        });
+  let metricsUrl: string | null = null;
   // Idle keep-alive sockets outlive the clients' own pools (undici keeps them 4 s, proxies ~60 s):
   // closing first would reset a request racing the close.
   server.keepAliveTimeout = 65_000;
@@ -167,6 +217,10 @@ export async function createApp(options: AppOptions): Promise<App> {
       onConnect: async (ctx) => {
         const authorization = (ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization) as string | undefined;
         const viewer = await resolveViewer(authentication, authorization);
+        if (viewer.kind !== 'operator') {
+          metrics.streamRefusals.inc();
+          log.info({ viewer: viewer.kind, reason: viewer.kind === 'anonymous' ? viewer.reason : 'NOT_AN_OPERATOR' }, 'stream refused');
+        }
         return viewer.kind === 'operator';
       },
       onSubscribe: async (ctx, _id, params) => {
@@ -209,7 +263,15 @@ export async function createApp(options: AppOptions): Promise<App> {
   return {
     services,
     database,
-    start(port = config.port) {
+    metricsUrl: () => metricsUrl,
+    async start(port = config.port) {
+      if (metricsServer) {
+        await new Promise<void>((resolve, reject) => {
+          metricsServer.once('error', reject);
+          metricsServer.listen(config.metricsPort, config.metricsHost, () => resolve());
+        });
+        metricsUrl = `http://${config.metricsHost}:${(metricsServer.address() as AddressInfo).port}`;
+      }
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, config.host, () => {
@@ -249,6 +311,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       for (const socket of wsServer.clients) socket.terminate();
       await closed;
     }
+    if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
     await services.outbound.close();
     await live.stop();
     authentication.close();

@@ -101,6 +101,14 @@ export interface Config {
   credentialCacheSize: number;
   /** How long a host application's JWKS is reused before it is fetched again, in ms. */
   jwksCacheMs: number;
+  // Observability (issue 10): logs and metrics.
+  /** pino level (fatal, error, warn, info, debug, trace, silent). JSON lines in production, readable ones otherwise. */
+  logLevel: string;
+  /** Bearer token that /metrics requires on the service's port; unset: no /metrics there. */
+  metricsToken: string | undefined;
+  /** A separate port serving only /metrics (on metricsHost), for a scraper on a private network; unset: none. */
+  metricsPort: number | undefined;
+  metricsHost: string;
 }
 
 function integer(name: string, fallback: number): number {
@@ -164,5 +172,9 @@ export function readConfig(): Config {
     credentialCacheMs: integer('CREDENTIAL_CACHE_MS', 10_000),
     credentialCacheSize: integer('CREDENTIAL_CACHE_SIZE', 10_000),
     jwksCacheMs: integer('JWKS_CACHE_MS', 300_000),
+    logLevel: process.env.LOG_LEVEL ?? 'info',
+    metricsToken: optional('METRICS_TOKEN'),
+    metricsPort: optional('METRICS_PORT') === undefined ? undefined : integer('METRICS_PORT', 0),
+    metricsHost: process.env.METRICS_HOST ?? '127.0.0.1',
   };
 }

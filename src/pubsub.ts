@@ -13,6 +13,7 @@
  */
 import { Redis } from 'ioredis';
 import type { CredentialScope } from './auth/credential-cache.js';
+import { log } from './observability/logger.js';
 import type { InboxReadChange } from './services/inbox/mark-inbox-read.js';
 import type { LiveItem } from './services/live/live-item.js';
 import type { PreferenceChange } from './services/preferences.js';
@@ -81,7 +82,7 @@ function createRedisPubSub(url: string, prefix: string): PubSub {
   const client = new Redis(url, { maxRetriesPerRequest: null });
   const subscriber = new Redis(url, { maxRetriesPerRequest: null });
   const listeners = new Map<string, Set<Listener>>();
-  const warn = (what: string) => (error: unknown) => console.warn(`redis ${what} failed:`, error);
+  const warn = (what: string) => (error: unknown) => log.warn({ err: error }, `redis ${what} failed`);
   subscriber.on('message', (channel: string, message: string) => {
     const set = listeners.get(channel);
     if (set === undefined) return;

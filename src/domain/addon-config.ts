@@ -4,12 +4,18 @@
  * secret generated when none is given (injectable for tests).
  *
  * EMAIL_TICKET  { toAddress }                          an email address
- * SLACK         { webhookUrl, channel? }               an http(s) incoming-webhook URL
- * HELP_SCOUT    { apiBaseUrl, apiToken, mailboxId }    apiBaseUrl defaults to the public API
- * WEBHOOK       { url, secret }                        secret ≥ 16 chars, generated when absent
+ * SLACK         { webhookUrl, channel?, legacyWebhook? }  an http(s) incoming-webhook URL; `channel`
+ *               is sent only when `legacyWebhook` (Slack's app webhooks ignore it, legacy ones obey)
+ * HELP_SCOUT    { apiBaseUrl, apiToken, mailboxId, fallbackCustomerEmail?, fallbackCustomerId? }
+ *               apiBaseUrl defaults to the public API; the fallback customer is used for visitors
+ *               who left no email (Help Scout needs a customer email or id; none is ever invented)
+ * WEBHOOK       { url, secret }                        a Standard Webhooks `whsec_` secret (24–64
+ *               key bytes), generated when absent; any other string of 16+ characters is taken as
+ *               the key's bytes (secrets stored before Standard Webhooks, webhook-signature.ts)
  */
 import { randomBytes } from 'node:crypto';
 import type { AddonKind } from './catalog.js';
+import { WHSEC_MAX_BYTES, WHSEC_MIN_BYTES, WHSEC_PREFIX, whsecKeyBytes } from './webhook-signature.js';
 
 export interface EmailTicketConfig {
   toAddress: string;
@@ -17,11 +23,17 @@ export interface EmailTicketConfig {
 export interface SlackConfig {
   webhookUrl: string;
   channel?: string;
+  /** A legacy (pre-app) incoming webhook, which honours a `channel` override. */
+  legacyWebhook?: boolean;
 }
 export interface HelpScoutConfig {
   apiBaseUrl: string;
   apiToken: string;
   mailboxId: string;
+  /** The customer of conversations whose visitor left no email: an email address… */
+  fallbackCustomerEmail?: string;
+  /** …or the id of an existing Help Scout customer (wins over the email). */
+  fallbackCustomerId?: string;
 }
 export interface WebhookConfig {
   url: string;
@@ -92,7 +104,13 @@ function validateSlack(input: Input): AddonConfigResult<'SLACK'> {
   const webhookUrl = requiredUrl(input, 'webhookUrl');
   if (isFailure(webhookUrl)) return webhookUrl;
   const channel = text(input, 'channel');
-  return { ok: true, config: channel === undefined ? { webhookUrl } : { webhookUrl, channel } };
+  const legacy = input.legacyWebhook;
+  if (legacy !== undefined && legacy !== null && typeof legacy !== 'boolean')
+    return fail('legacyWebhook', 'legacyWebhook must be a boolean');
+  return {
+    ok: true,
+    config: { webhookUrl, ...(channel === undefined ? {} : { channel }), ...(legacy === true ? { legacyWebhook: true } : {}) },
+  };
 }
 
 function validateHelpScout(input: Input): AddonConfigResult<'HELP_SCOUT'> {
@@ -102,7 +120,22 @@ function validateHelpScout(input: Input): AddonConfigResult<'HELP_SCOUT'> {
   if (apiToken === undefined) return fail('apiToken', 'apiToken is required');
   const mailboxId = text(input, 'mailboxId');
   if (mailboxId === undefined) return fail('mailboxId', 'mailboxId is required');
-  return { ok: true, config: { apiBaseUrl: apiBaseUrl.replace(/\/+$/, ''), apiToken, mailboxId } };
+  const fallbackCustomerEmail = text(input, 'fallbackCustomerEmail');
+  if (fallbackCustomerEmail !== undefined && !EMAIL.test(fallbackCustomerEmail))
+    return fail('fallbackCustomerEmail', 'fallbackCustomerEmail must be an email address');
+  const fallbackCustomerId = text(input, 'fallbackCustomerId');
+  if (fallbackCustomerId !== undefined && !/^\d+$/.test(fallbackCustomerId))
+    return fail('fallbackCustomerId', 'fallbackCustomerId must be a Help Scout customer id (digits)');
+  return {
+    ok: true,
+    config: {
+      apiBaseUrl: apiBaseUrl.replace(/\/+$/, ''),
+      apiToken,
+      mailboxId,
+      ...(fallbackCustomerEmail === undefined ? {} : { fallbackCustomerEmail }),
+      ...(fallbackCustomerId === undefined ? {} : { fallbackCustomerId }),
+    },
+  };
 }
 
 function validateWebhook(input: Input, generateSecret: () => string): AddonConfigResult<'WEBHOOK'> {
@@ -112,11 +145,16 @@ function validateWebhook(input: Input, generateSecret: () => string): AddonConfi
   if (given === undefined || given === null) return { ok: true, config: { url, secret: generateSecret() } };
   if (typeof given !== 'string' || given.length < WEBHOOK_SECRET_MIN_LENGTH)
     return fail('secret', `secret must be at least ${WEBHOOK_SECRET_MIN_LENGTH} characters`);
+  if (given.startsWith(WHSEC_PREFIX)) {
+    const key = whsecKeyBytes(given);
+    if (!key || key.length < WHSEC_MIN_BYTES || key.length > WHSEC_MAX_BYTES)
+      return fail('secret', `a ${WHSEC_PREFIX} secret must be base64 of ${WHSEC_MIN_BYTES} to ${WHSEC_MAX_BYTES} bytes`);
+  }
   return { ok: true, config: { url, secret: given } };
 }
 
-/** 32 random bytes, base64url: the webhook signing secret when the admin gives none. */
-export const generateWebhookSecret = (): string => randomBytes(32).toString('base64url');
+/** `whsec_` + base64 of 32 random bytes: the Standard Webhooks signing secret when the admin gives none. */
+export const generateWebhookSecret = (): string => `${WHSEC_PREFIX}${randomBytes(32).toString('base64')}`;
 
 /**
  * Validates and normalizes the configuration of an addon of `kind`. `field` names the offending

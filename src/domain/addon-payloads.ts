@@ -65,33 +65,65 @@ export function webhookBody(d: EventDetails, deliveryId: string) {
   return { id: globalIdOf('Delivery', deliveryId), event: WEBHOOK_EVENT_NAMES[d.kind], created_at: iso(d.occurredAt), data: chatMeta(d) };
 }
 
-/** A Slack incoming-webhook message: a fallback text plus a section with the event's facts. */
-export function slackMessage(d: EventDetails, channel?: string) {
+/**
+ * Slack's control characters `&`, `<` and `>` as HTML entities (Slack "Formatting text", escaping):
+ * a visitor's `Vera <vera@visitor.test>` or `<!channel>` stays text instead of a link or a mention.
+ */
+export const escapeSlackText = (value: string): string => value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** Already escaped text cut to Slack's field limit without leaving half an entity at the end. */
+const cutSlackText = (escaped: string, max: number) =>
+  escaped.length <= max ? escaped : escaped.slice(0, max).replace(/&[a-z]{0,3}$/, '');
+const slackText = (value: string, max: number) => cutSlackText(escapeSlackText(value), max);
+
+/**
+ * A Slack incoming-webhook message: a fallback `text` plus blocks with the event's facts, every
+ * piece of text escaped. `channel` is sent only to a legacy webhook the admin marked as such: app
+ * incoming webhooks post to their own channel and ignore it.
+ */
+export function slackMessage(d: EventDetails, options: { channel?: string; legacyWebhook?: boolean } = {}) {
   const headline = describeEvent(d);
-  const facts = eventFacts(d).map(([label, value]) => `*${label}:* ${value}`);
+  const facts = eventFacts(d).map(([label, value]) => `*${escapeSlackText(label)}:* ${escapeSlackText(value ?? '')}`);
   return {
-    ...(channel ? { channel } : {}),
-    text: `${headline} — ${d.organization.name}`,
+    ...(options.legacyWebhook && options.channel ? { channel: options.channel } : {}),
+    text: slackText(`${headline} — ${d.organization.name}`, 3000),
     blocks: [
-      { type: 'header', text: { type: 'plain_text', text: headline.slice(0, 150) } },
-      ...(facts.length > 0 ? [{ type: 'section', text: { type: 'mrkdwn', text: facts.join('\n').slice(0, 3000) } }] : []),
+      { type: 'header', text: { type: 'plain_text', text: slackText(headline, 150) } },
+      ...(facts.length > 0 ? [{ type: 'section', text: { type: 'mrkdwn', text: cutSlackText(facts.join('\n'), 3000).trimEnd() } }] : []),
       { type: 'context', elements: [{ type: 'mrkdwn', text: `${WEBHOOK_EVENT_NAMES[d.kind]} · ${iso(d.occurredAt)}` }] },
     ],
   };
 }
 
+export interface HelpScoutCustomerChoice {
+  fallbackCustomerEmail?: string;
+  fallbackCustomerId?: string;
+}
+
 /**
- * A Help Scout conversation (Mailbox API 2.0, POST /conversations). Help Scout requires a customer
- * email; a visitor who left none gets a placeholder on the reserved `.invalid` domain (decision).
+ * The Help Scout customer of a conversation: the visitor's email when given, else the customer the
+ * admin configured on the addon (an id wins over an email), else null: Help Scout identifies a
+ * customer by email or id only, and an invented address would create fake customers there.
  */
-export function helpScoutConversation(d: EventDetails, mailboxId: string) {
-  const meta = chatMeta(d);
-  const email = meta.visitor?.email ?? `visitor-${(d.chat?.externalId ?? d.eventId).replace(/[^A-Za-z0-9._-]/g, '')}@no-email.invalid`;
-  const name = meta.visitor?.name ?? undefined;
-  const customer = { email, ...(name ? { firstName: name } : {}) };
-  const text = eventFacts(d)
-    .map(([label, value]) => `${label}: ${value}`)
-    .join('\n');
+export function helpScoutCustomer(d: EventDetails, choice: HelpScoutCustomerChoice) {
+  const visitor = chatMeta(d).visitor;
+  const firstName = visitor?.name ? { firstName: visitor.name.slice(0, 40) } : {};
+  if (visitor?.email) return { email: visitor.email, ...firstName };
+  if (choice.fallbackCustomerId) return { id: Number(choice.fallbackCustomerId) };
+  if (choice.fallbackCustomerEmail) return { email: choice.fallbackCustomerEmail };
+  return null;
+}
+
+/**
+ * A Help Scout conversation (Mailbox API 2.0, POST /conversations): subject, customer, mailboxId,
+ * type, status and one customer thread with its text. Null when there is no customer to create it
+ * for (no visitor email and no fallback customer configured).
+ */
+export function helpScoutConversation(d: EventDetails, mailboxId: string, choice: HelpScoutCustomerChoice = {}) {
+  const customer = helpScoutCustomer(d, choice);
+  if (!customer) return null;
+  // With a fallback customer the thread still names the visitor (the "Visitor" fact).
+  const facts = eventFacts(d).map(([label, value]) => `${label}: ${value}`);
   return {
     subject: describeEvent(d),
     customer,
@@ -99,7 +131,7 @@ export function helpScoutConversation(d: EventDetails, mailboxId: string) {
     type: 'chat',
     status: 'active',
     tags: ['live-chat', WEBHOOK_EVENT_NAMES[d.kind]],
-    threads: [{ type: 'customer', customer, text: text || describeEvent(d) }],
+    threads: [{ type: 'customer', customer, text: facts.join('\n') || describeEvent(d) }],
   };
 }
 

@@ -39,6 +39,8 @@ export const INPUT_FIELD_KINDS: Readonly<Record<string, InputLimitKind>> = {
   email: 'email',
   visitorEmail: 'email',
   toAddress: 'email',
+  fallbackCustomerEmail: 'email',
+  fallbackCustomerId: 'identifier',
   chatId: 'identifier',
   idempotencyKey: 'identifier',
   mailboxId: 'identifier',

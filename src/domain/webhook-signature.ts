@@ -1,20 +1,20 @@
 /**
- * Webhook signatures: how a receiver knows a POST comes from this service and is fresh.
+ * Webhook signatures by the Standard Webhooks specification (standardwebhooks.com), made with its
+ * reference library, so a receiver verifies with the same library in three lines (README
+ * "Webhook signatures").
  *
- * Every webhook request carries three headers:
+ * Every webhook request carries:
  *   Webhook-Id:         the delivery's global id, stable across retries: drop a request whose id you saw
  *   Webhook-Timestamp:  seconds since the epoch when this attempt was signed
- *   Webhook-Signature:  `v1=` + hex HMAC-SHA256, keyed with the addon's secret, over
- *                       `${timestamp}.${rawBody}` (the exact bytes received, before any JSON parsing)
+ *   Webhook-Signature:  `v1,` + base64 HMAC-SHA256 over `${id}.${timestamp}.${rawBody}`, keyed with
+ *                       the bytes of the addon's `whsec_…` secret (base64 after the prefix)
  *
- * Receiver recipe (Node; any language with HMAC-SHA256 works the same way):
- *   const expected = createHmac('sha256', secret).update(`${timestamp}.${rawBody}`).digest('hex');
- *   ok = timingSafeEqual(Buffer.from(`v1=${expected}`), Buffer.from(signatureHeader))
- *        && Math.abs(Date.now() / 1000 - Number(timestamp)) <= 300;
- * `verifyWebhookSignature` below is that recipe. The timestamp bound stops replays of a captured
- * request; the id stops duplicates of a retried one.
+ * Secrets: new ones are `whsec_` + base64 of 32 random bytes. A secret stored before Standard
+ * Webhooks (any string of 16+ characters) keeps its key bytes: it signs as `whsec_` + base64 of its
+ * UTF-8 bytes (`standardWebhookSecret`), so its receivers only change their verification code, not
+ * their secret's value, and the admin can rotate it for a new `whsec_` one at any time.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 
 export const WEBHOOK_HEADERS = {
   id: 'webhook-id',
@@ -23,34 +23,24 @@ export const WEBHOOK_HEADERS = {
   event: 'webhook-event',
 } as const;
 
-export const WEBHOOK_SIGNATURE_VERSION = 'v1';
-/** Largest accepted distance between the signed timestamp and the receiver's clock, in seconds. */
-export const WEBHOOK_TOLERANCE_SECONDS = 300;
+export const WHSEC_PREFIX = 'whsec_';
+/** Key sizes the specification recommends for `whsec_` secrets, in bytes. */
+export const WHSEC_MIN_BYTES = 24;
+export const WHSEC_MAX_BYTES = 64;
 
-/** The `Webhook-Signature` header value for `body` signed at `timestamp` (seconds). */
-export function signWebhook(secret: string, timestamp: number, body: string): string {
-  const digest = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
-  return `${WEBHOOK_SIGNATURE_VERSION}=${digest}`;
+/** The `whsec_` form of a stored secret: as is when it has the prefix, else its UTF-8 bytes in base64. */
+export function standardWebhookSecret(stored: string): string {
+  return stored.startsWith(WHSEC_PREFIX) ? stored : `${WHSEC_PREFIX}${Buffer.from(stored, 'utf8').toString('base64')}`;
 }
 
-export interface WebhookVerification {
-  secret: string;
-  /** The raw request body, exactly as received. */
-  body: string;
-  timestamp: string | null | undefined;
-  signature: string | null | undefined;
-  /** The receiver's clock in seconds (defaults to now). */
-  now?: number;
-  toleranceSeconds?: number;
+/** The key bytes of a `whsec_` secret, or null when the part after the prefix is not strict base64. */
+export function whsecKeyBytes(secret: string): Buffer | null {
+  const encoded = secret.slice(WHSEC_PREFIX.length);
+  if (!secret.startsWith(WHSEC_PREFIX) || !/^[A-Za-z0-9+/]+={0,2}$/.test(encoded) || encoded.length % 4 !== 0) return null;
+  return Buffer.from(encoded, 'base64');
 }
 
-/** True when the signature matches the body and timestamp and the timestamp is recent enough. */
-export function verifyWebhookSignature(input: WebhookVerification): boolean {
-  const { secret, body, timestamp, signature } = input;
-  if (!timestamp || !signature || !/^\d+$/.test(timestamp)) return false;
-  const now = input.now ?? Math.floor(Date.now() / 1000);
-  if (Math.abs(now - Number(timestamp)) > (input.toleranceSeconds ?? WEBHOOK_TOLERANCE_SECONDS)) return false;
-  const expected = Buffer.from(signWebhook(secret, Number(timestamp), body));
-  const given = Buffer.from(signature);
-  return expected.length === given.length && timingSafeEqual(expected, given);
+/** The `Webhook-Signature` header value for `body` of message `id` signed at `timestamp` (seconds). */
+export function signWebhook(secret: string, id: string, timestamp: number, body: string): string {
+  return new Webhook(standardWebhookSecret(secret)).sign(id, new Date(timestamp * 1000), body);
 }

@@ -13,6 +13,7 @@
 import type { Channel, NotificationEventKind } from '../domain/catalog.js';
 import type { Reason } from '../domain/decide-notifications.js';
 import type { Prisma } from '../generated/prisma/client.js';
+import { log } from '../observability/logger.js';
 import type { OrganizationSettings } from './ingestion/load-organization-settings.js';
 
 export interface StoredDecision {
@@ -75,7 +76,7 @@ export function runAfterCommit(sinks: readonly DecisionSink[], events: readonly 
     try {
       sink.afterCommit?.(events);
     } catch (error) {
-      console.error(`sink ${sink.name} failed after commit:`, error);
+      log.error({ err: error, sink: sink.name }, 'sink failed after commit');
     }
   }
 }

@@ -13,6 +13,7 @@ import { isChannelAvailable, type NotificationEventKind, type OperatorChannel } 
 import { PRODUCT_DEFAULT_PREFERENCES } from '../domain/product-defaults.js';
 import { AppError, notFound } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
+import { log } from '../observability/logger.js';
 import { organizationDefaultGrid } from './preference-defaults.js';
 
 type Tx = Prisma.TransactionClient | Db;
@@ -144,7 +145,7 @@ function notifyChatPanelListeners(operatorId: string, organizationId: string, ch
       listener(operatorId, organizationId, changes);
     } catch (error) {
       // The change is committed; a failing listener must not turn it into an error for the caller.
-      console.error('onChatPanelPreferencesChanged listener failed', error);
+      log.error({ err: error }, 'onChatPanelPreferencesChanged listener failed');
     }
   }
 }

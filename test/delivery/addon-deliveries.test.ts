@@ -2,8 +2,9 @@
  * Issue 4 end to end over real parts: the tutorial's two sample setups, widget switches muting
  * exactly their events, signed webhooks, a receiver down and back, a permanent failure.
  */
+
+import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyWebhookSignature } from '../../src/domain/webhook-signature.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import {
   createAddon,
@@ -11,6 +12,7 @@ import {
   deliveryLog,
   globalId,
   type HttpReceiver,
+  mutate,
   report,
   type SmtpReceiver,
   startHttpReceiver,
@@ -152,35 +154,55 @@ describe('widget switches', () => {
 });
 
 describe('webhooks', () => {
-  it('are signed so that the documented recipe verifies them, with a stable delivery id', async () => {
+  it('are signed by Standard Webhooks: the standardwebhooks library verifies them, with a stable delivery id', async () => {
     const org = await server.newOrganization();
     const path = `/signed-${org.organizationId}`;
-    await createAddon(server, org.adminToken, {
-      kind: 'WEBHOOK',
-      name: 'Signed',
-      events: ['OPERATOR_ONLINE'],
-      config: { webhook: { url: `${http.url}${path}`, secret: SECRET } },
-    });
+    // No secret given: the service generates a whsec_ one and shows it this once.
+    const created = await mutate<{ webhookSecret: string }>(
+      server,
+      org.adminToken,
+      'mutation($input: CreateAddonInput!) { createAddon(input: $input) { ... on MutationCreateAddonSuccess { data { webhookSecret } } } }',
+      { input: { kind: 'WEBHOOK', name: 'Signed', events: ['OPERATOR_ONLINE'], config: { webhook: { url: `${http.url}${path}` } } } },
+    );
+    expect(created.webhookSecret).toMatch(/^whsec_/);
     await report(server, org.apiKey, 'reportPresenceChanged', { operatorId: globalId('Operator', org.adminId), presence: 'ONLINE' });
     const [call] = await waitFor(() => {
       const got = http.requests.filter((r) => r.path === path);
       return got.length > 0 && got;
     }, 'a webhook call');
-    const headers = call?.headers ?? {};
-    const verify = (secret: string, body: string) =>
-      verifyWebhookSignature({
-        secret,
-        body,
-        timestamp: headers['webhook-timestamp'] as string,
-        signature: headers['webhook-signature'] as string,
-      });
-    expect(verify(SECRET, call?.body ?? '')).toBe(true);
-    expect(verify('another-secret-of-enough-length', call?.body ?? '')).toBe(false);
-    expect(verify(SECRET, `${call?.body} `)).toBe(false);
+    const headers = call?.headers as Record<string, string>;
+    // What a receiver writes (README "Webhook signatures").
+    const payload = new Webhook(created.webhookSecret).verify(call?.body ?? '', headers);
+    expect(payload).toMatchObject({ event: 'operator.online', data: { operator: { name: 'Admin' } } });
+    expect(() => new Webhook(`whsec_${Buffer.from(SECRET).toString('base64')}`).verify(call?.body ?? '', headers)).toThrow();
+    expect(() => new Webhook(created.webhookSecret).verify(`${call?.body} `, headers)).toThrow();
     const [logged] = await deliveryLog(server, org.adminToken, { channel: 'ADDON' });
-    expect(call?.json).toMatchObject({ event: 'operator.online', data: { operator: { name: 'Admin' } } });
-    expect((call?.json as { id?: string } | undefined)?.id).toBe(headers['webhook-id']);
+    expect((payload as { id?: string }).id).toBe(headers['webhook-id']);
     expect(headers['webhook-id']).toBe(logged?.id);
+  });
+
+  it('keep working for a secret stored before Standard Webhooks: it verifies as whsec_ + base64 of its bytes', async () => {
+    const org = await server.newOrganization();
+    const path = `/legacy-${org.organizationId}`;
+    const addonId = await createAddon(server, org.adminToken, {
+      kind: 'WEBHOOK',
+      name: 'Old',
+      events: ['OPERATOR_ONLINE'],
+      config: { webhook: { url: `${http.url}${path}` } },
+    });
+    // As an addon created before the change has it stored: a plain (non-whsec_) secret.
+    const prisma = server.app.database.prisma;
+    const rowId = Buffer.from(addonId, 'base64').toString().split(':')[1] ?? '';
+    await prisma.addon.update({ where: { id: rowId }, data: { config: { url: `${http.url}${path}`, secret: SECRET } } });
+    await report(server, org.apiKey, 'reportPresenceChanged', { operatorId: globalId('Operator', org.adminId), presence: 'ONLINE' });
+    const [call] = await waitFor(() => {
+      const got = http.requests.filter((r) => r.path === path);
+      return got.length > 0 && got;
+    }, 'a webhook call');
+    const wrapped = `whsec_${Buffer.from(SECRET, 'utf8').toString('base64')}`;
+    expect(new Webhook(wrapped).verify(call?.body ?? '', call?.headers as Record<string, string>)).toMatchObject({
+      event: 'operator.online',
+    });
   });
 
   it('carry the global ids the API accepts: each one passed back to node() finds its object (issue 7)', async () => {
@@ -274,7 +296,8 @@ describe('a permanent failure', () => {
         async () => (await deliveryLog(server, org.adminToken, { addonId }))[0]?.status === 'DELIVERED',
         'the retried delivery',
       );
-      expect(receiver.requests[0]?.json).toMatchObject({ channel: '#support', text: expect.stringContaining('Admin is online') });
+      expect(receiver.requests[0]?.json).toMatchObject({ text: expect.stringContaining('Admin is online') });
+      expect(receiver.requests[0]?.json).not.toHaveProperty('channel');
 
       // Two dead deliveries in a row (ADDON_AUTO_DISABLE_AFTER=2) disable the addon and raise a system message.
       receiver.status = 410;

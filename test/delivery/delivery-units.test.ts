@@ -7,11 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { simpleParser } from 'mailparser';
+import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
+import { generateWebhookSecret, validateAddonConfig } from '../../src/domain/addon-config.js';
 import { helpScoutConversation, slackMessage, WEBHOOK_EVENT_NAMES, webhookBody } from '../../src/domain/addon-payloads.js';
 import { NOTIFICATION_EVENTS } from '../../src/domain/catalog.js';
 import { type EventDetails, renderEmail } from '../../src/domain/email-content.js';
-import { signWebhook, verifyWebhookSignature } from '../../src/domain/webhook-signature.js';
+import { signWebhook, standardWebhookSecret } from '../../src/domain/webhook-signature.js';
 import { dayBounds, isDay, localDayAndTime } from '../../src/services/analytics/local-day.js';
 import { createMailer } from '../../src/services/delivery/create-mailer.js';
 import { retryDelayMs } from '../../src/services/delivery/retry-delay.js';
@@ -55,7 +57,7 @@ describe('renderers', () => {
         organization: { id: encodeGlobalID('Organization', d.organization.id) },
       },
     });
-    expect(helpScoutConversation(d, '7').customer.email).toMatch(/@/);
+    expect(helpScoutConversation(d, '7', { fallbackCustomerEmail: 'chat@shop.test' })?.customer).toEqual({ email: 'chat@shop.test' });
   });
 
   it('gives the useful details: transcript, forwarding, widget changes', () => {
@@ -84,18 +86,48 @@ describe('renderers', () => {
   });
 });
 
-describe('webhook signature recipe', () => {
-  it('accepts the right secret and body within the tolerance only', () => {
-    const now = 1_700_000_000;
-    const signature = signWebhook('s3cret-s3cret-s3cret', now, '{"a":1}');
-    const check = (over: Partial<Parameters<typeof verifyWebhookSignature>[0]>) =>
-      verifyWebhookSignature({ secret: 's3cret-s3cret-s3cret', body: '{"a":1}', timestamp: String(now), signature, now, ...over });
-    expect(signature).toMatch(/^v1=[0-9a-f]{64}$/);
-    expect(check({})).toBe(true);
-    expect(check({ body: '{"a":2}' })).toBe(false);
-    expect(check({ secret: 'other-other-other' })).toBe(false);
-    expect(check({ now: now + 301 })).toBe(false);
-    expect(check({ signature: null })).toBe(false);
+describe('webhook signatures (Standard Webhooks)', () => {
+  const body = '{"a":1}';
+  const headersOf = (secret: string, id: string, at: number) => ({
+    'webhook-id': id,
+    'webhook-timestamp': String(at),
+    'webhook-signature': signWebhook(secret, id, at, body),
+  });
+  const now = () => Math.floor(Date.now() / 1000);
+
+  it('verify with the standardwebhooks library for a generated whsec_ secret, and nothing else', () => {
+    const secret = generateWebhookSecret();
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    const receiver = new Webhook(secret);
+    const headers = headersOf(secret, 'msg_1', now());
+    expect(headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/);
+    expect(receiver.verify(body, headers)).toEqual({ a: 1 });
+    expect(() => receiver.verify('{"a":2}', headers)).toThrow();
+    expect(() => receiver.verify(body, { ...headers, 'webhook-id': 'msg_2' })).toThrow();
+    expect(() => new Webhook(generateWebhookSecret()).verify(body, headers)).toThrow();
+    expect(() => receiver.verify(body, headersOf(secret, 'msg_1', now() - 301))).toThrow(/too old/);
+  });
+
+  it('carry a secret stored before Standard Webhooks over as whsec_ + base64 of its bytes', () => {
+    const legacy = 'a-webhook-secret-of-enough-length';
+    const wrapped = `whsec_${Buffer.from(legacy).toString('base64')}`;
+    expect(standardWebhookSecret(legacy)).toBe(wrapped);
+    expect(standardWebhookSecret(wrapped)).toBe(wrapped);
+    const headers = headersOf(legacy, 'msg_1', now());
+    expect(new Webhook(wrapped).verify(body, headers)).toEqual({ a: 1 });
+    // The same key bytes: the library's raw form of the old secret verifies too.
+    expect(new Webhook(legacy, { format: 'raw' }).verify(body, headers)).toEqual({ a: 1 });
+  });
+
+  it('accept given whsec_ secrets of 24-64 key bytes only', () => {
+    const hook = (secret: string) => validateAddonConfig('WEBHOOK', { url: 'https://x.test/h', secret });
+    const ofBytes = (n: number) => `whsec_${Buffer.alloc(n, 7).toString('base64')}`;
+    expect(hook(ofBytes(24)).ok).toBe(true);
+    expect(hook(ofBytes(64)).ok).toBe(true);
+    expect(hook(ofBytes(23))).toMatchObject({ ok: false, field: 'secret' });
+    expect(hook(ofBytes(65))).toMatchObject({ ok: false, field: 'secret' });
+    expect(hook('whsec_not*base64*at*all!!')).toMatchObject({ ok: false, field: 'secret' });
+    expect(hook('a-legacy-secret-of-16+')).toMatchObject({ ok: true });
   });
 });
 

@@ -103,7 +103,8 @@ describe('the daily summary', () => {
     const prisma = server.app.database.prisma;
     await prisma.organization.update({
       where: { id: org.organizationId },
-      data: { timeZone: 'Pacific/Kiritimati', dailySummaryTime: '00:00' },
+      // Created yesterday: an organization created today after its summary time gets its first tomorrow.
+      data: { timeZone: 'Pacific/Kiritimati', dailySummaryTime: '00:00', createdAt: new Date(Date.now() - 86_400_000) },
     });
     const day = localDayAndTime(new Date(), 'Pacific/Kiritimati').day;
     const widgetId = await createWidget(server, org.adminToken, { name: 'Main' });

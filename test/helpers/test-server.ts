@@ -72,6 +72,8 @@ export interface TestServerOptions {
   resolveOutboundHost?: ResolveHost;
   /** Listen on this port (a restarted service keeping its address); a free one by default. */
   port?: number;
+  /** Captures the app's log lines (set `config.logLevel` too). */
+  logStream?: import('pino').DestinationStream;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -85,6 +87,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     analyticsTickMs: 0,
     // The receivers of these tests listen on loopback; test/security turns this off.
     outboundAllowPrivate: true,
+    // Test output shows test results: the app logs only when LOG_LEVEL asks (e.g. LOG_LEVEL=debug).
+    logLevel: process.env.LOG_LEVEL ?? 'silent',
     ...options.config,
   };
   const ownsDatabase = !options.database;
@@ -94,7 +98,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     (await openTestDatabase((sql) => {
       if (servingRequest.getStore()?.port === port) queries.push(sql);
     }));
-  const app = await createApp({ config, database, resolveOutboundHost: options.resolveOutboundHost });
+  const app = await createApp({ config, database, resolveOutboundHost: options.resolveOutboundHost, logStream: options.logStream });
   const url = await app.start(options.port ?? 0);
   port = Number(new URL(url).port);
   const gql: TestServer['gql'] = async (query, variables, credential) => {

@@ -90,7 +90,7 @@ describe('addons', () => {
       },
       org.adminToken,
     );
-    expect(webhook.webhookSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(webhook.webhookSecret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     expect(webhook.addon.config).toEqual({ __typename: 'WebhookConfig', url: 'https://example.test/hook' });
     const stored = await prisma().addon.findUniqueOrThrow({ where: { id: rawId(webhook.addon.id) } });
     expect(stored.config).toMatchObject({ secret: webhook.webhookSecret });
@@ -113,7 +113,7 @@ describe('addons', () => {
     );
     expect(renamed).toMatchObject({ webhookSecret: null, addon: { enabled: false } });
     const rotated = await succeed<Written>(server, UPDATE, { input: { id: webhook.addon.id, rotateSecret: true } }, org.adminToken);
-    expect(rotated.webhookSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(rotated.webhookSecret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     expect(rotated.webhookSecret).not.toBe(webhook.webhookSecret);
     const helpScoutUpdated = await succeed<Written>(
       server,

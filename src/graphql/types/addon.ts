@@ -21,8 +21,12 @@ const SlackConfig = builder.objectRef<ConfigOf<'SLACK'>>('SlackConfig').implemen
     webhookUrl: t.exposeString('webhookUrl', { description: 'The Slack incoming-webhook URL.' }),
     channel: t.string({
       nullable: true,
-      description: "Channel override; none uses the webhook's channel.",
+      description: 'Channel override, sent only when legacyWebhook is true.',
       resolve: (c) => c.channel ?? null,
+    }),
+    legacyWebhook: t.boolean({
+      description: 'A legacy incoming webhook that honours `channel`; false for Slack app webhooks, which post to their own channel.',
+      resolve: (c) => c.legacyWebhook === true,
     }),
   }),
 });
@@ -31,6 +35,16 @@ const HelpScoutConfig = builder.objectRef<ConfigOf<'HELP_SCOUT'>>('HelpScoutConf
   fields: (t) => ({
     apiBaseUrl: t.exposeString('apiBaseUrl', { description: 'The Help Scout API base URL.' }),
     mailboxId: t.exposeString('mailboxId', { description: 'The mailbox conversations are created in.' }),
+    fallbackCustomerEmail: t.string({
+      nullable: true,
+      description: 'Customer email of conversations whose visitor left no email.',
+      resolve: (c) => c.fallbackCustomerEmail ?? null,
+    }),
+    fallbackCustomerId: t.string({
+      nullable: true,
+      description: 'Help Scout customer id of conversations whose visitor left no email (wins over fallbackCustomerEmail).',
+      resolve: (c) => c.fallbackCustomerId ?? null,
+    }),
   }),
 });
 const WebhookConfig = builder.objectRef<ConfigOf<'WEBHOOK'>>('WebhookConfig').implement({
@@ -89,7 +103,10 @@ const EmailTicketConfigInput = builder.inputType('EmailTicketConfigInput', {
 const SlackConfigInput = builder.inputType('SlackConfigInput', {
   fields: (t) => ({
     webhookUrl: t.string({ required: true, description: 'The Slack incoming-webhook URL (http or https).' }),
-    channel: t.string({ description: "Channel override; none uses the webhook's channel." }),
+    channel: t.string({ description: 'Channel override, sent only to a legacy webhook (legacyWebhook true).' }),
+    legacyWebhook: t.boolean({
+      description: 'True for a legacy incoming webhook that honours `channel`; default false (Slack app webhooks ignore it).',
+    }),
   }),
 });
 const HelpScoutConfigInput = builder.inputType('HelpScoutConfigInput', {
@@ -97,12 +114,19 @@ const HelpScoutConfigInput = builder.inputType('HelpScoutConfigInput', {
     apiBaseUrl: t.string({ description: 'The Help Scout API base URL; default https://api.helpscout.net/v2.' }),
     apiToken: t.string({ description: 'The API token (write-only). Required on create; absent on update keeps it.' }),
     mailboxId: t.string({ description: 'The mailbox conversations are created in. Required on create.' }),
+    fallbackCustomerEmail: t.string({
+      description: 'Customer email used when the visitor left none (Help Scout needs an email or customer id; none is invented).',
+    }),
+    fallbackCustomerId: t.string({ description: 'Id of an existing Help Scout customer used when the visitor left no email.' }),
   }),
 });
 const WebhookConfigInput = builder.inputType('WebhookConfigInput', {
   fields: (t) => ({
     url: t.string({ description: 'Where the POSTs go (http or https). Required on create.' }),
-    secret: t.string({ description: 'Signing secret (write-only, at least 16 characters); generated and shown once when absent.' }),
+    secret: t.string({
+      description:
+        'Standard Webhooks signing secret `whsec_<base64 of 24-64 bytes>` (write-only; any other string of 16+ characters is used as the key bytes); generated and shown once when absent.',
+    }),
   }),
 });
 
@@ -153,7 +177,7 @@ const AddonWritePayload = builder.simpleObject('AddonWritePayload', {
     addon: t.field({ type: AddonNode, description: 'The addon.' }),
     webhookSecret: t.string({
       nullable: true,
-      description: 'The signing secret the service generated for a webhook by this write; never shown again.',
+      description: 'The `whsec_` signing secret the service generated for a webhook by this write; never shown again.',
     }),
   }),
 });

@@ -9,6 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
+import { log as logger } from '../../observability/logger.js';
 import type { OutboundGuard } from '../outbound/outbound-guard.js';
 
 export interface OutgoingMail {
@@ -50,7 +51,7 @@ const messageOf = (options: MailerOptions, mail: OutgoingMail) => ({
 });
 
 export function createMailer(options: MailerOptions): Mailer {
-  const log = options.log ?? ((message: string) => console.info(message));
+  const log = options.log ?? ((message: string) => logger.info(message));
   if (options.smtpUrl) {
     const { timeoutMs, outbound } = options;
     const transport = nodemailer.createTransport({

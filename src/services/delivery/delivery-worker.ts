@@ -10,6 +10,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../../config.js';
+import { log as logger } from '../../observability/logger.js';
+import { metrics } from '../../observability/metrics.js';
 import type { DecisionSink } from '../decision-sinks.js';
 import type { Services } from '../services.js';
 import { type DisabledAddon, recordAddonDead, recordAddonDelivered, reportAddonDisabled } from './addon-health.js';
@@ -36,6 +38,15 @@ export type DeliveryConfig = Pick<
   | 'addonAutoDisableAfter'
 >;
 
+/** What the worker knows of a claimed delivery when it settles it. */
+interface AttemptedRow {
+  id: string;
+  organizationId: string;
+  channel: string;
+  attempts: number;
+  addonId: string | null;
+}
+
 export interface DeliveryWorker {
   /** Register with `services.sinks`: enqueues in the decision transaction, wakes this worker. */
   sink: DecisionSink;
@@ -56,7 +67,7 @@ export interface DeliveryWorkerOptions {
 export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWorker {
   const { services, config } = options;
   const prisma = services.prisma;
-  const log = options.log ?? ((message: string) => console.warn(message));
+  const log = options.log ?? ((message: string) => logger.warn(message));
   const mailer =
     options.mailer ??
     createMailer({
@@ -89,19 +100,50 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       wakeSleeper = done;
     });
 
-  async function settleFailure(row: { id: string; attempts: number; addonId: string | null }, token: string, error: unknown) {
+  /** One attempt's outcome, logged with its fields and counted (dead ones at warn). */
+  function logAttempt(row: AttemptedRow, outcome: 'delivered' | 'retry' | 'dead', extra: Record<string, unknown>) {
+    metrics.deliveryAttempts.inc({ channel: row.channel, outcome });
+    if (outcome === 'dead') metrics.deadDeliveries.inc({ channel: row.channel });
+    const fields = {
+      organizationId: row.organizationId,
+      deliveryId: row.id,
+      channel: row.channel,
+      addonId: row.addonId ?? undefined,
+      attempt: row.attempts,
+      outcome,
+      ...extra,
+    };
+    if (outcome === 'dead') logger.warn(fields, 'delivery dead');
+    else logger.info(fields, 'delivery attempt');
+  }
+
+  async function settleFailure(row: AttemptedRow, token: string, error: unknown) {
     const failure = toDeliveryError(error);
     if (!failure.permanent && row.attempts < config.deliveryMaxAttempts) {
       const delay = retryDelayMs(row.attempts, config.deliveryBackoffBaseMs, config.deliveryBackoffMaxMs);
       await scheduleRetry(prisma, row.id, token, delay, failure.message);
+      logAttempt(row, 'retry', { error: failure.message, retryInMs: delay });
       return;
     }
     const disabled = await prisma.$transaction(async (tx): Promise<DisabledAddon | null> => {
       const marked = await markDead(tx, row.id, token, failure.message);
       return marked && row.addonId ? recordAddonDead(tx, row.addonId, config.addonAutoDisableAfter) : null;
     });
-    log(`delivery ${row.id} is dead after ${row.attempts} attempt(s): ${failure.message}`);
-    if (disabled) await reportAddonDisabled(services, disabled, failure.message, row.id);
+    logAttempt(row, 'dead', { error: failure.message, permanent: failure.permanent });
+    if (disabled) {
+      metrics.addonsAutoDisabled.inc({ kind: disabled.kind });
+      logger.warn(
+        {
+          organizationId: disabled.organizationId,
+          addonId: disabled.id,
+          kind: disabled.kind,
+          deadInARow: disabled.deadInARow,
+          deliveryId: row.id,
+        },
+        'addon auto-disabled',
+      );
+      await reportAddonDisabled(services, disabled, failure.message, row.id);
+    }
   }
 
   async function runBatch(): Promise<number> {
@@ -141,6 +183,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
           return;
         }
         const delivered = await markDelivered(prisma, row.id, token);
+        if (delivered) logAttempt(row, 'delivered', {});
         if (delivered && row.addonId && row.addon && row.addon.consecutiveDeadDeliveries > 0)
           await recordAddonDelivered(prisma, row.addonId);
       }),

@@ -49,12 +49,16 @@ export async function sendDelivery(deps: SendDeps, delivery: DeliveryToSend, det
     case 'EMAIL_TICKET':
       return sendEmailTicket(deps, delivery.id, config as EmailTicketConfig, details);
     case 'SLACK':
-      return postJson(deps, (config as SlackConfig).webhookUrl, slackMessage(details, (config as SlackConfig).channel), {});
+      return postJson(deps, (config as SlackConfig).webhookUrl, slackMessage(details, config as SlackConfig), {});
     case 'HELP_SCOUT': {
       const { apiBaseUrl, apiToken, mailboxId } = config as HelpScoutConfig;
-      return postJson(deps, `${apiBaseUrl}/conversations`, helpScoutConversation(details, mailboxId), {
-        authorization: `Bearer ${apiToken}`,
-      });
+      const conversation = helpScoutConversation(details, mailboxId, config as HelpScoutConfig);
+      if (!conversation)
+        throw new DeliveryError(
+          'the visitor left no email and the addon has no fallback customer (fallbackCustomerEmail or fallbackCustomerId)',
+          true,
+        );
+      return postJson(deps, `${apiBaseUrl}/conversations`, conversation, { authorization: `Bearer ${apiToken}` });
     }
     case 'WEBHOOK':
       return sendWebhook(deps, delivery.id, config as WebhookConfig, details);
@@ -74,10 +78,11 @@ async function sendEmailTicket(deps: SendDeps, deliveryId: string, config: Email
 async function sendWebhook(deps: SendDeps, deliveryId: string, config: WebhookConfig, details: EventDetails) {
   const body = JSON.stringify(webhookBody(details, deliveryId));
   const timestamp = Math.floor(Date.now() / 1000);
+  const id = globalIdOf('Delivery', deliveryId);
   await postRaw(deps, config.url, body, {
-    [WEBHOOK_HEADERS.id]: globalIdOf('Delivery', deliveryId),
+    [WEBHOOK_HEADERS.id]: id,
     [WEBHOOK_HEADERS.timestamp]: String(timestamp),
-    [WEBHOOK_HEADERS.signature]: signWebhook(config.secret, timestamp, body),
+    [WEBHOOK_HEADERS.signature]: signWebhook(config.secret, id, timestamp, body),
     [WEBHOOK_HEADERS.event]: WEBHOOK_EVENT_NAMES[details.kind],
   });
 }

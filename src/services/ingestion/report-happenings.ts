@@ -14,6 +14,7 @@
  */
 import type { HappeningInput } from '../../domain/derive-events.js';
 import type { Prisma } from '../../generated/prisma/client.js';
+import { metrics } from '../../observability/metrics.js';
 import { runAfterCommit, type StoredEvent } from '../decision-sinks.js';
 import type { Services } from '../services.js';
 import { persistHappenings, type Reporter, storedEventsOf } from './persist-happenings.js';
@@ -108,6 +109,7 @@ export async function reportHappenings(
   if (fast !== null) {
     fast.committed();
     runAfterCommit(services.sinks, fast.events.flat());
+    for (const input of inputs) metrics.happenings.inc({ kind: input.kind });
     return fast.happeningIds.map((happeningId, i) => ({ happeningId, replayed: false, events: fast.events[i] ?? [] }));
   }
   const run = () => services.prisma.$transaction((tx) => reportWithin(tx, services, organizationId, reporter, inputs), TRANSACTION_OPTIONS);
@@ -123,5 +125,8 @@ export async function reportHappenings(
   // Fairness: one organization's reports hold a bounded share of this instance at once.
   const outcome = services.ingestionGate ? await services.ingestionGate.run(organizationId, inputs.length, runOnce) : await runOnce();
   runAfterCommit(services.sinks, outcome.events);
+  outcome.results.forEach((result, i) => {
+    if (!result.replayed) metrics.happenings.inc({ kind: inputs[i]?.kind ?? 'UNKNOWN' });
+  });
   return outcome.results;
 }

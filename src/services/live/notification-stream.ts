@@ -21,6 +21,8 @@ import { isTokenRevoked } from '../../auth/tokens.js';
 import type { Db } from '../../db/database.js';
 import type { NotificationEventKind } from '../../domain/catalog.js';
 import { deliverOnStream, type StreamPreferences } from '../../domain/decide-live-delivery.js';
+import { log } from '../../observability/logger.js';
+import { metrics } from '../../observability/metrics.js';
 import type { PubSub } from '../../pubsub.js';
 import { loadPreferenceGrid, type PreferenceChange } from '../preferences.js';
 import { encodeCursor, type LiveItem, type StreamedNotification } from './live-item.js';
@@ -119,6 +121,8 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
   private wake: (() => void) | null = null;
   private unsubscribers: (() => void)[] = [];
   private expiryTimer: NodeJS.Timeout | null = null;
+  /** Why the stream ended, for its log line and metric (the client's unsubscribe unless set). */
+  private endReason = 'CLIENT';
 
   constructor(private readonly options: NotificationStreamOptions) {
     this.organizationId = options.organizationId;
@@ -160,6 +164,8 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
     }
     this.registered = true;
     this.options.registry.add(this);
+    metrics.liveStreamsOpen.inc();
+    log.info({ streamId: this.id, organizationId, operatorId, replayFrom: afterSeq }, 'stream opened');
     this.options.presence.streamOpened(this);
     this.armExpiry();
   }
@@ -185,6 +191,7 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
   private endForCredential(code: 'TOKEN_EXPIRED' | 'TOKEN_REVOKED', reason: string): void {
     if (this.finished) return;
     this.failure = new GraphQLError(reason, { extensions: { code } });
+    this.endReason = code;
     this.release();
     this.options.closeConnection?.(CREDENTIAL_CLOSE_CODE, code);
   }
@@ -206,6 +213,7 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
     if (this.finished) return;
     if (this.queue.length >= this.options.bufferLimit) {
       this.failure = new GraphQLError(STREAM_OVERFLOW_REASON, { extensions: { code: 'STREAM_BUFFER_OVERFLOW' } });
+      this.endReason = 'STREAM_BUFFER_OVERFLOW';
       this.release();
       this.options.closeConnection?.(STREAM_OVERFLOW_CLOSE_CODE, STREAM_OVERFLOW_REASON);
       return;
@@ -253,7 +261,10 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
       const ready = this.ready.shift();
       if (ready !== undefined) {
         const out = this.evaluate(ready);
-        if (out !== null) return { done: false, value: out };
+        if (out !== null) {
+          metrics.liveItemsSent.inc({ replayed: String(out.replayed) });
+          return { done: false, value: out };
+        }
       } else if (this.replaying) {
         const page = await this.readInbox(this.lastSeq, null);
         if (page.length === 0) this.replaying = false;
@@ -281,6 +292,18 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
     this.queue = [];
     this.ready = [];
     if (this.registered) {
+      metrics.liveStreamsOpen.dec();
+      metrics.liveStreamsClosed.inc({ reason: this.endReason });
+      log.info(
+        {
+          streamId: this.id,
+          organizationId: this.organizationId,
+          operatorId: this.operatorId,
+          reason: this.endReason,
+          lastSeq: this.lastSeq,
+        },
+        'stream closed',
+      );
       this.options.registry.remove(this);
       this.options.presence.streamClosed(this);
     }

@@ -26,6 +26,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../../errors.js';
+import { log } from '../../observability/logger.js';
 import { concurrencyLimit } from './concurrency-limit.js';
 import type { PresenceValue } from './presence-tracker.js';
 
@@ -118,12 +119,12 @@ export function createPresenceBatcher(options: PresenceBatcherOptions): Presence
       } catch (error) {
         if (error instanceof AppError) return error;
         if (Date.now() >= giveUpAt) {
-          console.warn(`presence: giving up ${changes.length} change(s) of organization ${organizationId} at shutdown:`, String(error));
+          log.warn({ organizationId, changes: changes.length, error: String(error) }, 'presence: giving up changes at shutdown');
           return error;
         }
         const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** attempt) * (0.5 + Math.random() / 2);
         if (attempt >= 2)
-          console.warn(`presence: write failed (attempt ${attempt + 1}), retrying in ${Math.round(delay)} ms:`, String(error));
+          log.warn({ attempt: attempt + 1, retryInMs: Math.round(delay), error: String(error) }, 'presence: write failed, retrying');
         await sleep(delay);
       }
     }

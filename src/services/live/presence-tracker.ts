@@ -10,6 +10,7 @@
  * coalesces them per organization and retries each until it is stored (in order, exactly once).
  */
 
+import { log } from '../../observability/logger.js';
 import type { PresenceBatcher } from './presence-batcher.js';
 import type { OpenStream } from './stream-registry.js';
 
@@ -49,7 +50,7 @@ export function createPresenceQueue() {
     enqueue,
     /** Same, logging a failure instead of returning it. */
     background(operatorId: string, what: string, work: () => Promise<unknown>): void {
-      enqueue(operatorId, work).catch((error: unknown) => console.warn(`presence ${what} of operator ${operatorId} failed:`, error));
+      enqueue(operatorId, work).catch((error: unknown) => log.warn({ err: error, operatorId }, `presence ${what} failed`));
     },
     settle: () => Promise.allSettled([...inFlight]),
   };
@@ -59,7 +60,7 @@ export function createPresenceQueue() {
 export function submitInBackground(batcher: PresenceBatcher, organizationId: string, operatorId: string, presence: PresenceValue): void {
   batcher
     .submit(organizationId, operatorId, presence)
-    .catch((error: unknown) => console.warn(`presence ${presence} of operator ${operatorId} refused:`, error));
+    .catch((error: unknown) => log.warn({ err: error, operatorId, presence }, 'presence change refused'));
 }
 
 export function createPresenceTracker(batcher: PresenceBatcher, graceMs: number): PresenceTracker {

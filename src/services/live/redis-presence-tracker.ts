@@ -24,6 +24,7 @@
 import type { Redis } from 'ioredis';
 import type { NotificationEventKind } from '../../domain/catalog.js';
 import { AppError } from '../../errors.js';
+import { log } from '../../observability/logger.js';
 import type { PresenceBatcher } from './presence-batcher.js';
 import { createPresenceQueue, type PresenceTracker, submitInBackground } from './presence-tracker.js';
 import type { OpenStream, StreamSnapshot } from './stream-registry.js';
@@ -181,7 +182,7 @@ export function createRedisPresenceTracker(options: RedisPresenceOptions): Redis
       if (running || stopped) return;
       running = true;
       work()
-        .catch((error: unknown) => console.warn(`presence ${what} failed:`, error))
+        .catch((error: unknown) => log.warn({ err: error }, `presence ${what} failed`))
         .finally(() => {
           running = false;
         });

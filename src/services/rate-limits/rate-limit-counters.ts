@@ -12,6 +12,7 @@
  */
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { log as logger } from '../../observability/logger.js';
 
 export type CredentialKind = 'api-key' | 'operator';
 
@@ -47,7 +48,7 @@ export async function createRateLimitCounters(options: RateLimitCountersOptions)
     : null;
   if (redis) {
     redis.on('error', () => {}); // reconnects by itself; the insurance limiter counts meanwhile
-    await redis.connect().catch((error: unknown) => console.warn('rate limits: Redis unreachable, counting per instance:', error));
+    await redis.connect().catch((error: unknown) => logger.warn({ err: error }, 'rate limits: Redis unreachable, counting per instance'));
   }
   const limiterFor = (kind: CredentialKind) =>
     redis

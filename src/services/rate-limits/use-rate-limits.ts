@@ -32,6 +32,8 @@ import {
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Viewer } from '../../context.js';
+import { log } from '../../observability/logger.js';
+import { metrics } from '../../observability/metrics.js';
 import type { RateLimits } from './check-rate-limit.js';
 import type { RateLimitedError } from './rate-limited-error.js';
 
@@ -157,6 +159,11 @@ export function useRateLimits(rateLimits: RateLimits): Plugin<LimitedContext> {
     if (!context.viewer || context.viewer.kind === 'anonymous') return null;
     const refusal = await rateLimits.check(context.viewer, pointsOf(schema, args, context.viewer));
     if (refusal) {
+      metrics.rateLimitRefusals.inc({ credential: context.viewer.kind });
+      log.info(
+        { credential: context.viewer.kind, retryAfterSeconds: refusal.retryAfterSeconds, exhausted: refusal.exhausted },
+        'rate limit refused',
+      );
       refusals.set(context, refusal);
       if (context.request) refusals.set(context.request, refusal);
       const authorization = context.request?.headers.get('authorization');

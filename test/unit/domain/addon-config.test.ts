@@ -11,6 +11,22 @@ describe('validateAddonConfig', () => {
     ['SLACK', { webhookUrl: 'http://hooks.test/x', channel: '#support' }, { webhookUrl: 'http://hooks.test/x', channel: '#support' }],
     ['HELP_SCOUT', { apiToken: 'tok', mailboxId: '42' }, { apiBaseUrl: HELP_SCOUT_DEFAULT_API_BASE_URL, apiToken: 'tok', mailboxId: '42' }],
     [
+      'SLACK',
+      { webhookUrl: 'http://hooks.test/x', channel: '#old', legacyWebhook: true },
+      { webhookUrl: 'http://hooks.test/x', channel: '#old', legacyWebhook: true },
+    ],
+    [
+      'HELP_SCOUT',
+      { apiToken: 'tok', mailboxId: '42', fallbackCustomerEmail: 'chat@shop.test', fallbackCustomerId: '123' },
+      {
+        apiBaseUrl: HELP_SCOUT_DEFAULT_API_BASE_URL,
+        apiToken: 'tok',
+        mailboxId: '42',
+        fallbackCustomerEmail: 'chat@shop.test',
+        fallbackCustomerId: '123',
+      },
+    ],
+    [
       'HELP_SCOUT',
       { apiBaseUrl: 'http://localhost:9/v2/', apiToken: 'tok', mailboxId: '42' },
       { apiBaseUrl: 'http://localhost:9/v2', apiToken: 'tok', mailboxId: '42' },
@@ -34,6 +50,9 @@ describe('validateAddonConfig', () => {
     ['WEBHOOK', { secret: 'x'.repeat(20) }, 'url'],
     ['WEBHOOK', { url: 'https://example.test', secret: 'short' }, 'secret'],
     ['WEBHOOK', null, 'config'],
+    ['SLACK', { webhookUrl: 'http://hooks.test/x', legacyWebhook: 'yes' }, 'legacyWebhook'],
+    ['HELP_SCOUT', { apiToken: 't', mailboxId: '1', fallbackCustomerEmail: 'nobody' }, 'fallbackCustomerEmail'],
+    ['HELP_SCOUT', { apiToken: 't', mailboxId: '1', fallbackCustomerId: 'abc' }, 'fallbackCustomerId'],
   ];
   it.each(refused)('%s refuses %j on %s', (kind, input, field) => {
     const result = validateAddonConfig(kind, input, fixedSecret);
@@ -41,8 +60,8 @@ describe('validateAddonConfig', () => {
     expect(result.ok ? '' : result.message).toMatch(/\S/);
   });
 
-  it('generates a 32-byte base64url webhook secret by default', () => {
+  it('generates a Standard Webhooks secret (whsec_ + base64 of 32 random bytes) by default', () => {
     const result = validateAddonConfig('WEBHOOK', { url: 'https://example.test' });
-    expect(result.ok && result.config.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(result.ok && result.config.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
   });
 });
