@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/database.js';
+import { log } from '../../observability/logger.js';
 import type { PubSub } from '../../pubsub.js';
 import type { DecisionSink } from '../decision-sinks.js';
 import { type ChatPanelPreferencesListener, onChatPanelPreferencesChanged } from '../preferences.js';
@@ -39,10 +40,10 @@ export interface LiveOptions {
 async function announceUnannounced(prisma: Db, batcher: PresenceBatcher): Promise<void> {
   try {
     const rows = await findUnannounced(prisma);
-    if (rows.length > 0) console.warn(`presence: announcing ${rows.length} change(s) stored before a restart`);
+    if (rows.length > 0) log.warn({ changes: rows.length }, 'presence: announcing changes stored before a restart');
     await Promise.allSettled(rows.map((r) => batcher.announce(r.organizationId, r.operatorId, r.presence)));
   } catch (error) {
-    console.warn('presence: could not look for unannounced changes:', String(error));
+    log.warn({ error: String(error) }, 'presence: could not look for unannounced changes');
   }
 }
 

@@ -155,7 +155,7 @@ export function createPresenceBatcher(options: PresenceBatcherOptions): Presence
         const changes = round.map(({ operatorId, presence }) => ({ operatorId, presence }));
         const refused = await untilDone(organizationId, round, () => store(organizationId, changes));
         // Given up only at shutdown's deadline: announced anyway (events are not lost); the presence stays as it was.
-        if (refused !== null) console.warn(`presence: ${round.length} change(s) not stored at shutdown:`, String(refused));
+        if (refused !== null) log.warn({ organizationId, changes: round.length, error: String(refused) }, 'presence: changes not stored at shutdown');
         for (const change of round) change.stored = true;
       }
     };
