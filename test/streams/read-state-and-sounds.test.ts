@@ -6,7 +6,7 @@
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
-import { connect, liveOrganization, pause, reportSystemMessages, subscribe } from './stream-client.js';
+import { connect, eventually, liveOrganization, pause, reportSystemMessages, subscribe } from './stream-client.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -29,6 +29,13 @@ function followReads(client: Client) {
   return { changes, dispose };
 }
 
+/** Resolves once the operator has `count` notification streams registered on the server. */
+const streamsOpen = (token: string, count: number) =>
+  eventually(
+    () => server.gql<{ streamsInEffect: { streams: unknown[] } }>('query { streamsInEffect { streams { id } } }', {}, token),
+    (r) => (r.data?.streamsInEffect.streams.length ?? 0) >= count,
+  );
+
 const waitUntil = async (check: () => boolean, ms = 10_000) => {
   const deadline = Date.now() + ms;
   while (!check()) {
@@ -46,7 +53,8 @@ describe('read state across tabs', () => {
     const bob = connect(server, operators.Bob!.token);
     const streamA = subscribe(tabA.client);
     const [readsB, readsBob] = [followReads(tabB.client), followReads(bob.client)];
-    await pause(200);
+    await streamsOpen(ann.token, 1);
+    await pause(200); // the read-state subscriptions, which no query lists
     await reportSystemMessages(server, seeder.org.apiKey, 'note ', 0, 3);
     const items = await streamA.waitFor(3);
 
@@ -103,7 +111,7 @@ describe('the sound chosen per event', () => {
     };
     const early = connect(server, cleo.token);
     const earlyStream = subscribe(early.client);
-    await pause(200);
+    await streamsOpen(cleo.token, 1);
 
     const chosen = await server.gql<{ updateDashboardPreferences: { data: { event: string; channel: string; sound: string | null }[] } }>(
       DASHBOARD,
@@ -117,7 +125,7 @@ describe('the sound chosen per event', () => {
 
     const late = connect(server, cleo.token);
     const lateStream = subscribe(late.client);
-    await pause(200);
+    await streamsOpen(cleo.token, 2);
     await startChat();
     const [first] = await earlyStream.waitFor(1);
     const [firstLate] = await lateStream.waitFor(1);
