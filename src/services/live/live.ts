@@ -11,10 +11,10 @@ import { concurrencyLimit } from './concurrency-limit.js';
 import { createInboxSink } from './inbox-sink.js';
 import type { StreamedNotification } from './live-item.js';
 import { openNotificationStream } from './notification-stream.js';
-import { createPresenceBatcher, type PresenceBatcher, type PresenceBatchReporter } from './presence-batcher.js';
+import { createPresenceBatcher, type PresenceBatchReporter } from './presence-batcher.js';
 import { createPresenceTracker, type PresenceTracker } from './presence-tracker.js';
 import { createRedisPresenceTracker } from './redis-presence-tracker.js';
-import { findUnannounced, storePresence } from './store-presence.js';
+import { storePresence } from './store-presence.js';
 import { createStreamRegistry, type StreamRegistry, type StreamSnapshot } from './stream-registry.js';
 
 export interface LiveOptions {
@@ -32,17 +32,16 @@ export interface LiveOptions {
   /** With Redis: how long a stream counts for presence without a heartbeat of its instance. */
   presenceTtlMs: number;
   streamBufferLimit: number;
-  /** At start, announce the presence a previous process stored but did not announce (default on). */
-  announceUnannounced?: boolean;
+  /** Run once at start: announces the presence a previous process stored but did not announce. */
+  announceStoredPresence?: () => Promise<number>;
 }
 
-async function announceUnannounced(prisma: Db, batcher: PresenceBatcher): Promise<void> {
+async function announceAtStart(announce: () => Promise<number>): Promise<void> {
   try {
-    const rows = await findUnannounced(prisma);
-    if (rows.length > 0) console.warn(`presence: announcing ${rows.length} change(s) stored before a restart`);
-    await Promise.allSettled(rows.map((r) => batcher.announce(r.organizationId, r.operatorId, r.presence)));
+    const count = await announce();
+    if (count > 0) console.warn(`presence: announced ${count} change(s) stored before a restart`);
   } catch (error) {
-    console.warn('presence: could not look for unannounced changes:', String(error));
+    console.warn('presence: could not announce the changes stored before a restart:', String(error));
   }
 }
 
@@ -100,7 +99,7 @@ export function createLive(options: LiveOptions): Live {
     : null;
   const presence = redisPresence ?? createPresenceTracker(batcher, options.presenceGraceMs);
   // Presence stored before a restart but never announced: announce it now (exactly once, see store-presence.ts).
-  if (options.announceUnannounced !== false) void announceUnannounced(prisma, batcher);
+  if (options.announceStoredPresence) void announceAtStart(options.announceStoredPresence);
   // Chat Panel changes reach every open stream of the operator, on every instance.
   const forward: ChatPanelPreferencesListener = (operatorId, _organizationId, changes) =>
     pubsub.publish('operator:preferences', operatorId, { changes });

@@ -63,11 +63,7 @@ export interface PresenceBatcher {
    * them, to the front of the organization's backlog: their order is kept, others' do not depend on it.
    */
   submit(organizationId: string, operatorId: string, presence: PresenceValue, urgent?: boolean): Promise<void>;
-  /**
-   * Announces a presence already stored but never announced (a restart between the two steps):
-   * reported like a change, without storing it again.
-   */
-  announce(organizationId: string, operatorId: string, presence: PresenceValue): Promise<void>;
+
   /** Writes what is pending without waiting for the window, and waits for it (retrying until `deadlineMs`). */
   stop(deadlineMs?: number): Promise<void>;
 }
@@ -207,7 +203,7 @@ export function createPresenceBatcher(options: PresenceBatcherOptions): Presence
     });
   };
 
-  const enqueue = (organizationId: string, operatorId: string, presence: PresenceValue, urgent: boolean, stored: boolean) =>
+  const enqueue = (organizationId: string, operatorId: string, presence: PresenceValue, urgent: boolean) =>
     new Promise<void>((done, failed) => {
       const queue = queues.get(organizationId) ?? {
         pending: [],
@@ -219,16 +215,14 @@ export function createPresenceBatcher(options: PresenceBatcherOptions): Presence
         chunk: Math.min(16, maxChunk),
       };
       queues.set(organizationId, queue);
-      const change: Pending = { operatorId, presence, idempotencyKey: `presence:${randomUUID()}`, stored, done, failed };
-      if (!stored) {
-        queue.unstored.push(change);
-        // Stored within the window even while a backlog of announcements is being written.
-        if (queue.storeTimer === null && queue.storing === null && queue.timer === null) {
-          if (urgent || stopping || windowMs === 0) void storeAll(organizationId, queue);
-          else {
-            queue.storeTimer = setTimeout(() => void storeAll(organizationId, queue), windowMs);
-            queue.storeTimer.unref();
-          }
+      const change: Pending = { operatorId, presence, idempotencyKey: `presence:${randomUUID()}`, stored: false, done, failed };
+      queue.unstored.push(change);
+      // Stored within the window even while a backlog of announcements is being written.
+      if (queue.storeTimer === null && queue.storing === null && queue.timer === null) {
+        if (urgent || stopping || windowMs === 0) void storeAll(organizationId, queue);
+        else {
+          queue.storeTimer = setTimeout(() => void storeAll(organizationId, queue), windowMs);
+          queue.storeTimer.unref();
         }
       }
       if (urgent) {
@@ -245,8 +239,7 @@ export function createPresenceBatcher(options: PresenceBatcherOptions): Presence
     });
 
   return {
-    submit: (organizationId, operatorId, presence, urgent = false) => enqueue(organizationId, operatorId, presence, urgent, false),
-    announce: (organizationId, operatorId, presence) => enqueue(organizationId, operatorId, presence, false, true),
+    submit: (organizationId, operatorId, presence, urgent = false) => enqueue(organizationId, operatorId, presence, urgent),
     async stop(deadlineMs = 10_000) {
       stopping = true;
       giveUpAt = Date.now() + deadlineMs;
