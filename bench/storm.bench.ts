@@ -11,7 +11,9 @@
  * server; visitor-message report p50/p99/max against the quiet p50 of the same run; deadlocks
  * (pg_stat_database); presence events raised (OPERATOR_ONLINE / OPERATOR_OFFLINE, expected N each);
  * operators whose stored presence disagrees with their open streams 2 s after the last stream opened
- * (closed, plus the grace period).
+ * (closed, plus the grace period); below each row, how long until presence was stored and until
+ * every change was announced (its events, inbox items and decisions written: reports are measured
+ * until then).
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { performance } from 'node:perf_hooks';

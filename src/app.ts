@@ -28,6 +28,7 @@ import { createDailySummaryScheduler } from './services/analytics/daily-summary-
 import { checkReadiness, type Readiness } from './services/check-readiness.js';
 import { serveConsole } from './services/console/serve-console.js';
 import { createDeliveryWorker } from './services/delivery/delivery-worker.js';
+import { announceStoredPresence } from './services/ingestion/announce-stored-presence.js';
 import { PRESENCE_REPORTER, reportHappenings } from './services/ingestion/report-happenings.js';
 import { useCompiledSubscriptions } from './services/live/compiled-subscriptions.js';
 import { corkPerTick } from './services/live/cork-per-tick.js';
@@ -103,6 +104,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         PRESENCE_REPORTER,
         changes.map((c) => ({ kind: 'PRESENCE_CHANGED', ...c })),
       ),
+    announceStoredPresence: () => announceStoredPresence(services),
   });
   services.live = live;
   services.sinks.push(live.sink);

@@ -12,10 +12,10 @@ import { concurrencyLimit } from './concurrency-limit.js';
 import { createInboxSink } from './inbox-sink.js';
 import type { StreamedNotification } from './live-item.js';
 import { openNotificationStream } from './notification-stream.js';
-import { createPresenceBatcher, type PresenceBatcher, type PresenceBatchReporter } from './presence-batcher.js';
+import { createPresenceBatcher, type PresenceBatchReporter } from './presence-batcher.js';
 import { createPresenceTracker, type PresenceTracker } from './presence-tracker.js';
 import { createRedisPresenceTracker } from './redis-presence-tracker.js';
-import { findUnannounced, storePresence } from './store-presence.js';
+import { storePresence } from './store-presence.js';
 import { createStreamRegistry, type StreamRegistry, type StreamSnapshot } from './stream-registry.js';
 
 export interface LiveOptions {
@@ -33,17 +33,16 @@ export interface LiveOptions {
   /** With Redis: how long a stream counts for presence without a heartbeat of its instance. */
   presenceTtlMs: number;
   streamBufferLimit: number;
-  /** At start, announce the presence a previous process stored but did not announce (default on). */
-  announceUnannounced?: boolean;
+  /** Run once at start: announces the presence a previous process stored but did not announce. */
+  announceStoredPresence?: () => Promise<number>;
 }
 
-async function announceUnannounced(prisma: Db, batcher: PresenceBatcher): Promise<void> {
+async function announceAtStart(announce: () => Promise<number>): Promise<void> {
   try {
-    const rows = await findUnannounced(prisma);
-    if (rows.length > 0) log.warn({ changes: rows.length }, 'presence: announcing changes stored before a restart');
-    await Promise.allSettled(rows.map((r) => batcher.announce(r.organizationId, r.operatorId, r.presence)));
+    const count = await announce();
+    if (count > 0) log.warn({ changes: count }, 'presence: announced changes stored before a restart');
   } catch (error) {
-    log.warn({ error: String(error) }, 'presence: could not look for unannounced changes');
+    log.warn({ error: String(error) }, 'presence: could not announce the changes stored before a restart');
   }
 }
 
@@ -101,7 +100,7 @@ export function createLive(options: LiveOptions): Live {
     : null;
   const presence = redisPresence ?? createPresenceTracker(batcher, options.presenceGraceMs);
   // Presence stored before a restart but never announced: announce it now (exactly once, see store-presence.ts).
-  if (options.announceUnannounced !== false) void announceUnannounced(prisma, batcher);
+  if (options.announceStoredPresence) void announceAtStart(options.announceStoredPresence);
   // Chat Panel changes reach every open stream of the operator, on every instance.
   const forward: ChatPanelPreferencesListener = (operatorId, _organizationId, changes) =>
     pubsub.publish('operator:preferences', operatorId, { changes });

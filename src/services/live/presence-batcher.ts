@@ -64,11 +64,7 @@ export interface PresenceBatcher {
    * them, to the front of the organization's backlog: their order is kept, others' do not depend on it.
    */
   submit(organizationId: string, operatorId: string, presence: PresenceValue, urgent?: boolean): Promise<void>;
-  /**
-   * Announces a presence already stored but never announced (a restart between the two steps):
-   * reported like a change, without storing it again.
-   */
-  announce(organizationId: string, operatorId: string, presence: PresenceValue): Promise<void>;
+
   /** Writes what is pending without waiting for the window, and waits for it (retrying until `deadlineMs`). */
   stop(deadlineMs?: number): Promise<void>;
 }
@@ -155,7 +151,8 @@ export function createPresenceBatcher(options: PresenceBatcherOptions): Presence
         const changes = round.map(({ operatorId, presence }) => ({ operatorId, presence }));
         const refused = await untilDone(organizationId, round, () => store(organizationId, changes));
         // Given up only at shutdown's deadline: announced anyway (events are not lost); the presence stays as it was.
-        if (refused !== null) log.warn({ organizationId, changes: round.length, error: String(refused) }, 'presence: changes not stored at shutdown');
+        if (refused !== null)
+          log.warn({ organizationId, changes: round.length, error: String(refused) }, 'presence: changes not stored at shutdown');
         for (const change of round) change.stored = true;
       }
     };
@@ -208,7 +205,7 @@ export function createPresenceBatcher(options: PresenceBatcherOptions): Presence
     });
   };
 
-  const enqueue = (organizationId: string, operatorId: string, presence: PresenceValue, urgent: boolean, stored: boolean) =>
+  const enqueue = (organizationId: string, operatorId: string, presence: PresenceValue, urgent: boolean) =>
     new Promise<void>((done, failed) => {
       const queue = queues.get(organizationId) ?? {
         pending: [],
@@ -220,16 +217,14 @@ export function createPresenceBatcher(options: PresenceBatcherOptions): Presence
         chunk: Math.min(16, maxChunk),
       };
       queues.set(organizationId, queue);
-      const change: Pending = { operatorId, presence, idempotencyKey: `presence:${randomUUID()}`, stored, done, failed };
-      if (!stored) {
-        queue.unstored.push(change);
-        // Stored within the window even while a backlog of announcements is being written.
-        if (queue.storeTimer === null && queue.storing === null && queue.timer === null) {
-          if (urgent || stopping || windowMs === 0) void storeAll(organizationId, queue);
-          else {
-            queue.storeTimer = setTimeout(() => void storeAll(organizationId, queue), windowMs);
-            queue.storeTimer.unref();
-          }
+      const change: Pending = { operatorId, presence, idempotencyKey: `presence:${randomUUID()}`, stored: false, done, failed };
+      queue.unstored.push(change);
+      // Stored within the window even while a backlog of announcements is being written.
+      if (queue.storeTimer === null && queue.storing === null && queue.timer === null) {
+        if (urgent || stopping || windowMs === 0) void storeAll(organizationId, queue);
+        else {
+          queue.storeTimer = setTimeout(() => void storeAll(organizationId, queue), windowMs);
+          queue.storeTimer.unref();
         }
       }
       if (urgent) {
@@ -246,8 +241,7 @@ export function createPresenceBatcher(options: PresenceBatcherOptions): Presence
     });
 
   return {
-    submit: (organizationId, operatorId, presence, urgent = false) => enqueue(organizationId, operatorId, presence, urgent, false),
-    announce: (organizationId, operatorId, presence) => enqueue(organizationId, operatorId, presence, false, true),
+    submit: (organizationId, operatorId, presence, urgent = false) => enqueue(organizationId, operatorId, presence, urgent),
     async stop(deadlineMs = 10_000) {
       stopping = true;
       giveUpAt = Date.now() + deadlineMs;

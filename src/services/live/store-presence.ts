@@ -7,8 +7,7 @@
  * like every other path; it takes no chat and no inbox counter, so it cannot close a cycle.
  *
  * Recovery: `presence` ≠ `presenceAnnounced` after a restart means a stored change whose
- * announcement was lost with the process; `findUnannounced` lists them so that they are announced
- * (the announcement compares with `presenceAnnounced`, so two instances doing it raise one event).
+ * announcement was lost with the process; ingestion/announce-stored-presence.ts announces it.
  */
 import type { Db } from '../../db/database.js';
 import type { PresenceValue } from './presence-tracker.js';
@@ -35,17 +34,4 @@ export async function storePresence(
     `{${ids.join(',')}}`,
     `{${ids.map((id) => last.get(id)).join(',')}}`,
   );
-}
-
-/** Operators whose stored presence was never announced (at most `limit`), oldest organization first. */
-export async function findUnannounced(
-  prisma: Db,
-  limit = 10_000,
-): Promise<{ organizationId: string; operatorId: string; presence: PresenceValue }[]> {
-  return prisma.$queryRaw<{ organizationId: string; operatorId: string; presence: PresenceValue }[]>`
-    SELECT "organizationId"::text AS "organizationId", "id"::text AS "operatorId", "presence"::text AS "presence"
-      FROM "Operator"
-     WHERE "presence" <> "presenceAnnounced" AND "deletedAt" IS NULL
-     ORDER BY "organizationId", "id"
-     LIMIT ${limit}`;
 }

@@ -167,16 +167,6 @@ describe('presence batcher, presence stored before it is announced', () => {
     await batcher.stop();
   });
 
-  it('announce() reports a stored but unannounced presence without storing it again', async () => {
-    let storeCalls = 0;
-    const { calls, report } = recorder();
-    const batcher = createPresenceBatcher({ report, store: async () => void storeCalls++, windowMs: 0, concurrency: 1 });
-    await batcher.announce('org', 'op-1', 'ONLINE');
-    expect(storeCalls).toBe(0);
-    expect(calls.flatMap((c) => c.changes.map((x) => `${x.operatorId}:${x.presence}`))).toEqual(['op-1:ONLINE']);
-    await batcher.stop();
-  });
-
   it('retries a failed store until it is stored, and announces only after', async () => {
     let failures = 2;
     const log: string[] = [];
