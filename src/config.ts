@@ -5,6 +5,8 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { checkWindow, DEFAULT_RETENTION, RETENTION_KINDS, RETENTION_SPECS, type RetentionWindows } from './domain/retention-windows.js';
+
 const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
 export interface Config {
@@ -91,6 +93,25 @@ export interface Config {
   rateLimitCacheSeconds: number;
   /** Fairness: happenings of one organization ingested at once on one instance; more wait their turn (0 = unbounded). */
   ingestionInFlightPerOrganization: number;
+  // Retention (issue 15).
+  /** The service's retention windows (src/domain/retention-windows.ts: defaults, bounds and reasons). */
+  retention: RetentionWindows;
+  /** How often the retention scheduler creates partitions ahead and expires data, in ms (0 = never expires; partitions are still made at start). */
+  retentionTickMs: number;
+  /** Rows one expiry DELETE removes at most (bounded batches, each its own short transaction). */
+  retentionBatchSize: number;
+}
+
+function retentionWindows(): RetentionWindows {
+  const windows = { ...DEFAULT_RETENTION };
+  for (const kind of RETENTION_KINDS) {
+    const spec = RETENTION_SPECS[kind];
+    const value = integer(spec.env, spec.default);
+    const refusal = checkWindow(kind, value, spec.max);
+    if (refusal !== null) throw new Error(`${spec.env}: ${refusal}`);
+    windows[kind] = value;
+  }
+  return windows;
 }
 
 function integer(name: string, fallback: number): number {
@@ -150,5 +171,8 @@ export function readConfig(): Config {
     maxQueryDirectives: integer('MAX_QUERY_DIRECTIVES', 20),
     maxQueryCost: integer('MAX_QUERY_COST', 20_000),
     shutdownGraceMs: integer('SHUTDOWN_GRACE_MS', 10_000),
+    retention: retentionWindows(),
+    retentionTickMs: integer('RETENTION_TICK_MS', 600_000),
+    retentionBatchSize: Math.max(1, integer('RETENTION_BATCH_SIZE', 5000)),
   };
 }

@@ -2,11 +2,13 @@
  * The dependencies resolvers and background jobs reach through the context. Built once by createApp.
  */
 import type { Db } from '../db/database.js';
+import type { RetentionWindows } from '../domain/retention-windows.js';
 import type { DecisionSink } from './decision-sinks.js';
 import type { Live } from './live/live.js';
 import type { OutboundGuard } from './outbound/outbound-guard.js';
 import type { OrganizationGate } from './rate-limits/organization-gate.js';
 import type { RateLimitDefaults } from './rate-limits/organization-limits.js';
+import type { RetentionScheduler } from './retention/retention-scheduler.js';
 
 export interface Services {
   prisma: Db;
@@ -23,4 +25,6 @@ export interface Services {
   ingestionGate?: OrganizationGate;
   /** Live notifications: streams, inbox sink, presence (absent where no app runs, e.g. scripts). */
   live?: Live;
+  /** Retention (issue 15): the service's windows and the expiry scheduler (absent where no app runs). */
+  retention?: { windows: RetentionWindows; scheduler: RetentionScheduler };
 }
