@@ -4,6 +4,7 @@
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { type DocumentNode, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, useReadinessCheck } from 'graphql-yoga';
@@ -73,7 +74,11 @@ export async function createApp(options: AppOptions): Promise<App> {
   const dailySummary = createDailySummaryScheduler({ services, config });
   // Retention (issue 15): day partitions ahead, expiry each tick.
   const retention = createRetentionScheduler({ prisma: database.prisma, databaseUrl: database.url, config });
-  services.retention = { windows: config.retention, scheduler: retention };
+  services.retention = {
+    windows: config.retention,
+    scheduler: retention,
+    mailDir: config.smtpUrl ? null : join(config.dataDir, 'outbox-mail'),
+  };
   // Live notifications (issue 3): pub/sub (Redis when REDIS_URL), inbox sink, streams, presence.
   const pubsub = createPubSub({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
   const live = createLive({

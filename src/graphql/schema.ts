@@ -20,6 +20,7 @@ import './types/inbox.js';
 import './types/presence.js';
 import './types/node.js';
 import './types/rate-limits.js';
+import './types/retention.js';
 
 builder.queryType({ description: "Reads. Every field is scoped to the caller's organization." });
 builder.mutationType({ description: 'Changes and reports. A refused mutation returns an AppError and changes nothing.' });

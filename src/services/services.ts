@@ -25,6 +25,6 @@ export interface Services {
   ingestionGate?: OrganizationGate;
   /** Live notifications: streams, inbox sink, presence (absent where no app runs, e.g. scripts). */
   live?: Live;
-  /** Retention (issue 15): the service's windows and the expiry scheduler (absent where no app runs). */
-  retention?: { windows: RetentionWindows; scheduler: RetentionScheduler };
+  /** Retention (issue 15): the service's windows, the expiry scheduler, and the `.eml` outbox (null with SMTP) (absent where no app runs). */
+  retention?: { windows: RetentionWindows; scheduler: RetentionScheduler; mailDir: string | null };
 }
