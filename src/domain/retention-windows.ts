@@ -134,17 +134,23 @@ export interface RetentionCutoffs {
   analytics: Date;
 }
 
+/**
+ * Windows in days expire by whole UTC days (from the start of the day the window reaches back to):
+ * a day's Decision and InboxItem partition is then dropped before any of its rows would be deleted
+ * one by one (deleting an event cascades to its decisions), and a day's happenings go with its
+ * events (not before them, which would null the events' happeningId row by row).
+ */
 export function cutoffsOf(windows: RetentionWindows, now: Date): RetentionCutoffs {
-  const days = (n: number) => new Date(now.getTime() - n * DAY_MS);
+  const wholeDays = (n: number) => new Date(Math.floor((now.getTime() - n * DAY_MS) / DAY_MS) * DAY_MS);
   return {
-    events: days(windows.eventsDays),
-    inboxUnread: days(windows.inboxUnreadDays),
-    inboxRead: days(windows.inboxReadDays),
+    events: wholeDays(windows.eventsDays),
+    inboxUnread: wholeDays(windows.inboxUnreadDays),
+    inboxRead: wholeDays(windows.inboxReadDays),
     presenceInbox: new Date(now.getTime() - windows.presenceInboxHours * HOUR_MS),
-    happenings: days(windows.happeningsDays),
-    deliveredDeliveries: days(windows.deliveredDeliveriesDays),
-    deadDeliveries: days(windows.deadDeliveriesDays),
-    analytics: days(windows.analyticsDays),
+    happenings: wholeDays(windows.happeningsDays),
+    deliveredDeliveries: wholeDays(windows.deliveredDeliveriesDays),
+    deadDeliveries: wholeDays(windows.deadDeliveriesDays),
+    analytics: wholeDays(windows.analyticsDays),
   };
 }
 
