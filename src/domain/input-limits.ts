@@ -39,6 +39,7 @@ export const INPUT_FIELD_KINDS: Readonly<Record<string, InputLimitKind>> = {
   visitorEmail: 'email',
   toAddress: 'email',
   chatId: 'identifier',
+  chatIds: 'identifier', // retention: eraseVisitorData (each id; the list is a `list`)
   idempotencyKey: 'identifier',
   mailboxId: 'identifier',
   channel: 'identifier',
