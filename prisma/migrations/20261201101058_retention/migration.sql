@@ -1,8 +1,8 @@
 -- Retention (issue 15), written by hand after `migrate:create`: Decision and InboxItem become
 -- tables partitioned by day on "createdAt" (declarative RANGE partitioning), so whole days past
 -- the retention window are dropped instead of deleted row by row. Prisma does not manage
--- partitions (its diff ignores them); src/services/retention/partitions.ts creates the days ahead
--- and drops the expired ones. Every existing row is moved; nothing is lost.
+-- partitions (its diff ignores them): src/services/retention/partitions.ts creates the days ahead
+-- and drops the expired ones. Every existing row is moved: nothing is lost.
 
 -- The old tables step aside under "<name>_unpartitioned", with their constraint and index names.
 ALTER TABLE "Decision" RENAME TO "Decision_unpartitioned";
@@ -63,35 +63,26 @@ CREATE INDEX "InboxItem_operatorId_readAt_idx" ON "InboxItem"("operatorId", "rea
 CREATE INDEX "InboxItem_organizationId_createdAt_idx" ON "InboxItem"("organizationId", "createdAt");
 CREATE UNIQUE INDEX "InboxItem_operatorId_seq_createdAt_key" ON "InboxItem"("operatorId", "seq", "createdAt");
 
--- Partitions: one per UTC day from the oldest row (at most 90 days back; anything older shares one
--- partition, dropped first) to 7 days ahead. Named "<table>_pYYYYMMDD" (the day it starts).
-DO $$
-DECLARE
-  t text;
-  oldest date;
-  first_day date := current_date - 90;
-  d date;
-BEGIN
-  FOREACH t IN ARRAY ARRAY['Decision', 'InboxItem'] LOOP
-    IF t = 'Decision' THEN
-      SELECT min(e."createdAt")::date INTO oldest FROM "Decision_unpartitioned" x JOIN "NotificationEvent" e ON e."id" = x."eventId";
-    ELSE
-      SELECT min("createdAt")::date INTO oldest FROM "InboxItem_unpartitioned";
-    END IF;
-    oldest := least(coalesce(oldest, current_date - 1), current_date - 1);
-    IF oldest < first_day THEN
-      EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (MINVALUE) TO (%L)', t || '_p' || to_char(oldest, 'YYYYMMDD'), t, first_day);
-      oldest := first_day;
-    END IF;
-    d := oldest;
-    WHILE d <= current_date + 7 LOOP
-      EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L)', t || '_p' || to_char(d, 'YYYYMMDD'), t, d, d + 1);
-      d := d + 1;
-    END LOOP;
-  END LOOP;
-END $$;
+-- Partitions. This script runs statement by statement (split at every semicolon, so no DO block
+-- and no semicolon in comments): one partition per table holds every existing row, from the day
+-- of the oldest row (today when there is none) to the end of today (UTC). It is dropped whole once
+-- its last day is past the window. The service makes the day partitions from tomorrow on at start
+-- (src/services/retention/partitions.ts), before it takes any report.
+CREATE FUNCTION "retention_migration_bound"(which text) RETURNS timestamp(3) LANGUAGE sql AS $$
+  SELECT CASE WHEN which = 'from'
+    THEN coalesce(date_trunc('day', least(
+           (SELECT min(e."createdAt") FROM "Decision_unpartitioned" x JOIN "NotificationEvent" e ON e."id" = x."eventId"),
+           (SELECT min("createdAt") FROM "InboxItem_unpartitioned"))),
+         date_trunc('day', timezone('UTC', CURRENT_TIMESTAMP)))
+    ELSE date_trunc('day', timezone('UTC', CURRENT_TIMESTAMP)) + interval '1 day' END
+$$;
+CREATE TABLE "Decision_p_migrated" PARTITION OF "Decision"
+  FOR VALUES FROM ("retention_migration_bound"('from')) TO ("retention_migration_bound"('to'));
+CREATE TABLE "InboxItem_p_migrated" PARTITION OF "InboxItem"
+  FOR VALUES FROM ("retention_migration_bound"('from')) TO ("retention_migration_bound"('to'));
+DROP FUNCTION "retention_migration_bound"(text);
 
--- Move the rows: decisions take their event's time; ids, seqs and read states are kept.
+-- Move the rows: decisions take their event's time, ids, seqs and read states are kept.
 INSERT INTO "Decision" ("id", "eventId", "operatorId", "addonId", "channel", "delivered", "reason", "createdAt")
 SELECT x."id", x."eventId", x."operatorId", x."addonId", x."channel", x."delivered", x."reason", e."createdAt"
   FROM "Decision_unpartitioned" x JOIN "NotificationEvent" e ON e."id" = x."eventId";
