@@ -73,12 +73,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   services.sinks.push(deliveryWorker.sink);
   const dailySummary = createDailySummaryScheduler({ services, config });
   // Retention (issue 15): day partitions ahead, expiry each tick.
-  const retention = createRetentionScheduler({ prisma: database.prisma, databaseUrl: database.url, config });
-  services.retention = {
-    windows: config.retention,
-    scheduler: retention,
-    mailDir: config.smtpUrl ? null : join(config.dataDir, 'outbox-mail'),
-  };
+  const mailDir = config.smtpUrl ? null : join(config.dataDir, 'outbox-mail');
+  const retention = createRetentionScheduler({ prisma: database.prisma, databaseUrl: database.url, config, mailDir });
+  services.retention = { windows: config.retention, scheduler: retention, mailDir };
   // Live notifications (issue 3): pub/sub (Redis when REDIS_URL), inbox sink, streams, presence.
   const pubsub = createPubSub({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
   const live = createLive({

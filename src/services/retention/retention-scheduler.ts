@@ -5,8 +5,10 @@
  * one expires at a time and the others skip the tick; it never takes a connection of the request pool.
  */
 
+import { readdir, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Db } from '../../db/database.js';
-import type { RetentionWindows } from '../../domain/retention-windows.js';
+import { cutoffsOf, type RetentionWindows } from '../../domain/retention-windows.js';
 import { type ExpiryReport, expireData } from './expire-data.js';
 import { lockedPostgresSql, prismaSql, type RetentionSql } from './retention-sql.js';
 
@@ -22,6 +24,8 @@ export interface RetentionSchedulerOptions {
   prisma: Db;
   databaseUrl: string | undefined;
   config: { retention: RetentionWindows; retentionTickMs: number; retentionBatchSize: number };
+  /** The embedded mail outbox (`.eml` files), expired with delivered deliveries; null with SMTP. */
+  mailDir?: string | null;
   log?: (message: string) => void;
 }
 
@@ -39,6 +43,10 @@ export function createRetentionScheduler(options: RetentionSchedulerOptions): Re
     if (sql === null) return null;
     try {
       const report = await expireData({ sql, service: config.retention, now, batchSize: config.retentionBatchSize, partitionsOnly });
+      if (!partitionsOnly && options.mailDir) {
+        const files = await expireMailFiles(options.mailDir, cutoffsOf(config.retention, now).deliveredDeliveries);
+        if (files > 0) report.deleted.EmailFile = files;
+      }
       const deleted = Object.entries(report.deleted).map(([table, n]) => `${table} ${n}`);
       if (report.partitionsDropped.length > 0 || deleted.length > 0) {
         log(`retention: dropped ${report.partitionsDropped.length} partition(s)${deleted.length ? `, deleted ${deleted.join(', ')}` : ''}`);
@@ -75,4 +83,19 @@ export function createRetentionScheduler(options: RetentionSchedulerOptions): Re
       await running;
     },
   };
+}
+
+/** Deletes the `.eml` files written before `cutoff` (the delivered-deliveries window); returns how many. */
+async function expireMailFiles(mailDir: string, cutoff: Date): Promise<number> {
+  const names = await readdir(mailDir).catch(() => [] as string[]);
+  let deleted = 0;
+  for (const name of names) {
+    if (!name.endsWith('.eml')) continue;
+    const path = join(mailDir, name);
+    const info = await stat(path).catch(() => null);
+    if (info === null || info.mtime.getTime() >= cutoff.getTime()) continue;
+    await unlink(path).catch(() => {});
+    deleted++;
+  }
+  return deleted;
 }
