@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { HappeningInput } from '../../src/domain/derive-events.js';
+import { runDailySummary } from '../../src/services/analytics/run-daily-summary.js';
 import { reportHappenings } from '../../src/services/ingestion/report-happenings.js';
 import type { ExpiryReport } from '../../src/services/retention/expire-data.js';
 import { listPartitions } from '../../src/services/retention/partitions.js';
@@ -217,6 +218,28 @@ describe('honest answers past the window', () => {
     } finally {
       await connection.client.dispose();
     }
+  });
+
+  it('dailyFigures of a day whose happenings expired answers from its stored summary', async () => {
+    const { seeder, ids, widgetId, organizationId } = await chatOrganization(['Jo']);
+    const old = new Date(Math.floor((Date.now() - 60 * DAY) / DAY) * DAY + 10 * 3_600_000);
+    const day = old.toISOString().slice(0, 10);
+    await retention().scheduler.tick(old, { partitionsOnly: true });
+    await reportAt(old, organizationId, aChat('summarised', widgetId, ids.Jo as string, 3));
+    vi.setSystemTime(new Date(old.getTime() + 8 * 3_600_000));
+    try {
+      await runDailySummary(server.app.services, organizationId, day);
+    } finally {
+      vi.useRealTimers();
+    }
+    const FIGURES = `query ($day: String!) { dailyFigures(day: $day) { __typename ... on QueryDailyFiguresSuccess { data { chatsStarted visitorMessages chatsFinished } } } }`;
+    const figures = async () =>
+      (await server.gql<{ dailyFigures: { data: unknown } }>(FIGURES, { day }, seeder.org.adminToken)).data?.dailyFigures.data;
+    const expected = { chatsStarted: 1, visitorMessages: 3, chatsFinished: 1 };
+    expect(await figures()).toEqual(expected);
+    await tick(new Date());
+    expect(await server.app.database.prisma.happening.count({ where: { organizationId, kind: { not: 'ANALYTICS_DAILY' } } })).toBe(0);
+    expect(await figures()).toEqual(expected);
   });
 
   it('admins set windows inside the bounds; outside them is INVALID_INPUT; others are FORBIDDEN; a shorter window expires that organization only', async () => {
