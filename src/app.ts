@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
 import { type DocumentNode, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
@@ -37,6 +38,7 @@ import { createOutboundGuard, type ResolveHost } from './services/outbound/outbo
 import { createRateLimits } from './services/rate-limits/check-rate-limit.js';
 import { OrganizationGate } from './services/rate-limits/organization-gate.js';
 import { useRateLimits } from './services/rate-limits/use-rate-limits.js';
+import { createRetentionScheduler } from './services/retention/retention-scheduler.js';
 import type { Services } from './services/services.js';
 import { loadTokenSecret } from './services/token-secret.js';
 
@@ -86,6 +88,10 @@ export async function createApp(options: AppOptions): Promise<App> {
   const deliveryWorker = createDeliveryWorker({ services, config });
   services.sinks.push(deliveryWorker.sink);
   const dailySummary = createDailySummaryScheduler({ services, config });
+  // Retention (issue 15): day partitions ahead, expiry each tick.
+  const mailDir = config.smtpUrl ? null : join(config.dataDir, 'outbox-mail');
+  const retention = createRetentionScheduler({ prisma: database.prisma, databaseUrl: database.url, config, mailDir });
+  services.retention = { windows: config.retention, scheduler: retention, mailDir };
   // Live notifications (issue 3): pub/sub (Redis when REDIS_URL), inbox sink, streams, presence.
   const pubsub = createPubSub({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
   const live = createLive({
@@ -262,6 +268,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     config.wsKeepAliveMs,
   );
 
+  let retentionStarted: Promise<void> | undefined;
   return {
     services,
     database,
@@ -276,11 +283,13 @@ export async function createApp(options: AppOptions): Promise<App> {
       }
       return new Promise((resolve, reject) => {
         server.once('error', reject);
+        // Started before listening: the first report of the day needs its partition.
+        retentionStarted ??= retention.start();
         server.listen(port, config.host, () => {
           const { port: actual } = server.address() as AddressInfo;
           deliveryWorker.start();
           dailySummary.start();
-          resolve(`http://${config.host}:${actual}`);
+          retentionStarted?.then(() => resolve(`http://${config.host}:${actual}`), reject);
         });
       });
     },
@@ -307,6 +316,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       Promise.race([closed.then(() => 'done' as const), graceOver]),
       deliveryWorker.stop(config.shutdownGraceMs),
       dailySummary.stop(),
+      retention.stop(),
     ]);
     if (http === 'late') {
       server.closeAllConnections();

@@ -6,6 +6,8 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type HostSignInSettings, hostSignInFromEnv } from './auth/host-sign-in.js';
 
+import { checkWindow, DEFAULT_RETENTION, RETENTION_KINDS, RETENTION_SPECS, type RetentionWindows } from './domain/retention-windows.js';
+
 const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
 export interface Config {
@@ -109,6 +111,25 @@ export interface Config {
   /** A separate port serving only /metrics (on metricsHost), for a scraper on a private network; unset: none. */
   metricsPort: number | undefined;
   metricsHost: string;
+  // Retention (issue 15).
+  /** The service's retention windows (src/domain/retention-windows.ts: defaults, bounds and reasons). */
+  retention: RetentionWindows;
+  /** How often the retention scheduler creates partitions ahead and expires data, in ms (0 = never expires; partitions are still made at start). */
+  retentionTickMs: number;
+  /** Rows one expiry DELETE removes at most (bounded batches, each its own short transaction). */
+  retentionBatchSize: number;
+}
+
+function retentionWindows(): RetentionWindows {
+  const windows = { ...DEFAULT_RETENTION };
+  for (const kind of RETENTION_KINDS) {
+    const spec = RETENTION_SPECS[kind];
+    const value = integer(spec.env, spec.default);
+    const refusal = checkWindow(kind, value, spec.max);
+    if (refusal !== null) throw new Error(`${spec.env}: ${refusal}`);
+    windows[kind] = value;
+  }
+  return windows;
 }
 
 function integer(name: string, fallback: number): number {
@@ -176,5 +197,8 @@ export function readConfig(): Config {
     metricsToken: optional('METRICS_TOKEN'),
     metricsPort: optional('METRICS_PORT') === undefined ? undefined : integer('METRICS_PORT', 0),
     metricsHost: process.env.METRICS_HOST ?? '127.0.0.1',
+    retention: retentionWindows(),
+    retentionTickMs: integer('RETENTION_TICK_MS', 600_000),
+    retentionBatchSize: Math.max(1, integer('RETENTION_BATCH_SIZE', 5000)),
   };
 }

@@ -19,6 +19,10 @@ export const ERROR_CODES = [
   'URL_NOT_ALLOWED',
   /** Too many requests or happenings for the caller's limit; retry after the seconds given. */
   'RATE_LIMITED',
+  /** Retention: the event is older than the organization's window; its decisions were removed. */
+  'EVENT_EXPIRED',
+  /** Retention: a replay cursor older than the oldest kept inbox item; resync (see the error's resyncAfter). */
+  'CURSOR_EXPIRED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -28,6 +28,8 @@ export interface DatabaseOptions {
 export interface Database {
   prisma: PrismaClient;
   kind: 'pglite' | 'postgresql';
+  /** The PostgreSQL connection string (retention runs on a connection of its own); absent on PGlite. */
+  url?: string | undefined;
   appliedMigrations: string[];
   close(): Promise<void>;
 }
@@ -68,6 +70,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return {
     prisma,
     kind,
+    url: databaseUrl,
     appliedMigrations,
     async close() {
       await prisma.$disconnect();

@@ -42,6 +42,7 @@ export const INPUT_FIELD_KINDS: Readonly<Record<string, InputLimitKind>> = {
   fallbackCustomerEmail: 'email',
   fallbackCustomerId: 'identifier',
   chatId: 'identifier',
+  chatIds: 'identifier', // retention: eraseVisitorData (each id; the list is a `list`)
   idempotencyKey: 'identifier',
   mailboxId: 'identifier',
   externalId: 'identifier',

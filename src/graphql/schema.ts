@@ -21,6 +21,7 @@ import './types/presence.js';
 import './types/node.js';
 import './types/rate-limits.js';
 import './types/host-sign-in.js';
+import './types/retention.js';
 
 builder.queryType({ description: "Reads. Every field is scoped to the caller's organization." });
 builder.mutationType({ description: 'Changes and reports. A refused mutation returns an AppError and changes nothing.' });

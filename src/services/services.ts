@@ -3,11 +3,13 @@
  */
 import type { Authenticator } from '../auth/authenticate.js';
 import type { Db } from '../db/database.js';
+import type { RetentionWindows } from '../domain/retention-windows.js';
 import type { DecisionSink } from './decision-sinks.js';
 import type { Live } from './live/live.js';
 import type { OutboundGuard } from './outbound/outbound-guard.js';
 import type { OrganizationGate } from './rate-limits/organization-gate.js';
 import type { RateLimitDefaults } from './rate-limits/organization-limits.js';
+import type { RetentionScheduler } from './retention/retention-scheduler.js';
 
 export interface Services {
   prisma: Db;
@@ -26,4 +28,6 @@ export interface Services {
   authentication?: Authenticator;
   /** Live notifications: streams, inbox sink, presence (absent where no app runs, e.g. scripts). */
   live?: Live;
+  /** Retention (issue 15): the service's windows, the expiry scheduler, and the `.eml` outbox (null with SMTP) (absent where no app runs). */
+  retention?: { windows: RetentionWindows; scheduler: RetentionScheduler; mailDir: string | null };
 }

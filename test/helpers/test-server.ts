@@ -85,6 +85,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     redisUrl: undefined,
     dataDir: join(tmpdir(), `notification-service-test-${process.pid}`),
     analyticsTickMs: 0,
+    // Retention: no expiry on the real clock (tests of it call the scheduler's tick with their own).
+    retentionTickMs: 0,
     // The receivers of these tests listen on loopback; test/security turns this off.
     outboundAllowPrivate: true,
     // Test output shows test results: the app logs only when LOG_LEVEL asks (e.g. LOG_LEVEL=debug).

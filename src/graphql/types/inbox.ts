@@ -8,7 +8,13 @@ import { NotificationEventKindEnum } from './enums.js';
 import { liveOf } from './notification-stream.js';
 
 export const InboxItemNode = builder.prismaNode('InboxItem', {
-  id: { field: 'id' },
+  // The key is (id, createdAt) since the table is partitioned by day (retention); the id alone
+  // still names one item, so it stays the global id.
+  id: { resolve: (item) => item.id },
+  findUnique: async (id, ctx) => {
+    const found = await ctx.prisma.inboxItem.findFirst({ where: { id }, select: { createdAt: true } });
+    return { id_createdAt: { id, createdAt: found?.createdAt ?? new Date(0) } };
+  },
   description: "A browser notification in the operator's inbox, kept whether or not a stream was open.",
   authScopes: (item, ctx) => ctx.viewer.kind === 'operator' && item.operatorId === ctx.viewer.operatorId,
   fields: (t) => ({
@@ -34,7 +40,7 @@ export const InboxItemNode = builder.prismaNode('InboxItem', {
 builder.queryField('inbox', (t) =>
   t.prismaConnection({
     type: 'InboxItem',
-    cursor: 'id',
+    cursor: 'id_createdAt',
     description: "The calling operator's inbox, newest first.",
     authScopes: { operator: true },
     args: { unreadOnly: t.arg.boolean({ defaultValue: false, description: 'Only the items not marked read.' }) },

@@ -9,7 +9,9 @@ import type { Context } from '../../context.js';
 import { organizationOf } from '../../context.js';
 import type { Channel, NotificationEventKind } from '../../domain/catalog.js';
 import { CHECKS, type CheckName, FAILURE_REASONS, isInAudience, traceFor } from '../../domain/decide-notifications.js';
-import { notFound } from '../../errors.js';
+import { cutoffsOf, uuidV7Time } from '../../domain/retention-windows.js';
+import { AppError, notFound } from '../../errors.js';
+import { organizationRetention } from '../../services/retention/retention-settings.js';
 import { builder } from '../builder.js';
 import { selection } from '../selection.js';
 import { sameOrganization } from '../tenancy.js';
@@ -141,7 +143,7 @@ builder.queryField('events', (t) =>
 );
 
 interface Explanation {
-  event: { id: string; kind: NotificationEventKind; subjectOperatorId: string | null };
+  event: { id: string; kind: NotificationEventKind; subjectOperatorId: string | null; createdAt: Date };
   operatorId: string | null;
 }
 
@@ -165,12 +167,35 @@ const EventExplanation = builder.objectRef<Explanation>('EventExplanation').impl
       resolve: (query, { event, operatorId }, _args, ctx) =>
         ctx.prisma.decision.findMany({
           ...selection(query),
-          where: { eventId: event.id, ...(operatorId === null ? {} : { OR: [{ operatorId }, { addonId: { not: null } }] }) },
+          // createdAt: a decision's is its event's, so only that day's partition is read.
+          where: {
+            eventId: event.id,
+            createdAt: event.createdAt,
+            ...(operatorId === null ? {} : { OR: [{ operatorId }, { addonId: { not: null } }] }),
+          },
           orderBy: { id: 'asc' },
         }),
     }),
   }),
 });
+
+/**
+ * EVENT_EXPIRED when an event id names a time before the organization's events window (event ids
+ * are time-ordered UUIDs): it existed, or could have, and was removed. Said whatever the id, so it
+ * tells nothing about another organization's events.
+ */
+async function expiredEvent(ctx: Context, organizationId: string, eventId: string): Promise<AppError | null> {
+  const at = uuidV7Time(eventId);
+  const retention = ctx.services.retention;
+  if (at === null || retention === undefined) return null;
+  const { inEffect } = await organizationRetention(ctx.prisma, organizationId, retention.windows);
+  if (at.getTime() >= cutoffsOf(inEffect, new Date()).events.getTime()) return null;
+  return new AppError(
+    'EVENT_EXPIRED',
+    `This event is older than the organization's ${inEffect.eventsDays}-day retention window: it and its decisions were removed`,
+    'eventId',
+  );
+}
 
 builder.queryField('explainEvent', (t) =>
   t.field({
@@ -186,9 +211,9 @@ builder.queryField('explainEvent', (t) =>
       const organizationId = organizationOf(ctx.viewer);
       const event = await ctx.prisma.notificationEvent.findFirst({
         where: { id: eventId.id, organizationId },
-        select: { id: true, kind: true, subjectOperatorId: true },
+        select: { id: true, kind: true, subjectOperatorId: true, createdAt: true },
       });
-      if (!event) throw notFound('Notification event', 'eventId');
+      if (!event) throw (await expiredEvent(ctx, organizationId, eventId.id)) ?? notFound('Notification event', 'eventId');
       if (operatorId && !(await ctx.prisma.operator.count({ where: { id: operatorId.id, organizationId } }))) {
         throw notFound('Operator', 'operatorId');
       }

@@ -5,6 +5,7 @@
 import type { Db } from '../../db/database.js';
 import { invalidInput, notFound } from '../../errors.js';
 import type { HappeningKind } from '../../generated/prisma/client.js';
+import { storedDailyFigures } from '../retention/stored-daily-figures.js';
 import { dayBounds, isDay } from './local-day.js';
 
 export interface DailyFigures {
@@ -56,6 +57,9 @@ export async function computeDailyFigures(prisma: Db, organizationId: string, da
     keyof typeof COUNTED,
     number
   >;
+  // Retention: a day whose happenings expired answers from its stored summary, when there is one.
+  const stored = counts.length === 0 ? await storedDailyFigures(prisma, organizationId, day) : null;
+  if (stored !== null) return { day, timeZone: organization.timeZone, from: start, to: end, ...figures, ...stored } as DailyFigures;
   return {
     day,
     timeZone: organization.timeZone,

@@ -147,16 +147,17 @@ export function persistCtes(
         FROM jsonb_to_recordset(${param(JSON.stringify(rows))}::jsonb) AS r("id" uuid, "happeningId" uuid, "kind" text, "chatId" uuid, "widgetId" uuid,
              "subjectOperatorId" uuid, "payload" jsonb, "createdAt" timestamp(3))
        WHERE ${gate})`);
-    const decisions = events.flatMap((e) => e.decisions.map((d) => ({ ...d, eventId: e.id })));
+    // createdAt: the event's (retention partitions Decision by day on it).
+    const decisions = events.flatMap((e) => e.decisions.map((d) => ({ ...d, eventId: e.id, createdAt: e.createdAt.toISOString() })));
     if (decisions.length > 0) {
       const column = <K extends keyof (typeof decisions)[number]>(key: K) =>
         param(arrayLiteral(decisions.map((d) => d[key] as string | boolean | null)));
       parts.push(`decisions AS (
-        INSERT INTO "Decision" ("eventId", "operatorId", "addonId", "channel", "delivered", "reason")
-        SELECT d."eventId", d."operatorId", d."addonId", d."channel", d."delivered", d."reason"
+        INSERT INTO "Decision" ("eventId", "operatorId", "addonId", "channel", "delivered", "reason", "createdAt")
+        SELECT d."eventId", d."operatorId", d."addonId", d."channel", d."delivered", d."reason", d."createdAt"
           FROM unnest(${column('eventId')}::uuid[], ${column('operatorId')}::uuid[], ${column('addonId')}::uuid[], ${column('channel')}::"Channel"[],
-                      ${column('delivered')}::boolean[], ${column('reason')}::"Reason"[])
-               WITH ORDINALITY AS d("eventId", "operatorId", "addonId", "channel", "delivered", "reason", "n")
+                      ${column('delivered')}::boolean[], ${column('reason')}::"Reason"[], ${column('createdAt')}::timestamp(3)[])
+               WITH ORDINALITY AS d("eventId", "operatorId", "addonId", "channel", "delivered", "reason", "createdAt", "n")
          WHERE ${gate}
          ORDER BY d."n")`);
     }

@@ -25,6 +25,7 @@ import { log } from '../../observability/logger.js';
 import { metrics } from '../../observability/metrics.js';
 import type { PubSub } from '../../pubsub.js';
 import { loadPreferenceGrid, type PreferenceChange } from '../preferences.js';
+import { expiredCursorError } from '../retention/cursor-expiry.js';
 import { encodeCursor, type LiveItem, type StreamedNotification } from './live-item.js';
 import type { PresenceTracker } from './presence-tracker.js';
 import type { OpenStream, StreamRegistry } from './stream-registry.js';
@@ -151,6 +152,9 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
       if (isTokenRevoked(this.options.token.issuedAt, operator?.tokensValidAfter ?? null)) {
         throw new GraphQLError('Token revoked: sign in again', { extensions: { code: 'TOKEN_REVOKED' } });
       }
+      // Retention (issue 15): a cursor older than the oldest kept item is refused with where to resync.
+      const expired = afterSeq === null ? null : await expiredCursorError(prisma, operatorId, afterSeq);
+      if (expired !== null) throw expired;
       for (const cell of grid) {
         if (cell.enabled)
           (cell.channel === 'BROWSER' ? this.prefs.browser : cell.channel === 'AUDIO' ? this.prefs.audio : null)?.add(cell.event);

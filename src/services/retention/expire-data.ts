@@ -1,0 +1,100 @@
+/**
+ * One expiry pass (what the retention scheduler runs each tick), cheapest first:
+ *  1. whole day partitions of Decision and InboxItem past the SERVICE's windows are dropped
+ *     (no row is deleted, no vacuum, no index churn);
+ *  2. per organization, what must go row by row is deleted in bounded batches on indexed
+ *     (organizationId, createdAt): events (their decisions and deliveries go with them), happenings,
+ *     delivered and dead deliveries, read and presence inbox items, and anything of an organization
+ *     whose admins chose a shorter window than the service's.
+ * Each batch is its own short statement: reports never wait behind a long transaction.
+ */
+import { cutoffsOf, type RetentionCutoffs, type RetentionWindows, windowsInEffect } from '../../domain/retention-windows.js';
+import { dropPartitionsBefore, ensurePartitions, PARTITIONED_TABLES } from './partitions.js';
+import { loadOverrides } from './retention-settings.js';
+import type { RetentionSql } from './retention-sql.js';
+
+export interface ExpiryReport {
+  partitionsCreated: string[];
+  partitionsDropped: string[];
+  /** Rows deleted in batches, per table. */
+  deleted: Record<string, number>;
+}
+
+/** Inbox items of presence changes: they mean nothing after the shift (presenceInboxHours). */
+const PRESENCE_EVENTS = ['OPERATOR_ONLINE', 'OPERATOR_AWAY', 'OPERATOR_BACK', 'OPERATOR_OFFLINE'] as const;
+
+const HAPPENING_KINDS_BUT_ANALYTICS = `ARRAY['CHAT_STARTED','VISITOR_MESSAGE','OPERATOR_MESSAGE','CHAT_FORWARDED','CHAT_RATED','FEEDBACK_GIVEN',
+  'SURVEY_ANSWERED','GOAL_REACHED','CHAT_FINISHED','OFFLINE_MESSAGE','PRESENCE_CHANGED','SYSTEM_MESSAGE','WIDGET_CHANGED']::"HappeningKind"[]`;
+
+interface Batch {
+  table: string;
+  /** The key columns and the condition (on "organizationId" = $1 and $2 = the cut-off). */
+  key: string;
+  where: string;
+  cutoff: (c: RetentionCutoffs) => Date;
+}
+
+const BATCHES: readonly Batch[] = [
+  // Events first: their decisions (partitions already dropped at the service's window) and deliveries cascade.
+  { table: 'NotificationEvent', key: '"id"', where: '"createdAt" < $2', cutoff: (c) => c.events },
+  {
+    table: 'Happening',
+    key: '"id"',
+    where: `"kind" = ANY(${HAPPENING_KINDS_BUT_ANALYTICS}) AND "createdAt" < $2`,
+    cutoff: (c) => c.happenings,
+  },
+  { table: 'Happening', key: '"id"', where: `"kind" = 'ANALYTICS_DAILY' AND "createdAt" < $2`, cutoff: (c) => c.analytics },
+  { table: 'Delivery', key: '"id"', where: `"status" = 'DELIVERED' AND "createdAt" < $2`, cutoff: (c) => c.deliveredDeliveries },
+  { table: 'Delivery', key: '"id"', where: `"status" = 'DEAD' AND "createdAt" < $2`, cutoff: (c) => c.deadDeliveries },
+  { table: 'InboxItem', key: '"id", "createdAt"', where: '"createdAt" < $2', cutoff: (c) => c.inboxUnread },
+  { table: 'InboxItem', key: '"id", "createdAt"', where: '"readAt" IS NOT NULL AND "createdAt" < $2', cutoff: (c) => c.inboxRead },
+  {
+    table: 'InboxItem',
+    key: '"id", "createdAt"',
+    where: `"kind" = ANY(ARRAY[${PRESENCE_EVENTS.map((k) => `'${k}'`).join(',')}]::"NotificationEventKind"[]) AND "createdAt" < $2`,
+    cutoff: (c) => c.presenceInbox,
+  },
+];
+
+/** Deletes `batch` rows of one organization, `size` at a time, until none is left; returns how many. */
+async function deleteInBatches(sql: RetentionSql, batch: Batch, organizationId: string, cutoff: Date, size: number): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const count = await sql.exec(
+      `DELETE FROM "${batch.table}" WHERE (${batch.key}) IN (
+         SELECT ${batch.key} FROM "${batch.table}" WHERE "organizationId" = $1::uuid AND ${batch.where} LIMIT ${size})`,
+      [organizationId, cutoff.toISOString()],
+    );
+    total += count;
+    if (count < size) return total;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+export interface ExpireOptions {
+  sql: RetentionSql;
+  service: RetentionWindows;
+  now: Date;
+  batchSize: number;
+  /** Only make partitions ahead (start-up), expire nothing. */
+  partitionsOnly?: boolean;
+}
+
+export async function expireData({ sql, service, now, batchSize, partitionsOnly = false }: ExpireOptions): Promise<ExpiryReport> {
+  const report: ExpiryReport = { partitionsCreated: [], partitionsDropped: [], deleted: {} };
+  for (const table of PARTITIONED_TABLES) report.partitionsCreated.push(...(await ensurePartitions(sql, table, now)));
+  if (partitionsOnly) return report;
+  const serviceCutoffs = cutoffsOf(service, now);
+  report.partitionsDropped.push(...(await dropPartitionsBefore(sql, 'Decision', serviceCutoffs.events)));
+  report.partitionsDropped.push(...(await dropPartitionsBefore(sql, 'InboxItem', serviceCutoffs.inboxUnread)));
+  const overrides = await loadOverrides(sql);
+  const organizations = await sql.query<{ id: string }>('SELECT "id" FROM "Organization" ORDER BY "id"');
+  for (const { id } of organizations) {
+    const cutoffs = cutoffsOf(windowsInEffect(service, overrides.get(id) ?? {}), now);
+    for (const batch of BATCHES) {
+      const count = await deleteInBatches(sql, batch, id, batch.cutoff(cutoffs), batchSize);
+      if (count > 0) report.deleted[batch.table] = (report.deleted[batch.table] ?? 0) + count;
+    }
+  }
+  return report;
+}
