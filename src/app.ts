@@ -16,6 +16,8 @@ import { operationLimitPlugins } from './graphql/operation-limits.js';
 import { schema } from './graphql/schema.js';
 import { createPubSub } from './pubsub.js';
 import { createDailySummaryScheduler } from './services/analytics/daily-summary-scheduler.js';
+import { createEscalationSink } from './services/attention/escalation-sink.js';
+import { createEscalationWorker } from './services/attention/escalation-worker.js';
 import { checkReadiness, type Readiness } from './services/check-readiness.js';
 import { createDeliveryWorker } from './services/delivery/delivery-worker.js';
 import { PRESENCE_REPORTER, reportHappenings } from './services/ingestion/report-happenings.js';
@@ -91,6 +93,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
   services.live = live;
   services.sinks.push(live.sink);
+  // Attention (issue 12, E4): missed-chat escalation timers armed with the events, fired by a worker.
+  services.sinks.push(createEscalationSink());
+  const escalationWorker = createEscalationWorker(services, config.escalationPollMs);
   const contextFor = async (authorization: string | null | undefined): Promise<Context> => ({
     prisma: database.prisma,
     services,
@@ -196,6 +201,7 @@ export async function createApp(options: AppOptions): Promise<App> {
           const { port: actual } = server.address() as AddressInfo;
           deliveryWorker.start();
           dailySummary.start();
+          escalationWorker.start();
           resolve(`http://${config.host}:${actual}`);
         });
       });
@@ -223,6 +229,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       Promise.race([closed.then(() => 'done' as const), graceOver]),
       deliveryWorker.stop(config.shutdownGraceMs),
       dailySummary.stop(),
+      escalationWorker.stop(),
     ]);
     if (http === 'late') {
       server.closeAllConnections();

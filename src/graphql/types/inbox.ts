@@ -1,4 +1,5 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
+import { cancelReadEscalations } from '../../services/attention/unread-escalations.js';
 import { encodeCursor } from '../../services/live/live-item.js';
 import { builder } from '../builder.js';
 import { selection } from '../selection.js';
@@ -69,6 +70,8 @@ async function markRead(ctx: Parameters<typeof liveOf>[0], ids: string[] | null)
     where: { operatorId, readAt: null, ...(ids ? { id: { in: ids } } : {}) },
     data: { readAt: new Date() },
   });
+  // Attention (E5): reading an item cancels its pending unread-escalation email.
+  if (count > 0) await cancelReadEscalations(ctx.prisma, operatorId);
   return { updatedCount: count, unreadCount: await ctx.prisma.inboxItem.count({ where: { operatorId, readAt: null } }) };
 }
 

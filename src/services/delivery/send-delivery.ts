@@ -29,6 +29,9 @@ export interface DeliveryToSend {
   channel: 'EMAIL' | 'ADDON' | string;
   target: string;
   addon: { kind: AddonKind; config: unknown; deletedAt: Date | null } | null;
+  /** Attention (E5): set on an unread-escalation email. */
+  inboxItemId?: string | null;
+  createdAt?: Date;
 }
 
 export interface SendDeps {
@@ -39,7 +42,8 @@ export interface SendDeps {
 
 export async function sendDelivery(deps: SendDeps, delivery: DeliveryToSend, details: EventDetails): Promise<void> {
   if (delivery.channel === 'EMAIL') {
-    await deps.mailer.send({ deliveryId: delivery.id, to: delivery.target, ...renderEmail(details) });
+    const unreadFor = delivery.inboxItemId && delivery.createdAt ? Math.round((Date.now() - delivery.createdAt.getTime()) / 60_000) : null;
+    await deps.mailer.send({ deliveryId: delivery.id, to: delivery.target, ...renderEmail(details, unreadFor) });
     return;
   }
   const { addon } = delivery;

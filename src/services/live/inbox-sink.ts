@@ -22,6 +22,7 @@ import type { Reason } from '../../domain/decide-notifications.js';
 import { renderNotification } from '../../domain/render-notification.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import type { PubSub } from '../../pubsub.js';
+import { unreadEscalationCtes } from '../attention/unread-escalations.js';
 import type { DecisionSink, StoredEvent } from '../decision-sinks.js';
 import type { OrganizationSettings } from '../ingestion/load-organization-settings.js';
 import { statementParams } from '../ingestion/persist-happenings.js';
@@ -45,7 +46,7 @@ const PENDING_TTL_MS = 10 * 60_000;
 function candidatesOf(event: StoredEvent, widgetBrowserOn: ReadonlyMap<string, boolean>): Candidate[] {
   const reasons = new Map<string, { browser: Reason | null; audio: Reason | null }>();
   for (const d of event.decisions) {
-    if (d.operatorId === null || (d.channel !== 'BROWSER' && d.channel !== 'AUDIO')) continue;
+    if (d.operatorId === null || (d.channel !== 'BROWSER' && d.channel !== 'AUDIO') || d.reason === 'UNREAD_ESCALATION') continue;
     const entry = reasons.get(d.operatorId) ?? { browser: null, audio: null };
     if (d.channel === 'BROWSER') entry.browser = d.reason;
     else entry.audio = d.reason;
@@ -170,7 +171,10 @@ function inboxCtes(
        FROM jsonb_to_recordset(${param(JSON.stringify(rows))}::jsonb) AS r("id" uuid, "organizationId" uuid, "operatorId" uuid, "ordinal" bigint, "count" bigint, "eventId" uuid,
             "kind" text, "chatId" uuid, "chatExternalId" text, "widgetId" uuid, "title" text, "body" text, "sound" text, "createdAt" timestamp(3))
        JOIN inbox_counters c ON c."operatorId" = r."operatorId"
+       RETURNING "id", "organizationId", "operatorId", "eventId", "kind"
      )`,
+    // Attention (E5): emails due when an item stays unread, scheduled with the rows.
+    ...unreadEscalationCtes(),
   ];
 }
 

@@ -224,7 +224,7 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
     }
     const delivery = deliverOnStream(item.kind, { browser: item.browser, audio: item.sound !== null }, this.prefs);
     if (delivery === null) return null;
-    return { item, ...delivery, replayed, cursor: encodeCursor(this.lastSeq) };
+    return { item, ...delivery, replayed, cursor: encodeCursor(this.lastSeq, item.seq === null ? item.eventId : null) };
   }
 
   async next(): Promise<IteratorResult<StreamedNotification>> {
