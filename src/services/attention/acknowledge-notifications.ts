@@ -49,7 +49,7 @@ export async function acknowledgeNotifications(
   const rows = await prisma.$queryRawUnsafe<{ cancelled: bigint | number }[]>(
     `WITH acks AS (
        INSERT INTO "Acknowledgement" ("operatorId", "eventId", "organizationId", "shown", "played")
-       SELECT ${operator}, e, ${param(viewer.organizationId)}::uuid, ${param(String(shown))}::boolean, ${param(String(played))}::boolean
+       SELECT ${operator}, e, ${param(viewer.organizationId)}::uuid, ${shown ? 'true' : 'false'}, ${played ? 'true' : 'false'}
          FROM unnest(${events}::uuid[]) AS e
        ON CONFLICT ("operatorId", "eventId") DO UPDATE
          SET "shown" = "Acknowledgement"."shown" OR EXCLUDED."shown", "played" = "Acknowledgement"."played" OR EXCLUDED."played",
