@@ -6,6 +6,7 @@
  * and two instances on one database fire it once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { audienceStoredIn } from '../../src/domain/escalation.js';
 import { type HttpReceiver, type SmtpReceiver, startHttpReceiver, startSmtpReceiver, waitFor } from '../delivery/receivers.js';
 import { ok } from '../helpers/seed.js';
 import { openTestDatabase, startTestServer, type TestServer } from '../helpers/test-server.js';
@@ -82,7 +83,7 @@ describe('missed-chat escalation', () => {
         cancelledEscalations: 0,
       });
       const [event] = await escalationsOf(server, org.seeder.org.organizationId);
-      expect((event?.payload as { audienceOperatorIds: string[] }).audienceOperatorIds.sort()).toEqual(
+      expect(audienceStoredIn(event?.payload)?.sort()).toEqual(
         // Rita too: she is online, though her client showed nothing (the widget has no group).
         [Rita?.id, Gus?.id, org.seeder.org.adminId].sort(),
       );
