@@ -158,11 +158,11 @@ export function eventFacts(d: EventDetails): Line[] {
 }
 
 /**
- * Subject, plain text and HTML of the email for one event. `unreadForMinutes` (extension E5): the
- * email escalates a browser notification left unread that long, and says so first.
+ * Subject, plain text and HTML of the email for one event. `stillUnread` (extension E5): the email
+ * escalates a browser notification the operator left unread, and says so first.
  */
-export function renderEmail(d: EventDetails, unreadForMinutes: number | null = null): EmailContent {
-  const headline = unreadForMinutes === null ? describeEvent(d) : `Unread for ${unreadForMinutes} min: ${describeEvent(d)}`;
+export function renderEmail(d: EventDetails, stillUnread = false): EmailContent {
+  const headline = stillUnread ? `Still unread: ${describeEvent(d)}` : describeEvent(d);
   const subject = `[${d.organization.name}] ${headline}`;
   const facts = eventFacts(d);
   const when = d.occurredAt.toISOString();

@@ -31,7 +31,6 @@ export interface DeliveryToSend {
   addon: { kind: AddonKind; config: unknown; deletedAt: Date | null } | null;
   /** Attention (E5): set on an unread-escalation email. */
   inboxItemId?: string | null;
-  createdAt?: Date;
 }
 
 export interface SendDeps {
@@ -42,8 +41,7 @@ export interface SendDeps {
 
 export async function sendDelivery(deps: SendDeps, delivery: DeliveryToSend, details: EventDetails): Promise<void> {
   if (delivery.channel === 'EMAIL') {
-    const unreadFor = delivery.inboxItemId && delivery.createdAt ? Math.round((Date.now() - delivery.createdAt.getTime()) / 60_000) : null;
-    await deps.mailer.send({ deliveryId: delivery.id, to: delivery.target, ...renderEmail(details, unreadFor) });
+    await deps.mailer.send({ deliveryId: delivery.id, to: delivery.target, ...renderEmail(details, Boolean(delivery.inboxItemId)) });
     return;
   }
   const { addon } = delivery;
