@@ -1,15 +1,22 @@
 /**
- * Attention (issue 12, extensions E4-E5): acknowledgements of live items, the organization's
- * missed-chat escalation delay, and operators' unread-escalation emails.
+ * Attention (issue 12, extensions E4-E6): acknowledgements of live items, the organization's
+ * missed-chat escalation delay, operators' unread-escalation emails, notification tags and unread
+ * items grouped by chat. Over 150 lines: one extension set, kept together for merging.
  */
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { organizationOf } from '../../context.js';
+import type { NotificationEventKind } from '../../domain/catalog.js';
 import { isValidEscalationDelay } from '../../domain/escalation.js';
+import { notificationTag } from '../../domain/notification-tag.js';
 import { AppError, invalidInput } from '../../errors.js';
 import { acknowledgeNotifications } from '../../services/attention/acknowledge-notifications.js';
+import { unreadByChat } from '../../services/attention/unread-by-chat.js';
 import { listUnreadEscalations, setUnreadEscalation } from '../../services/attention/unread-escalations.js';
+import { partsOf } from '../../services/live/live-item.js';
 import { builder } from '../builder.js';
 import { NotificationEventKindEnum } from './enums.js';
-import { liveOf } from './notification-stream.js';
+import { InboxItemNode } from './inbox.js';
+import { LiveNotificationRef, liveOf } from './notification-stream.js';
 import { OperatorNode } from './operator.js';
 import { OrganizationNode } from './organization.js';
 
@@ -107,5 +114,78 @@ builder.mutationField('setUnreadEmailEscalation', (t) =>
       }
       return setUnreadEscalation(ctx.prisma, viewer.organizationId, operatorId, input.event, input.minutes ?? null);
     },
+  }),
+);
+
+// ---------------------------------------------------------------------------------------------
+// Extension E6: a `tag` per item for the browser's Notification API; unread items grouped by chat.
+// ---------------------------------------------------------------------------------------------
+
+builder.objectField(LiveNotificationRef, 'tag', (t) =>
+  t.string({
+    description:
+      "Pass it as the Notification API's `tag`: a notification of the same chat and kind of activity (session, messages, feedback) replaces the previous one instead of stacking.",
+    resolve: (n) => notificationTag(n.item),
+  }),
+);
+
+builder.prismaObjectField(InboxItemNode, 'tag', (t) =>
+  t.string({
+    description: 'The same `tag` the live notification carried.',
+    select: { kind: true, eventId: true, chatExternalId: true, widgetId: true },
+    resolve: (item) => notificationTag(item),
+  }),
+);
+
+builder.objectField(LiveNotificationRef, 'events', (t) =>
+  t.field({
+    type: [NotificationEventKindEnum],
+    description:
+      'Every event this one notification stands for: one visitor action that raised several (a first message: FIRST_MESSAGE_RECEIVED and MESSAGE_RECEIVED) is one notification with one sound at most. The first is `event`.',
+    resolve: (n) => partsOf(n.item).map((p) => p.kind),
+  }),
+);
+
+builder.objectField(LiveNotificationRef, 'eventIds', (t) =>
+  t.idList({
+    description: 'The stored events of `events`, in the same order.',
+    resolve: (n) => partsOf(n.item).map((p) => encodeGlobalID('NotificationEvent', p.eventId)),
+  }),
+);
+
+builder.prismaObjectField(InboxItemNode, 'events', (t) =>
+  t.field({
+    type: [NotificationEventKindEnum],
+    description: 'Every event this item stands for (see LiveNotification.events); the first is `event`.',
+    select: { kind: true, parts: true },
+    resolve: (item) => (Array.isArray(item.parts) ? (item.parts as { kind: NotificationEventKind }[]).map((p) => p.kind) : [item.kind]),
+  }),
+);
+
+const UnreadEventCount = builder.simpleObject('UnreadEventCount', {
+  description: 'How many unread items of one event a chat has.',
+  fields: (t) => ({
+    event: t.field({ type: NotificationEventKindEnum, description: 'The event.' }),
+    count: t.int({ description: 'Unread items of it.' }),
+  }),
+});
+
+const UnreadChat = builder.simpleObject('UnreadChat', {
+  description: "One chat's unread items in the caller's inbox.",
+  fields: (t) => ({
+    chatId: t.string({ description: "The integrator's id of the chat." }),
+    unreadCount: t.int({ description: 'Unread items of this chat.' }),
+    events: t.field({ type: [UnreadEventCount], description: 'The unread items per event, most frequent first.' }),
+    latestAt: t.field({ type: 'DateTime', description: 'When the newest unread item happened.' }),
+  }),
+});
+
+builder.queryField('inboxUnreadByChat', (t) =>
+  t.field({
+    type: [UnreadChat],
+    description:
+      "The calling operator's unread inbox items about chats, grouped by chat with counts per event, newest chat first (at most 100 chats).",
+    authScopes: { operator: true },
+    resolve: (_root, _args, ctx) => unreadByChat(ctx.prisma, liveOf(ctx).viewer.operatorId),
   }),
 );

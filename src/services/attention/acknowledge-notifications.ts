@@ -23,7 +23,7 @@ async function eventsOf(prisma: Db, operatorId: string, cursors: readonly string
   const seqs = decoded.filter((c) => c.eventId === null).map((c) => BigInt(c.seq));
   const named = [...new Set(decoded.flatMap((c) => (c.eventId === null ? [] : [c.eventId])))];
   const [items, decisions] = await Promise.all([
-    seqs.length > 0 ? prisma.inboxItem.findMany({ where: { operatorId, seq: { in: seqs } }, select: { eventId: true } }) : [],
+    seqs.length > 0 ? prisma.inboxItem.findMany({ where: { operatorId, seq: { in: seqs } }, select: { eventId: true, parts: true } }) : [],
     named.length > 0
       ? prisma.decision.findMany({
           where: { operatorId, eventId: { in: named }, channel: { in: ['BROWSER', 'AUDIO'] } },
@@ -31,7 +31,11 @@ async function eventsOf(prisma: Db, operatorId: string, cursors: readonly string
         })
       : [],
   ]);
-  return [...new Set([...items.map((i) => i.eventId), ...decisions.map((d) => d.eventId)])];
+  // A collapsed item (E6) acknowledges every event it stands for.
+  const itemEvents = items.flatMap((i) =>
+    Array.isArray(i.parts) ? (i.parts as { eventId: string }[]).map((p) => p.eventId) : [i.eventId],
+  );
+  return [...new Set([...itemEvents, ...decisions.map((d) => d.eventId)])];
 }
 
 export async function acknowledgeNotifications(

@@ -27,7 +27,7 @@ import type { DecisionSink, StoredEvent } from '../decision-sinks.js';
 import type { OrganizationSettings } from '../ingestion/load-organization-settings.js';
 import { statementParams } from '../ingestion/persist-happenings.js';
 import { settingsUsedBy } from '../ingestion/settings-cache.js';
-import type { LiveItem } from './live-item.js';
+import { type LiveItem, partsOf } from './live-item.js';
 
 interface Candidate {
   event: StoredEvent;
@@ -154,6 +154,7 @@ function inboxCtes(
     title: item.title,
     body: item.body,
     sound: item.sound,
+    parts: item.parts ?? null,
     createdAt: item.createdAt,
   }));
   return [
@@ -165,11 +166,11 @@ function inboxCtes(
        RETURNING "operatorId", "lastSeq"
      )`,
     `inbox_items AS (
-       INSERT INTO "InboxItem" ("id", "organizationId", "operatorId", "seq", "eventId", "kind", "chatId", "chatExternalId", "widgetId", "title", "body", "sound", "createdAt")
+       INSERT INTO "InboxItem" ("id", "organizationId", "operatorId", "seq", "eventId", "kind", "chatId", "chatExternalId", "widgetId", "title", "body", "sound", "parts", "createdAt")
        SELECT r."id", r."organizationId", r."operatorId", c."lastSeq" - r."count" + r."ordinal", r."eventId", r."kind"::"NotificationEventKind", r."chatId",
-              r."chatExternalId", r."widgetId", r."title", r."body", r."sound", r."createdAt"
+              r."chatExternalId", r."widgetId", r."title", r."body", r."sound", r."parts", r."createdAt"
        FROM jsonb_to_recordset(${param(JSON.stringify(rows))}::jsonb) AS r("id" uuid, "organizationId" uuid, "operatorId" uuid, "ordinal" bigint, "count" bigint, "eventId" uuid,
-            "kind" text, "chatId" uuid, "chatExternalId" text, "widgetId" uuid, "title" text, "body" text, "sound" text, "createdAt" timestamp(3))
+            "kind" text, "chatId" uuid, "chatExternalId" text, "widgetId" uuid, "title" text, "body" text, "sound" text, "parts" jsonb, "createdAt" timestamp(3))
        JOIN inbox_counters c ON c."operatorId" = r."operatorId"
        RETURNING "id", "organizationId", "operatorId", "eventId", "kind"
      )`,
@@ -199,11 +200,23 @@ function numberItems(inbox: readonly InboxRow[], counts: ReadonlyMap<string, num
   for (const { operatorId, ordinal, item } of inbox) item.seq = (last.get(operatorId) ?? 0) - (counts.get(operatorId) ?? 0) + ordinal;
 }
 
-/** The live items of the candidates, by event, and the inbox rows among them. */
+/**
+ * The live items of the candidates, by event, and the inbox rows among them. Extension E6: the
+ * candidates of one happening for one operator (a first visitor message raises two events) make ONE
+ * item carrying every event as `parts`, titled after the first; it is in the inbox when any part
+ * is, and sounds at most once. It is published with its first event (afterCommit).
+ */
 function itemsOf(candidates: readonly Candidate[], names: Record<string, string>) {
   const counts = new Map<string, number>();
   const byEvent = new Map<string, Pending['items']>();
   const inbox: InboxRow[] = [];
+  const collapsed = new Map<string, LiveItem>();
+  const addToInbox = (operatorId: string, item: LiveItem) => {
+    item.inboxItemId = randomUUID();
+    const ordinal = (counts.get(operatorId) ?? 0) + 1;
+    counts.set(operatorId, ordinal);
+    inbox.push({ operatorId, ordinal, item });
+  };
   for (const { event, operatorId, candidacy } of candidates) {
     const rendered = renderNotification({
       kind: event.kind,
@@ -211,9 +224,20 @@ function itemsOf(candidates: readonly Candidate[], names: Record<string, string>
       subjectOperatorId: event.subjectOperatorId,
       operatorNames: names,
     });
+    const sound = candidacy.audio ? rendered.sound : null;
+    const part = { kind: event.kind, eventId: event.id, browser: candidacy.browser, sound };
+    const key = event.happeningId === null ? null : `${event.happeningId}:${operatorId}`;
+    const first = key === null ? undefined : collapsed.get(key);
+    if (first !== undefined) {
+      first.parts = [...partsOf(first), part];
+      first.browser ||= part.browser;
+      first.sound ??= sound;
+      if (candidacy.inInbox && first.inboxItemId === null) addToInbox(operatorId, first);
+      continue;
+    }
     const item: LiveItem = {
       seq: null,
-      inboxItemId: candidacy.inInbox ? randomUUID() : null,
+      inboxItemId: null,
       eventId: event.id,
       kind: event.kind,
       chatId: event.chatId,
@@ -222,14 +246,11 @@ function itemsOf(candidates: readonly Candidate[], names: Record<string, string>
       title: rendered.title,
       body: rendered.body,
       browser: candidacy.browser,
-      sound: candidacy.audio ? rendered.sound : null,
+      sound,
       createdAt: event.createdAt.toISOString(),
     };
-    if (candidacy.inInbox) {
-      const ordinal = (counts.get(operatorId) ?? 0) + 1;
-      counts.set(operatorId, ordinal);
-      inbox.push({ operatorId, ordinal, item });
-    }
+    if (key !== null) collapsed.set(key, item);
+    if (candidacy.inInbox) addToInbox(operatorId, item);
     const list = byEvent.get(event.id) ?? [];
     list.push({ operatorId, item });
     byEvent.set(event.id, list);

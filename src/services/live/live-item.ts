@@ -22,7 +22,24 @@ export interface LiveItem {
   sound: string | null;
   /** ISO time of the event. */
   createdAt: string;
+  /**
+   * Attention (E6): every event this one item stands for when one happening raised several for
+   * the operator (the first is `kind`/`eventId`); absent for a single event.
+   */
+  parts?: LivePart[];
 }
+
+/** One event of a collapsed item, with its own candidacy (a stream's preferences are per event). */
+export interface LivePart {
+  kind: NotificationEventKind;
+  eventId: string;
+  browser: boolean;
+  sound: string | null;
+}
+
+/** The parts of an item: its own event alone unless it was collapsed. */
+export const partsOf = (item: LiveItem): LivePart[] =>
+  item.parts ?? [{ kind: item.kind, eventId: item.eventId, browser: item.browser, sound: item.sound }];
 
 export interface StreamedNotification {
   item: LiveItem;

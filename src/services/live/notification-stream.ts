@@ -23,7 +23,7 @@ import type { NotificationEventKind } from '../../domain/catalog.js';
 import { deliverOnStream, type StreamPreferences } from '../../domain/decide-live-delivery.js';
 import type { PubSub } from '../../pubsub.js';
 import { loadPreferenceGrid, type PreferenceChange } from '../preferences.js';
-import { encodeCursor, type LiveItem, type StreamedNotification } from './live-item.js';
+import { encodeCursor, type LiveItem, type LivePart, partsOf, type StreamedNotification } from './live-item.js';
 import type { PresenceTracker } from './presence-tracker.js';
 import type { OpenStream, StreamRegistry } from './stream-registry.js';
 
@@ -66,6 +66,7 @@ const toLiveItem = (row: {
   title: string;
   body: string;
   sound: string | null;
+  parts: unknown;
   createdAt: Date;
 }): LiveItem => ({
   seq: Number(row.seq),
@@ -80,6 +81,7 @@ const toLiveItem = (row: {
   browser: true,
   sound: row.sound,
   createdAt: row.createdAt.toISOString(),
+  ...(Array.isArray(row.parts) ? { parts: row.parts as LivePart[] } : {}),
 });
 
 function applyChanges(
@@ -222,8 +224,16 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
       if (item.seq <= this.lastSeq) return null;
       this.lastSeq = item.seq;
     }
-    const delivery = deliverOnStream(item.kind, { browser: item.browser, audio: item.sound !== null }, this.prefs);
-    if (delivery === null) return null;
+    // A collapsed item (E6) is shown if any of its events is, and plays one sound at most.
+    let showNotification = false;
+    let playSound = false;
+    for (const part of partsOf(item)) {
+      const one = deliverOnStream(part.kind, { browser: part.browser, audio: part.sound !== null }, this.prefs);
+      showNotification ||= one?.showNotification === true;
+      playSound ||= one?.playSound === true;
+    }
+    if (!showNotification && !playSound) return null;
+    const delivery = { showNotification, playSound };
     return { item, ...delivery, replayed, cursor: encodeCursor(this.lastSeq, item.seq === null ? item.eventId : null) };
   }
 
