@@ -91,7 +91,7 @@ describe('missed-chat escalation', () => {
       await rita.client.dispose();
       await gus.client.dispose();
     }
-  });
+  }, 60_000);
 
   it('raises nothing when a stream of the receiver acknowledges the new chat as shown', async () => {
     const org = await escalatingOrganization(server, ['Rita', 'Gus'], 1);
@@ -196,5 +196,6 @@ describe('durable escalation timers', () => {
       await b.stop();
       await database.close();
     }
-  });
+    // Three services started one after the other: generous under a loaded CI machine.
+  }, 60_000);
 });
