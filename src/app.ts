@@ -26,6 +26,8 @@ import { metricsSink } from './observability/metrics-sink.js';
 import { createMetricsHandler } from './observability/serve-metrics.js';
 import { createPubSub } from './pubsub.js';
 import { createDailySummaryScheduler } from './services/analytics/daily-summary-scheduler.js';
+import { createEscalationSink } from './services/attention/escalation-sink.js';
+import { createEscalationWorker } from './services/attention/escalation-worker.js';
 import { checkReadiness, type Readiness } from './services/check-readiness.js';
 import { serveConsole } from './services/console/serve-console.js';
 import { createDeliveryWorker } from './services/delivery/delivery-worker.js';
@@ -115,6 +117,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   services.live = live;
   services.sinks.push(live.sink);
   services.sinks.push(metricsSink);
+  // Attention (issue 12, E4): missed-chat escalation timers armed with the events, fired by a worker.
+  services.sinks.push(createEscalationSink());
+  const escalationWorker = createEscalationWorker(services, config.escalationPollMs);
   // Credentials (issues 8, 9): one verifier for every JWT, a cache every instance invalidates.
   const authentication = createAuthenticator({
     prisma: database.prisma,
@@ -289,6 +294,7 @@ export async function createApp(options: AppOptions): Promise<App> {
           const { port: actual } = server.address() as AddressInfo;
           deliveryWorker.start();
           dailySummary.start();
+          escalationWorker.start();
           retentionStarted?.then(() => resolve(`http://${config.host}:${actual}`), reject);
         });
       });
@@ -317,6 +323,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       deliveryWorker.stop(config.shutdownGraceMs),
       dailySummary.stop(),
       retention.stop(),
+      escalationWorker.stop(),
     ]);
     if (http === 'late') {
       server.closeAllConnections();

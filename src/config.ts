@@ -55,6 +55,8 @@ export interface Config {
   analyticsDailyAt: string;
   /** How often the daily-summary scheduler checks whether an organization's time has come, in ms (0 = off). */
   analyticsTickMs: number;
+  /** Attention (E4): how often an idle escalation worker looks for due missed-chat escalations, in ms; 0 = no worker. */
+  escalationPollMs: number;
   // Live notifications (issue 3).
   /** How long an operator with no open stream stays ONLINE before going OFFLINE, in ms. */
   presenceGraceMs: number;
@@ -181,6 +183,7 @@ export function readConfig(): Config {
     addonAutoDisableAfter: integer('ADDON_AUTO_DISABLE_AFTER', 5),
     analyticsDailyAt: process.env.ANALYTICS_DAILY_AT ?? '18:00',
     analyticsTickMs: integer('ANALYTICS_TICK_MS', 60_000),
+    escalationPollMs: integer('ESCALATION_POLL_MS', 1000),
     production: process.env.NODE_ENV === 'production',
     // Defaults and why: README "Operation limits".
     maxQueryDepth: integer('MAX_QUERY_DEPTH', 10),

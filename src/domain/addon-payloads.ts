@@ -28,6 +28,7 @@ export const WEBHOOK_EVENT_NAMES: Readonly<Record<NotificationEventKind, string>
   SYSTEM_MESSAGE: 'system.message',
   ANALYTICS_DAILY: 'analytics.daily',
   WIDGET_CHANGED: 'widget.change',
+  CHAT_NOT_ACKNOWLEDGED: 'chat_session.unacknowledged',
 });
 
 const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null);

@@ -26,6 +26,7 @@ export const NOTIFICATION_EVENTS = [
   'SYSTEM_MESSAGE',
   'ANALYTICS_DAILY',
   'WIDGET_CHANGED',
+  'CHAT_NOT_ACKNOWLEDGED',
 ] as const;
 export type NotificationEventKind = (typeof NOTIFICATION_EVENTS)[number];
 
@@ -37,8 +38,12 @@ export const CHANNELS: readonly Channel[] = Object.freeze([...OPERATOR_CHANNELS,
 /** The three switches of a chat widget; each one can mute some events on its channel. */
 export type WidgetSwitch = 'email' | 'browser' | 'addons';
 
-/** Who an event is for; the "subject" is the receiver, the chat's operator or the operator whose presence changed. */
-export type Audience = 'RECEIVER' | 'ALL_BUT_RECEIVER' | 'CHAT_OPERATOR' | 'ALL' | 'ALL_BUT_SUBJECT';
+/**
+ * Who an event is for; the "subject" is the receiver, the chat's operator or the operator whose presence changed.
+ * `ESCALATION` (E4): the widget group's online operators (every online operator when the widget has
+ * no group) and the admins, fixed when the event is raised (EventToDecide.audienceOperatorIds).
+ */
+export type Audience = 'RECEIVER' | 'ALL_BUT_RECEIVER' | 'CHAT_OPERATOR' | 'ALL' | 'ALL_BUT_SUBJECT' | 'ESCALATION';
 
 export interface EventSpec {
   audience: Audience;
@@ -76,6 +81,8 @@ export const EVENT_CATALOG: Readonly<Record<NotificationEventKind, EventSpec>> =
   SYSTEM_MESSAGE: eventSpec('ALL', ['BROWSER', 'EMAIL'], []),
   ANALYTICS_DAILY: eventSpec('ALL', ['EMAIL'], []),
   WIDGET_CHANGED: eventSpec('ALL', ['BROWSER', 'EMAIL'], []),
+  // Extension E4: muted by the widget's browser and addons switches like NEW_CHAT_SESSION.
+  CHAT_NOT_ACKNOWLEDGED: eventSpec('ESCALATION', EVERY_CHANNEL, CHAT_MUTES),
 });
 
 const EVENT_KINDS: ReadonlySet<string> = new Set(NOTIFICATION_EVENTS);
@@ -159,4 +166,5 @@ export const EVENT_DESCRIPTIONS: Readonly<Record<NotificationEventKind, string>>
   SYSTEM_MESSAGE: 'Something happened to your subscription, for example your trial period is about to expire.',
   ANALYTICS_DAILY: 'The daily summary of the key performance indicators of your chat activity.',
   WIDGET_CHANGED: 'The configuration of one of your chat widgets was changed.',
+  CHAT_NOT_ACKNOWLEDGED: 'A new chat session was not seen or heard by its operator in time (missed-chat escalation).',
 });

@@ -94,6 +94,8 @@ export interface EventToDecide {
   kind: NotificationEventKind;
   widgetId: string | null;
   subjectOperatorId: string | null;
+  /** For an ESCALATION audience (CHAT_NOT_ACKNOWLEDGED): its members, fixed when it was raised (escalationAudience). */
+  audienceOperatorIds?: readonly string[] | null;
 }
 
 /** `preferences` are this operator's for the event being decided only; a missing channel is opted out. */
@@ -270,8 +272,10 @@ function decide<S>(run: ChannelRun<S>, subject: S, target: DecisionTarget): Deci
   };
 }
 
-function isMember(audience: Audience, subjectId: string | null, operatorId: string): boolean {
+function isMember(audience: Audience, subjectId: string | null, operatorId: string, members?: readonly string[] | null): boolean {
   switch (audience) {
+    case 'ESCALATION':
+      return members?.includes(operatorId) ?? false;
     case 'RECEIVER':
     case 'CHAT_OPERATOR':
       return operatorId === subjectId;
@@ -287,12 +291,18 @@ function isMember(audience: Audience, subjectId: string | null, operatorId: stri
  * Whether the operator is in the event's audience. Without a subject, subject-only audiences
  * (RECEIVER, CHAT_OPERATOR) are empty and "all but the subject" means everyone.
  */
-export function isInAudience(event: Pick<EventToDecide, 'kind' | 'subjectOperatorId'>, operatorId: string): boolean {
-  return isMember(EVENT_CATALOG[event.kind].audience, event.subjectOperatorId, operatorId);
+export function isInAudience(
+  event: Pick<EventToDecide, 'kind' | 'subjectOperatorId' | 'audienceOperatorIds'>,
+  operatorId: string,
+): boolean {
+  return isMember(EVENT_CATALOG[event.kind].audience, event.subjectOperatorId, operatorId, event.audienceOperatorIds);
 }
 
 /** The operators among `operatorIds` who are in the event's audience, in the given order. */
-export function audienceOf(event: Pick<EventToDecide, 'kind' | 'subjectOperatorId'>, operatorIds: readonly string[]): string[] {
+export function audienceOf(
+  event: Pick<EventToDecide, 'kind' | 'subjectOperatorId' | 'audienceOperatorIds'>,
+  operatorIds: readonly string[],
+): string[] {
   return operatorIds.filter((operatorId) => isInAudience(event, operatorId));
 }
 
@@ -310,7 +320,7 @@ function widgetOf(event: EventToDecide, snapshot: SettingsSnapshot): WidgetSetti
  * Operators are decided in snapshot order, channels in `options.channels` order, addons last.
  */
 export function decideNotifications(event: EventToDecide, snapshot: SettingsSnapshot, options: DecideOptions = {}): Decision[] {
-  const { kind, subjectOperatorId } = event;
+  const { kind, subjectOperatorId, audienceOperatorIds } = event;
   const widget = widgetOf(event, snapshot);
   const audience = EVENT_CATALOG[kind].audience;
   const operatorRuns = (options.channels ?? OPERATOR_CHANNELS).map((channel) =>
@@ -318,7 +328,7 @@ export function decideNotifications(event: EventToDecide, snapshot: SettingsSnap
   );
   const decisions: Decision[] = [];
   for (const operator of snapshot.operators) {
-    if (!isMember(audience, subjectOperatorId, operator.id)) continue;
+    if (!isMember(audience, subjectOperatorId, operator.id, audienceOperatorIds)) continue;
     const target: DecisionTarget = { kind: 'OPERATOR', operatorId: operator.id };
     for (const run of operatorRuns) decisions.push(decide(run, operator, target));
   }

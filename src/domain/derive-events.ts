@@ -17,6 +17,7 @@
  *   PRESENCE_CHANGED  → OFFLINE→ONLINE: OPERATOR_ONLINE, AWAY→ONLINE: OPERATOR_BACK, →AWAY: OPERATOR_AWAY,
  *                       →OFFLINE: OPERATOR_OFFLINE; no change raises nothing
  *   SYSTEM_MESSAGE, WIDGET_CHANGED, ANALYTICS_DAILY → the event of the same name
+ *   CHAT_NOT_ACKNOWLEDGED (E4, raised by the service) → CHAT_NOT_ACKNOWLEDGED, subject: the chat's operator
  * Refusals: a chat happening on an unknown chat (NOT_FOUND), starting a chat id already used
  * (CHAT_ALREADY_STARTED), anything but a rating, feedback or survey on a finished chat
  * (CHAT_FINISHED; decision: visitors rate and answer post-chat surveys after the chat ends).
@@ -53,7 +54,9 @@ export type HappeningInput =
   | ({ kind: 'PRESENCE_CHANGED'; operatorId: string; presence: Presence } & Key)
   | ({ kind: 'SYSTEM_MESSAGE'; title: string; body: string } & Key)
   | ({ kind: 'WIDGET_CHANGED'; widgetId: string; changes: { field: string; from: unknown; to: unknown }[] } & Key)
-  | ({ kind: 'ANALYTICS_DAILY'; day: string; figures: Record<string, number | null> } & Key);
+  | ({ kind: 'ANALYTICS_DAILY'; day: string; figures: Record<string, number | null> } & Key)
+  // Extension E4: raised by the service's escalation worker, never reported by integrators.
+  | ({ kind: 'CHAT_NOT_ACKNOWLEDGED'; chatId: string } & Key);
 
 export type HappeningKind = HappeningInput['kind'];
 export type ChatHappening = Extract<HappeningInput, { chatId: string }>;
@@ -184,6 +187,8 @@ function deriveInChat(happening: Exclude<ChatHappening, { kind: 'CHAT_STARTED' }
       return result([chatEvent('ALL_CHAT_SURVEYS', chat, { answers: happening.answers })]);
     case 'GOAL_REACHED':
       return result([chatEvent('ALL_CHAT_GOALS', chat, { goal: happening.goal })]);
+    case 'CHAT_NOT_ACKNOWLEDGED':
+      return result([chatEvent('CHAT_NOT_ACKNOWLEDGED', chat, {})]);
     case 'CHAT_FINISHED': {
       const transcript = happening.transcript?.map((line) => ({ ...line, at: line.at?.toISOString() ?? null })) ?? null;
       const finished = { ...chat, finishedAt: now };

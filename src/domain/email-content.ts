@@ -100,6 +100,8 @@ export function describeEvent(d: EventDetails): string {
       return str(d.payload.title) ?? 'System message';
     case 'ANALYTICS_DAILY':
       return `Daily summary for ${str(d.payload.day) ?? d.occurredAt.toISOString().slice(0, 10)}`;
+    case 'CHAT_NOT_ACKNOWLEDGED':
+      return `Missed chat with ${visitorOf(d)}${widget}${chat}: not seen by ${subject}`;
     case 'WIDGET_CHANGED':
       return `Widget ${d.widget?.name ?? ''} changed`.replace('  ', ' ');
   }
@@ -155,9 +157,12 @@ export function eventFacts(d: EventDetails): Line[] {
   return lines.filter(([, value]) => value !== null && value !== undefined && value !== '');
 }
 
-/** Subject, plain text and HTML of the email for one event. */
-export function renderEmail(d: EventDetails): EmailContent {
-  const headline = describeEvent(d);
+/**
+ * Subject, plain text and HTML of the email for one event. `stillUnread` (extension E5): the email
+ * escalates a browser notification the operator left unread, and says so first.
+ */
+export function renderEmail(d: EventDetails, stillUnread = false): EmailContent {
+  const headline = stillUnread ? `Still unread: ${describeEvent(d)}` : describeEvent(d);
   const subject = `[${d.organization.name}] ${headline}`;
   const facts = eventFacts(d);
   const when = d.occurredAt.toISOString();

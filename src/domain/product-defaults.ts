@@ -15,6 +15,8 @@
  * - Email is read later, so it is on for what outlives the session: offline messages (nobody was
  *   online to answer), system messages, the daily analytics (email only) and widget changes (an
  *   audit trail). One email per finished chat per operator would flood inboxes: off.
+ * - A missed chat (`CHAT_NOT_ACKNOWLEDGED`, extension E4) is rare and exactly what must not be
+ *   missed again: on for browser, audio and email.
  */
 import { isChannelAvailable, NOTIFICATION_EVENTS, type NotificationEventKind, OPERATOR_CHANNELS, type OperatorChannel } from './catalog.js';
 
@@ -33,9 +35,16 @@ const ON_BY_DEFAULT: Readonly<Record<OperatorChannel, ReadonlySet<NotificationEv
     'ALL_OFFLINE_MESSAGES',
     'SYSTEM_MESSAGE',
     'WIDGET_CHANGED',
+    'CHAT_NOT_ACKNOWLEDGED',
   ]),
-  AUDIO: new Set<NotificationEventKind>(['NEW_CHAT_SESSION', 'FIRST_MESSAGE_RECEIVED', 'MESSAGE_RECEIVED']),
-  EMAIL: new Set<NotificationEventKind>(['ALL_OFFLINE_MESSAGES', 'SYSTEM_MESSAGE', 'ANALYTICS_DAILY', 'WIDGET_CHANGED']),
+  AUDIO: new Set<NotificationEventKind>(['NEW_CHAT_SESSION', 'FIRST_MESSAGE_RECEIVED', 'MESSAGE_RECEIVED', 'CHAT_NOT_ACKNOWLEDGED']),
+  EMAIL: new Set<NotificationEventKind>([
+    'ALL_OFFLINE_MESSAGES',
+    'SYSTEM_MESSAGE',
+    'ANALYTICS_DAILY',
+    'WIDGET_CHANGED',
+    'CHAT_NOT_ACKNOWLEDGED',
+  ]),
 };
 
 export function productDefaultPreference(kind: NotificationEventKind, channel: OperatorChannel): boolean {

@@ -57,6 +57,8 @@ const SOUNDS: Readonly<Record<NotificationEventKind, SoundName | null>> = {
   SYSTEM_MESSAGE: null,
   ANALYTICS_DAILY: null,
   WIDGET_CHANGED: null,
+  // The new-chat sound again: the chat is still waiting for someone.
+  CHAT_NOT_ACKNOWLEDGED: 'new-chat',
 };
 
 const text = (value: unknown): string | null =>
@@ -118,6 +120,11 @@ function describe(n: NotificationToRender): { title: string; body: string } {
       return { title: text(p.title) ?? 'System message', body: text(p.body) ?? '' };
     case 'ANALYTICS_DAILY':
       return { title: `Daily summary for ${text(p.day) ?? 'yesterday'}`, body: 'Your daily chat figures are ready.' };
+    case 'CHAT_NOT_ACKNOWLEDGED':
+      return {
+        title: `Missed chat with ${visitor}`,
+        body: `${operator(n.subjectOperatorId, 'Its operator')} has not seen the new chat${inChat} yet: can you take it?`,
+      };
     case 'WIDGET_CHANGED': {
       const fields = Array.isArray(p.changes)
         ? p.changes.map((c) => text((c as { field?: unknown })?.field)).filter((f) => f !== null)

@@ -17,6 +17,7 @@ import './types/happening.js';
 import './types/notification-preview.js';
 import './types/notification-stream.js';
 import './types/inbox.js';
+import './types/attention.js';
 import './types/presence.js';
 import './types/node.js';
 import './types/rate-limits.js';

@@ -16,12 +16,15 @@ import type { Prisma } from '../generated/prisma/client.js';
 import { log } from '../observability/logger.js';
 import type { OrganizationSettings } from './ingestion/load-organization-settings.js';
 
+/** A reason as stored: the engine's, or UNREAD_ESCALATION (extension E5: an email of an item left unread). */
+export type StoredReason = Reason | 'UNREAD_ESCALATION';
+
 export interface StoredDecision {
   operatorId: string | null;
   addonId: string | null;
   channel: Channel;
   delivered: boolean;
-  reason: Reason;
+  reason: StoredReason;
 }
 
 export interface StoredEvent {

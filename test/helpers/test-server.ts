@@ -122,6 +122,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         adminName: 'Admin',
         adminEmail: 'admin@example.test',
       });
+      // Missed-chat escalation (E4, on by default: 30 s) is off in test organizations, so that tests
+      // counting events, inbox items or deliveries never see one; test/attention turns it on.
+      await database.prisma.organization.update({ where: { id: organization.id }, data: { escalateAfterSeconds: 0 } });
       const { token } = issueOperatorToken(config.tokenSecret ?? 'test-secret', 3600, admin);
       const { key } = await createApiKey(database.prisma, organization.id, 'test');
       return { organizationId: organization.id, adminId: admin.id, adminToken: token, apiKey: key };

@@ -14,6 +14,7 @@ export const DeliveryStatusEnum = builder.enumType('DeliveryStatus', {
     PENDING: { value: 'PENDING', description: 'Waiting for its first attempt or for a retry (see nextAttemptAt).' },
     DELIVERED: { value: 'DELIVERED', description: 'The SMTP server or the receiver accepted it.' },
     DEAD: { value: 'DEAD', description: 'Every attempt failed, or the failure was permanent; kept for retryDelivery.' },
+    CANCELLED: { value: 'CANCELLED', description: 'An unread-escalation email whose notification was read before it was due: never sent.' },
   } as const,
 });
 

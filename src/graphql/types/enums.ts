@@ -40,6 +40,8 @@ const REASON_DESCRIPTIONS = {
   ADDON_DISABLED: 'The addon instance is disabled.',
   ADDON_EVENT_UNSUPPORTED: "The addon's kind does not implement this event.",
   ADDON_EVENT_NOT_CHOSEN: 'The addon instance did not choose this event.',
+  UNREAD_ESCALATION:
+    'Not the precedence rule: an email the operator asked for when a browser notification of this event stays unread for N minutes (delivered: sent or due; not delivered: read in time, cancelled).',
 } as const;
 
 export const ReasonEnum = builder.enumType('Reason', {

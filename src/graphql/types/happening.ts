@@ -121,6 +121,12 @@ const ReportSystemMessageInput = builder.inputType('ReportSystemMessageInput', {
   fields: (t) => ({ title: text(t, 'The title.'), body: text(t, 'The message.'), idempotencyKey: key(t) }),
 });
 
+// Extension E4: the service raises CHAT_NOT_ACKNOWLEDGED itself; integrators cannot report it, admins can preview it.
+const PreviewChatNotAcknowledgedInput = builder.inputType('PreviewChatNotAcknowledgedInput', {
+  description: 'A new chat nobody acknowledged in time (previewNotification only: the service raises it itself).',
+  fields: (t) => ({ chatId: text(t, "The integrator's id of the chat.") }),
+});
+
 const k = <T extends { idempotencyKey?: string | null }>(input: T) => ({ idempotencyKey: input.idempotencyKey ?? null });
 
 /** Every reportable kind: its mutation, input, `HappeningInput` field and conversion to the service's input. */
@@ -250,11 +256,21 @@ export const HappeningInputType = builder.inputType('HappeningInput', {
     offlineMessage: t.field({ type: ReportOfflineMessageInput, description: 'An offline message was left.' }),
     presenceChanged: t.field({ type: ReportPresenceChangedInput, description: 'An operator changed presence.' }),
     systemMessage: t.field({ type: ReportSystemMessageInput, description: 'A system message.' }),
+    chatNotAcknowledged: t.field({
+      type: PreviewChatNotAcknowledgedInput,
+      description: 'A missed-chat escalation: for previewNotification only, refused by reportHappenings.',
+    }),
   }),
 });
 
 /** Converts one `HappeningInput` (exactly one field set) to the service's input, with its field name. */
-export function toHappening(input: typeof HappeningInputType.$inferInput): { field: KindField; happening: HappeningInput } {
+export function toHappening(input: typeof HappeningInputType.$inferInput): {
+  field: KindField | 'chatNotAcknowledged';
+  happening: HappeningInput;
+} {
+  if (input.chatNotAcknowledged) {
+    return { field: 'chatNotAcknowledged', happening: { kind: 'CHAT_NOT_ACKNOWLEDGED', chatId: input.chatNotAcknowledged.chatId } };
+  }
   const field = KIND_FIELDS.find((name) => input[name] !== null && input[name] !== undefined);
   if (field === undefined) throw new AppError('INVALID_INPUT', 'Set exactly one field of HappeningInput');
   const convert = KINDS[field][1] as (value: unknown) => HappeningInput;
@@ -360,6 +376,11 @@ builder.mutationField('reportHappenings', (t) =>
     args: { input: t.arg({ type: ReportHappeningsInput, required: true, description: 'The happenings.' }) },
     resolve: async (_root, { input }, ctx) => {
       const converted = input.happenings.map(toHappening);
+      const raisedByService = converted.findIndex((c) => c.happening.kind === 'CHAT_NOT_ACKNOWLEDGED');
+      if (raisedByService >= 0) {
+        const field = `input.happenings.${raisedByService}.chatNotAcknowledged`;
+        throw new AppError('INVALID_INPUT', 'CHAT_NOT_ACKNOWLEDGED is raised by the service, never reported', field);
+      }
       const results = await report(
         ctx,
         converted.map((c) => c.happening),

@@ -9,6 +9,7 @@ import type { Context } from '../../context.js';
 import { organizationOf } from '../../context.js';
 import type { Channel, NotificationEventKind } from '../../domain/catalog.js';
 import { CHECKS, type CheckName, FAILURE_REASONS, isInAudience, traceFor } from '../../domain/decide-notifications.js';
+import { audienceStoredIn } from '../../domain/escalation.js';
 import { cutoffsOf, uuidV7Time } from '../../domain/retention-windows.js';
 import { AppError, notFound } from '../../errors.js';
 import { organizationRetention } from '../../services/retention/retention-settings.js';
@@ -80,7 +81,11 @@ export const DecisionObject = builder.prismaObject('Decision', {
       type: [TraceStep],
       description: 'The checks run, in order, with their outcome.',
       select: { event: { select: { kind: true, widgetId: true, payload: true } } },
-      resolve: (decision) => traceFor(decision.reason, decision.channel as Channel, decision.event.kind, traceWidgetOf(decision.event)),
+      // An unread escalation (E5) is the operator's own request, not the precedence rule: no checks ran.
+      resolve: (decision) =>
+        decision.reason === 'UNREAD_ESCALATION'
+          ? []
+          : traceFor(decision.reason, decision.channel as Channel, decision.event.kind, traceWidgetOf(decision.event)),
     }),
   }),
 });
@@ -143,7 +148,7 @@ builder.queryField('events', (t) =>
 );
 
 interface Explanation {
-  event: { id: string; kind: NotificationEventKind; subjectOperatorId: string | null; createdAt: Date };
+  event: { id: string; kind: NotificationEventKind; subjectOperatorId: string | null; createdAt: Date; payload: unknown };
   operatorId: string | null;
 }
 
@@ -159,7 +164,8 @@ const EventExplanation = builder.objectRef<Explanation>('EventExplanation').impl
     operatorInAudience: t.boolean({
       nullable: true,
       description: "Whether the operator asked about is in the event's audience (not in it: no decision at all); null when none was asked.",
-      resolve: ({ event, operatorId }) => (operatorId === null ? null : isInAudience(event, operatorId)),
+      resolve: ({ event, operatorId }) =>
+        operatorId === null ? null : isInAudience({ ...event, audienceOperatorIds: audienceStoredIn(event.payload) }, operatorId),
     }),
     decisions: t.prismaField({
       type: ['Decision'],
@@ -211,7 +217,7 @@ builder.queryField('explainEvent', (t) =>
       const organizationId = organizationOf(ctx.viewer);
       const event = await ctx.prisma.notificationEvent.findFirst({
         where: { id: eventId.id, organizationId },
-        select: { id: true, kind: true, subjectOperatorId: true, createdAt: true },
+        select: { id: true, kind: true, subjectOperatorId: true, createdAt: true, payload: true },
       });
       if (!event) throw (await expiredEvent(ctx, organizationId, eventId.id)) ?? notFound('Notification event', 'eventId');
       if (operatorId && !(await ctx.prisma.operator.count({ where: { id: operatorId.id, organizationId } }))) {

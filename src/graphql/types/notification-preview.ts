@@ -6,6 +6,7 @@ import type { Context } from '../../context.js';
 import { organizationOf } from '../../context.js';
 import type { Decision } from '../../domain/decide-notifications.js';
 import { isInAudience } from '../../domain/decide-notifications.js';
+import { audienceStoredIn } from '../../domain/escalation.js';
 import { AppError, notFound } from '../../errors.js';
 import { type PreviewedEvent, previewHappening } from '../../services/ingestion/preview-happening.js';
 import { builder } from '../builder.js';
@@ -64,7 +65,8 @@ const PreviewEvent = builder.objectRef<Previewed>('PreviewEvent').implement({
     operatorInAudience: t.boolean({
       nullable: true,
       description: 'Whether the operator asked about is in the audience (not in it: no decision for them); null when none was asked.',
-      resolve: (e) => (e.operatorId === null ? null : isInAudience(e, e.operatorId)),
+      resolve: (e) =>
+        e.operatorId === null ? null : isInAudience({ ...e, audienceOperatorIds: audienceStoredIn(e.payload) }, e.operatorId),
     }),
     decisions: t.field({
       type: [PreviewDecision],

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../../config.js';
 import { log as logger } from '../../observability/logger.js';
 import { metrics } from '../../observability/metrics.js';
+import { isUnreadEscalationDue } from '../attention/unread-escalations.js';
 import type { DecisionSink } from '../decision-sinks.js';
 import type { Services } from '../services.js';
 import { type DisabledAddon, recordAddonDead, recordAddonDelivered, reportAddonDisabled } from './addon-health.js';
@@ -177,6 +178,8 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         try {
           const event = details.get(row.eventId);
           if (!event) throw new Error(`event ${row.eventId} not found`);
+          // Attention (E5): an unread escalation goes out only if its item is still unread.
+          if (row.inboxItemId !== null && !(await isUnreadEscalationDue(prisma, { ...row, inboxItemId: row.inboxItemId }, token))) return;
           await sendDelivery({ mailer, outbound: services.outbound, timeoutMs: config.deliveryTimeoutMs }, row, event);
         } catch (error) {
           await settleFailure(row, token, error);

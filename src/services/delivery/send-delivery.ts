@@ -29,6 +29,8 @@ export interface DeliveryToSend {
   channel: 'EMAIL' | 'ADDON' | string;
   target: string;
   addon: { kind: AddonKind; config: unknown; deletedAt: Date | null } | null;
+  /** Attention (E5): set on an unread-escalation email. */
+  inboxItemId?: string | null;
 }
 
 export interface SendDeps {
@@ -39,7 +41,7 @@ export interface SendDeps {
 
 export async function sendDelivery(deps: SendDeps, delivery: DeliveryToSend, details: EventDetails): Promise<void> {
   if (delivery.channel === 'EMAIL') {
-    await deps.mailer.send({ deliveryId: delivery.id, to: delivery.target, ...renderEmail(details) });
+    await deps.mailer.send({ deliveryId: delivery.id, to: delivery.target, ...renderEmail(details, Boolean(delivery.inboxItemId)) });
     return;
   }
   const { addon } = delivery;

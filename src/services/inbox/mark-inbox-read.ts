@@ -5,6 +5,7 @@
  */
 import type { Db } from '../../db/database.js';
 import type { PubSub } from '../../pubsub.js';
+import { cancelReadEscalations } from '../attention/unread-escalations.js';
 
 export interface InboxReadChange {
   /** Inbox item ids now read; empty when `allRead`. */
@@ -26,6 +27,8 @@ export async function markInboxRead(
     where: { operatorId, readAt: null, ...(ids ? { id: { in: ids } } : {}) },
     data: { readAt: new Date() },
   });
+  // Attention (E5): reading an item cancels its pending unread-escalation email.
+  if (count > 0) await cancelReadEscalations(prisma, operatorId);
   const unreadCount = await prisma.inboxItem.count({ where: { operatorId, readAt: null } });
   if (count > 0) pubsub?.publish('operator:inbox-read', operatorId, { readIds: ids ?? [], allRead: ids === null, unreadCount });
   return { updatedCount: count, unreadCount };

@@ -6,6 +6,7 @@
 import { isChannelAvailable, type NotificationEventKind, OPERATOR_CHANNELS } from '../../domain/catalog.js';
 import { type Decision, decideNotifications } from '../../domain/decide-notifications.js';
 import { type ChatState, type DerivedEvent, deriveEvents, type HappeningInput, type Presence } from '../../domain/derive-events.js';
+import { escalationAudience } from '../../domain/escalation.js';
 import { AppError, notFound } from '../../errors.js';
 import { type IngestionState, loadIngestionState, type Tx } from './load-ingestion-state.js';
 import type { OrganizationSettings } from './load-organization-settings.js';
@@ -97,6 +98,24 @@ function deriveAll(inputs: readonly HappeningInput[], state: IngestionState, now
   };
 }
 
+/**
+ * Attention (E4): the presence and admin flag of every active operator, read only when the batch
+ * raises CHAT_NOT_ACKNOWLEDGED (presence is not part of the cached settings snapshot).
+ */
+async function loadEscalationCandidates(db: Tx, organizationId: string, settings: OrganizationSettings) {
+  const rows = await db.operator.findMany({
+    where: { organizationId, deletedAt: null },
+    select: { id: true, presence: true, role: { select: { isAdmin: true } } },
+  });
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return settings.operators.map((o) => ({
+    id: o.id,
+    groupIds: o.groupIds,
+    online: byId.get(o.id)?.presence === 'ONLINE',
+    isAdmin: byId.get(o.id)?.role.isAdmin === true,
+  }));
+}
+
 export async function planHappenings(
   db: Tx,
   organizationId: string,
@@ -106,6 +125,8 @@ export async function planHappenings(
   const now = new Date();
   const state = await loadIngestionState(db, options.cache, organizationId, inputs, options.lock);
   const { derived, newChats, changedChats, presence } = deriveAll(inputs, state, now);
+  const escalating = derived.some((d) => d.events.some((e) => e.kind === 'CHAT_NOT_ACKNOWLEDGED'));
+  const candidates = escalating ? await loadEscalationCandidates(db, organizationId, state.settings) : [];
   const decide = (event: DerivedEvent): Decision[] => {
     const widget = event.widgetId === null ? null : (state.widgets.get(event.widgetId) ?? null);
     const channels = options.allChannels ? OPERATOR_CHANNELS : OPERATOR_CHANNELS.filter((c) => isChannelAvailable(event.kind, c));
@@ -119,8 +140,13 @@ export async function planHappenings(
     events: events.map((event) => {
       const widget = event.widgetId === null ? null : state.widgets.get(event.widgetId);
       // Kept so a stored decision's trace can be rebuilt (traceFor) after the widget changes.
-      const payload = { ...event.payload, widgetEmailSameGroupOnly: widget?.emailSameGroupOnly ?? null };
-      return { ...event, payload, id: orderedId(), decisions: decide(event) };
+      const payload: Record<string, unknown> = { ...event.payload, widgetEmailSameGroupOnly: widget?.emailSameGroupOnly ?? null };
+      if (event.kind === 'CHAT_NOT_ACKNOWLEDGED') {
+        // Kept so explainEvent answers "was O in the audience?" as it stood when it was raised.
+        payload.audienceOperatorIds = escalationAudience(candidates, widget?.groupId ?? null);
+      }
+      const withAudience = { ...event, audienceOperatorIds: (payload.audienceOperatorIds as string[] | undefined) ?? null };
+      return { ...event, payload, id: orderedId(), decisions: decide(withAudience) };
     }),
   }));
   return { happenings, newChats, changedChats, presence, now, chatsRead: [...state.chats.values()], settings: state.settings };

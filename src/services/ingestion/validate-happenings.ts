@@ -71,6 +71,8 @@ function validateOne(input: HappeningInput, at: (field: string) => string): void
     case 'WIDGET_CHANGED':
       id(input.widgetId, at('widgetId'), 'Widget');
       return;
+    case 'CHAT_NOT_ACKNOWLEDGED':
+      return;
     case 'ANALYTICS_DAILY':
       if (!/^\d{4}-\d{2}-\d{2}$/.test(input.day)) throw invalidInput('day must be YYYY-MM-DD', at('day'));
       return;

@@ -22,11 +22,12 @@ import type { Reason } from '../../domain/decide-notifications.js';
 import { renderNotification } from '../../domain/render-notification.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import type { PubSub } from '../../pubsub.js';
+import { unreadEscalationCtes } from '../attention/unread-escalations.js';
 import type { DecisionSink, StoredEvent } from '../decision-sinks.js';
 import type { OrganizationSettings } from '../ingestion/load-organization-settings.js';
 import { statementParams } from '../ingestion/persist-happenings.js';
 import { settingsUsedBy } from '../ingestion/settings-cache.js';
-import type { LiveItem } from './live-item.js';
+import { type LiveItem, partsOf } from './live-item.js';
 
 interface Candidate {
   event: StoredEvent;
@@ -45,7 +46,7 @@ const PENDING_TTL_MS = 10 * 60_000;
 function candidatesOf(event: StoredEvent, widgetBrowserOn: ReadonlyMap<string, boolean>): Candidate[] {
   const reasons = new Map<string, { browser: Reason | null; audio: Reason | null }>();
   for (const d of event.decisions) {
-    if (d.operatorId === null || (d.channel !== 'BROWSER' && d.channel !== 'AUDIO')) continue;
+    if (d.operatorId === null || (d.channel !== 'BROWSER' && d.channel !== 'AUDIO') || d.reason === 'UNREAD_ESCALATION') continue;
     const entry = reasons.get(d.operatorId) ?? { browser: null, audio: null };
     if (d.channel === 'BROWSER') entry.browser = d.reason;
     else entry.audio = d.reason;
@@ -153,6 +154,7 @@ function inboxCtes(
     title: item.title,
     body: item.body,
     sound: item.sound,
+    parts: item.parts ?? null,
     createdAt: item.createdAt,
   }));
   return [
@@ -164,13 +166,16 @@ function inboxCtes(
        RETURNING "operatorId", "lastSeq"
      )`,
     `inbox_items AS (
-       INSERT INTO "InboxItem" ("id", "organizationId", "operatorId", "seq", "eventId", "kind", "chatId", "chatExternalId", "widgetId", "title", "body", "sound", "createdAt")
+       INSERT INTO "InboxItem" ("id", "organizationId", "operatorId", "seq", "eventId", "kind", "chatId", "chatExternalId", "widgetId", "title", "body", "sound", "parts", "createdAt")
        SELECT r."id", r."organizationId", r."operatorId", c."lastSeq" - r."count" + r."ordinal", r."eventId", r."kind"::"NotificationEventKind", r."chatId",
-              r."chatExternalId", r."widgetId", r."title", r."body", r."sound", r."createdAt"
+              r."chatExternalId", r."widgetId", r."title", r."body", r."sound", r."parts", r."createdAt"
        FROM jsonb_to_recordset(${param(JSON.stringify(rows))}::jsonb) AS r("id" uuid, "organizationId" uuid, "operatorId" uuid, "ordinal" bigint, "count" bigint, "eventId" uuid,
-            "kind" text, "chatId" uuid, "chatExternalId" text, "widgetId" uuid, "title" text, "body" text, "sound" text, "createdAt" timestamp(3))
+            "kind" text, "chatId" uuid, "chatExternalId" text, "widgetId" uuid, "title" text, "body" text, "sound" text, "parts" jsonb, "createdAt" timestamp(3))
        JOIN inbox_counters c ON c."operatorId" = r."operatorId"
+       RETURNING "id", "organizationId", "operatorId", "eventId", "kind"
      )`,
+    // Attention (E5): emails due when an item stays unread, scheduled with the rows.
+    ...unreadEscalationCtes(),
   ];
 }
 
@@ -195,11 +200,23 @@ function numberItems(inbox: readonly InboxRow[], counts: ReadonlyMap<string, num
   for (const { operatorId, ordinal, item } of inbox) item.seq = (last.get(operatorId) ?? 0) - (counts.get(operatorId) ?? 0) + ordinal;
 }
 
-/** The live items of the candidates, by event, and the inbox rows among them. */
+/**
+ * The live items of the candidates, by event, and the inbox rows among them. Extension E6: the
+ * candidates of one happening for one operator (a first visitor message raises two events) make ONE
+ * item carrying every event as `parts`, titled after the first; it is in the inbox when any part
+ * is, and sounds at most once. It is published with its first event (afterCommit).
+ */
 function itemsOf(candidates: readonly Candidate[], names: Record<string, string>) {
   const counts = new Map<string, number>();
   const byEvent = new Map<string, Pending['items']>();
   const inbox: InboxRow[] = [];
+  const collapsed = new Map<string, LiveItem>();
+  const addToInbox = (operatorId: string, item: LiveItem) => {
+    item.inboxItemId = randomUUID();
+    const ordinal = (counts.get(operatorId) ?? 0) + 1;
+    counts.set(operatorId, ordinal);
+    inbox.push({ operatorId, ordinal, item });
+  };
   // The same text for every recipient of an event (a presence event has N − 1 of them).
   const renderedByEvent = new Map<string, ReturnType<typeof renderNotification>>();
   for (const { event, operatorId, candidacy } of candidates) {
@@ -213,9 +230,20 @@ function itemsOf(candidates: readonly Candidate[], names: Record<string, string>
       });
       renderedByEvent.set(event.id, rendered);
     }
+    const sound = candidacy.audio ? rendered.sound : null;
+    const part = { kind: event.kind, eventId: event.id, browser: candidacy.browser, sound };
+    const key = event.happeningId === null ? null : `${event.happeningId}:${operatorId}`;
+    const first = key === null ? undefined : collapsed.get(key);
+    if (first !== undefined) {
+      first.parts = [...partsOf(first), part];
+      first.browser ||= part.browser;
+      first.sound ??= sound;
+      if (candidacy.inInbox && first.inboxItemId === null) addToInbox(operatorId, first);
+      continue;
+    }
     const item: LiveItem = {
       seq: null,
-      inboxItemId: candidacy.inInbox ? randomUUID() : null,
+      inboxItemId: null,
       eventId: event.id,
       kind: event.kind,
       chatId: event.chatId,
@@ -224,14 +252,11 @@ function itemsOf(candidates: readonly Candidate[], names: Record<string, string>
       title: rendered.title,
       body: rendered.body,
       browser: candidacy.browser,
-      sound: candidacy.audio ? rendered.sound : null,
+      sound,
       createdAt: event.createdAt.toISOString(),
     };
-    if (candidacy.inInbox) {
-      const ordinal = (counts.get(operatorId) ?? 0) + 1;
-      counts.set(operatorId, ordinal);
-      inbox.push({ operatorId, ordinal, item });
-    }
+    if (key !== null) collapsed.set(key, item);
+    if (candidacy.inInbox) addToInbox(operatorId, item);
     const list = byEvent.get(event.id) ?? [];
     list.push({ operatorId, item });
     byEvent.set(event.id, list);

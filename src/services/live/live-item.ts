@@ -22,7 +22,24 @@ export interface LiveItem {
   sound: string | null;
   /** ISO time of the event. */
   createdAt: string;
+  /**
+   * Attention (E6): every event this one item stands for when one happening raised several for
+   * the operator (the first is `kind`/`eventId`); absent for a single event.
+   */
+  parts?: LivePart[];
 }
+
+/** One event of a collapsed item, with its own candidacy (a stream's preferences are per event). */
+export interface LivePart {
+  kind: NotificationEventKind;
+  eventId: string;
+  browser: boolean;
+  sound: string | null;
+}
+
+/** The parts of an item: its own event alone unless it was collapsed. */
+export const partsOf = (item: LiveItem): LivePart[] =>
+  item.parts ?? [{ kind: item.kind, eventId: item.eventId, browser: item.browser, sound: item.sound }];
 
 export interface StreamedNotification {
   item: LiveItem;
@@ -37,15 +54,29 @@ export interface StreamedNotification {
 }
 
 const PREFIX = 'inbox:';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function encodeCursor(seq: number): string {
-  return Buffer.from(`${PREFIX}${seq}`).toString('base64url');
+/**
+ * The cursor of an inbox position. An item that is not in the inbox (sound only) also names its
+ * event after `@`, so that acknowledgeNotifications (extension E4) can tell which item was played;
+ * replaying after it is replaying after the seq, as before.
+ */
+export function encodeCursor(seq: number, eventId: string | null = null): string {
+  return Buffer.from(`${PREFIX}${seq}${eventId === null ? '' : `@${eventId}`}`).toString('base64url');
+}
+
+/** The inbox seq and, for an item not in the inbox, the event a cursor stands for; malformed: INVALID_INPUT on `field`. */
+export function decodeItemCursor(cursor: string, field = 'after'): { seq: number; eventId: string | null } {
+  const raw = Buffer.from(cursor, 'base64url').toString();
+  const [position = '', eventId = null, ...rest] = raw.startsWith(PREFIX) ? raw.slice(PREFIX.length).split('@') : [];
+  const seq = position === '' ? Number.NaN : Number(position);
+  if (!Number.isSafeInteger(seq) || seq < 0 || rest.length > 0 || (eventId !== null && !UUID.test(eventId))) {
+    throw new AppError('INVALID_INPUT', 'Not a notification cursor', field);
+  }
+  return { seq, eventId };
 }
 
 /** The inbox seq a cursor stands for; a malformed cursor is an INVALID_INPUT on `field`. */
 export function decodeCursor(cursor: string, field = 'after'): number {
-  const raw = Buffer.from(cursor, 'base64url').toString();
-  const seq = raw.startsWith(PREFIX) ? Number(raw.slice(PREFIX.length)) : Number.NaN;
-  if (!Number.isSafeInteger(seq) || seq < 0) throw new AppError('INVALID_INPUT', 'Not a notification cursor', field);
-  return seq;
+  return decodeItemCursor(cursor, field).seq;
 }

@@ -26,7 +26,7 @@ import { metrics } from '../../observability/metrics.js';
 import type { PubSub } from '../../pubsub.js';
 import { loadPreferenceGrid, type PreferenceChange } from '../preferences.js';
 import { expiredCursorError } from '../retention/cursor-expiry.js';
-import { encodeCursor, type LiveItem, type StreamedNotification } from './live-item.js';
+import { encodeCursor, type LiveItem, type LivePart, partsOf, type StreamedNotification } from './live-item.js';
 import type { PresenceTracker } from './presence-tracker.js';
 import type { OpenStream, StreamRegistry } from './stream-registry.js';
 
@@ -71,6 +71,7 @@ const toLiveItem = (row: {
   title: string;
   body: string;
   sound: string | null;
+  parts: unknown;
   createdAt: Date;
 }): LiveItem => ({
   seq: Number(row.seq),
@@ -85,6 +86,7 @@ const toLiveItem = (row: {
   browser: true,
   sound: row.sound,
   createdAt: row.createdAt.toISOString(),
+  ...(Array.isArray(row.parts) ? { parts: row.parts as LivePart[] } : {}),
 });
 
 interface MutablePreferences {
@@ -247,11 +249,25 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
       if (item.seq <= this.lastSeq) return null;
       this.lastSeq = item.seq;
     }
-    const delivery = deliverOnStream(item.kind, { browser: item.browser, audio: item.sound !== null }, this.prefs);
-    if (delivery === null) return null;
-    // The sound chosen on this stream (Audio tab) replaces the event's own.
-    const sound = delivery.playSound ? (this.prefs.sounds[item.kind] ?? item.sound) : null;
-    return { item, ...delivery, sound, replayed, cursor: encodeCursor(this.lastSeq) };
+    // A collapsed item (E6) is shown if any of its events is, and plays one sound at most: that of
+    // its first part to play, as chosen on this stream (Audio tab) or else the event's own.
+    let showNotification = false;
+    let sound: string | null = null;
+    for (const part of partsOf(item)) {
+      const one = deliverOnStream(part.kind, { browser: part.browser, audio: part.sound !== null }, this.prefs);
+      showNotification ||= one?.showNotification === true;
+      if (sound === null && one?.playSound === true) sound = this.prefs.sounds[part.kind] ?? part.sound;
+    }
+    const playSound = sound !== null;
+    if (!showNotification && !playSound) return null;
+    return {
+      item,
+      showNotification,
+      playSound,
+      sound,
+      replayed,
+      cursor: encodeCursor(this.lastSeq, item.seq === null ? item.eventId : null),
+    };
   }
 
   async next(): Promise<IteratorResult<StreamedNotification>> {

@@ -49,6 +49,8 @@ const SPEC_TABLE: readonly (readonly [NotificationEventKind, string, YesNo, YesN
   ['SYSTEM_MESSAGE', 'ALL', 'yes', '–', 'yes', '–', 'none'],
   ['ANALYTICS_DAILY', 'ALL', '–', '–', 'yes', '–', 'none'],
   ['WIDGET_CHANGED', 'ALL', 'yes', '–', 'yes', '–', 'none'],
+  // From extensions.md, E4.
+  ['CHAT_NOT_ACKNOWLEDGED', 'ESCALATION', 'yes', 'yes', 'yes', 'yes', 'browser, addons'],
 ];
 
 describe('EVENT_CATALOG', () => {
@@ -153,9 +155,10 @@ describe('product defaults', () => {
       'ALL_OFFLINE_MESSAGES',
       'SYSTEM_MESSAGE',
       'WIDGET_CHANGED',
+      'CHAT_NOT_ACKNOWLEDGED',
     ],
-    AUDIO: ['NEW_CHAT_SESSION', 'FIRST_MESSAGE_RECEIVED', 'MESSAGE_RECEIVED'],
-    EMAIL: ['ALL_OFFLINE_MESSAGES', 'SYSTEM_MESSAGE', 'ANALYTICS_DAILY', 'WIDGET_CHANGED'],
+    AUDIO: ['NEW_CHAT_SESSION', 'FIRST_MESSAGE_RECEIVED', 'MESSAGE_RECEIVED', 'CHAT_NOT_ACKNOWLEDGED'],
+    EMAIL: ['ALL_OFFLINE_MESSAGES', 'SYSTEM_MESSAGE', 'ANALYTICS_DAILY', 'WIDGET_CHANGED', 'CHAT_NOT_ACKNOWLEDGED'],
   };
 
   it.each(OPERATOR_CHANNELS)('%s is on exactly for its hand-written list', (channel) => {
@@ -167,7 +170,7 @@ describe('product defaults', () => {
       OPERATOR_CHANNELS.filter((channel) => isChannelAvailable(event, channel)).map((channel) => `${event}/${channel}`),
     );
     expect(PRODUCT_DEFAULT_PREFERENCES.map(({ event, channel }) => `${event}/${channel}`)).toEqual(expected);
-    expect(PRODUCT_DEFAULT_PREFERENCES).toHaveLength(39);
+    expect(PRODUCT_DEFAULT_PREFERENCES).toHaveLength(42);
     for (const { event, channel, enabled } of PRODUCT_DEFAULT_PREFERENCES) {
       expect(enabled).toBe(productDefaultPreference(event, channel));
     }

@@ -56,6 +56,8 @@ const SPEC_AUDIENCE: Record<NotificationEventKind, Audience> = {
   SYSTEM_MESSAGE: 'ALL',
   ANALYTICS_DAILY: 'ALL',
   WIDGET_CHANGED: 'ALL',
+  // Extension E4: the widget group's online operators and the admins, fixed when raised.
+  CHAT_NOT_ACKNOWLEDGED: 'ESCALATION',
 };
 
 /** The tutorial's per-switch lists ("… will suppress the following … notifications"). */
@@ -71,6 +73,7 @@ const TUTORIAL_MUTES: Record<'email' | 'browser' | 'addons', readonly Notificati
     'ALL_CHAT_GOALS',
     'ALL_FINISHED_CHAT_SESSIONS',
     'ALL_OFFLINE_MESSAGES',
+    'CHAT_NOT_ACKNOWLEDGED', // extension E4: "muted by the widget's browser and addons switches"
   ],
   addons: [
     'NEW_CHAT_SESSION',
@@ -85,6 +88,7 @@ const TUTORIAL_MUTES: Record<'email' | 'browser' | 'addons', readonly Notificati
     'ALL_CHAT_GOALS',
     'ALL_FINISHED_CHAT_SESSIONS',
     'ALL_OFFLINE_MESSAGES',
+    'CHAT_NOT_ACKNOWLEDGED',
   ],
 };
 const SWITCH_CHANNEL = { email: 'EMAIL', browser: 'BROWSER', addons: 'ADDON' } as const;
@@ -98,6 +102,7 @@ const AVAILABLE_ON: Record<'BROWSER' | 'EMAIL' | 'ADDON', ReadonlySet<Notificati
     'SYSTEM_MESSAGE',
     'ANALYTICS_DAILY',
     'WIDGET_CHANGED',
+    'CHAT_NOT_ACKNOWLEDGED',
   ]),
   ADDON: new Set(
     NOTIFICATION_EVENTS.filter((kind) => kind !== 'SYSTEM_MESSAGE' && kind !== 'ANALYTICS_DAILY' && kind !== 'WIDGET_CHANGED'),
@@ -118,6 +123,7 @@ const CHAT_EVENTS: ReadonlySet<NotificationEventKind> = new Set<NotificationEven
   'ALL_CHAT_GOALS',
   'ALL_FINISHED_CHAT_SESSIONS',
   'ALL_OFFLINE_MESSAGES',
+  'CHAT_NOT_ACKNOWLEDGED',
 ]);
 
 // ---------------------------------------------------------------------------------------------
@@ -183,7 +189,8 @@ function caseOf(name: string, kind: NotificationEventKind, channel: Channel, rea
   };
   return {
     name,
-    event: { kind, widgetId: widget?.id ?? null, subjectOperatorId: subjectFor(kind) },
+    // An escalation's audience is fixed when it is raised (the target is in it); other events ignore it.
+    event: { kind, widgetId: widget?.id ?? null, subjectOperatorId: subjectFor(kind), audienceOperatorIds: [TARGET_OPERATOR] },
     snapshot: {
       operators: [operator(TARGET_OPERATOR, setup.operator), operator(SUBJECT_OPERATOR)],
       widget,
@@ -238,6 +245,7 @@ const DEFAULT_OUTCOMES: Record<NotificationEventKind, readonly [Short, Short, Sh
   SYSTEM_MESSAGE: ['D', 'N', 'D', 'N'],
   ANALYTICS_DAILY: ['N', 'N', 'D', 'N'],
   WIDGET_CHANGED: ['D', 'N', 'D', 'N'],
+  CHAT_NOT_ACKNOWLEDGED: ['D', 'D', 'D', 'D'],
 };
 const defaultCases: Case[] = NOTIFICATION_EVENTS.flatMap((kind) => {
   const [BROWSER, AUDIO, EMAIL, ADDON] = DEFAULT_OUTCOMES[kind];
@@ -507,6 +515,7 @@ describe('audience', () => {
     kind,
     widgetId: null,
     subjectOperatorId: subject,
+    audienceOperatorIds: ['alice', 'carol'],
   });
   const decidedOperators = (event: EventToDecide) => [
     ...new Set(decideNotifications(event, snapshot).flatMap((d) => (d.target.kind === 'OPERATOR' ? [d.target.operatorId] : []))),
@@ -533,6 +542,8 @@ describe('audience', () => {
     SYSTEM_MESSAGE: OPERATORS,
     ANALYTICS_DAILY: OPERATORS,
     WIDGET_CHANGED: OPERATORS,
+    // The stored audience, whoever the subject is.
+    CHAT_NOT_ACKNOWLEDGED: ['alice', 'carol'],
   };
 
   it.each(NOTIFICATION_EVENTS)('%s with subject bob', (kind) => {

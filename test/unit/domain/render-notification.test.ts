@@ -45,6 +45,7 @@ const CASES: Record<NotificationEventKind, { payload: Record<string, unknown>; t
     title: 'Chat widget changed',
     body: /Changed: browser/,
   },
+  CHAT_NOT_ACKNOWLEDGED: { payload: chat, title: 'Missed chat with Vera', body: /Anna has not seen the new chat \(chat c-42\)/ },
 };
 
 describe('renderNotification', () => {

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "InboxItem" ADD COLUMN     "parts" JSONB;

@@ -1,0 +1,109 @@
+/**
+ * Extension E5: "email me if I have not read it within N minutes". A browser item left unread sends
+ * exactly one email to a real SMTP server once due; one read in time sends none. Waiting N real
+ * minutes is not a test: the due time is moved to now in the database ("the minutes passed"), the
+ * rest is the real queue, worker and SMTP.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SmtpReceiver, startSmtpReceiver, waitFor } from '../delivery/receivers.js';
+import { call, globalId, ok } from '../helpers/seed.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { liveOrganization, pause } from '../streams/stream-client.js';
+import { startChat } from './attention-helpers.js';
+
+let server: TestServer;
+let smtp: SmtpReceiver;
+beforeAll(async () => {
+  smtp = await startSmtpReceiver();
+  server = await startTestServer({ config: { deliveryPollMs: 50, smtpUrl: smtp.url } });
+});
+afterAll(async () => {
+  await server?.stop();
+  await smtp?.close();
+});
+
+const SET = /* GraphQL */ `
+  mutation ($input: SetUnreadEmailEscalationInput!) {
+    setUnreadEmailEscalation(input: $input) {
+      __typename
+      ... on MutationSetUnreadEmailEscalationSuccess { data { event minutes } }
+      ... on AppError { code message field }
+    }
+  }
+`;
+const INBOX = /* GraphQL */ `query { inbox(first: 20) { edges { node { id chatId event read } } } }`;
+const MARK_READ = /* GraphQL */ `mutation ($ids: [ID!]!) { markNotificationsRead(ids: $ids) { __typename } }`;
+
+/** "N minutes later": the operator's pending escalation emails are due now. */
+const minutesPass = (operatorId: string) =>
+  server.app.database.prisma.delivery.updateMany({
+    where: { operatorId, inboxItemId: { not: null }, status: 'PENDING' },
+    data: { runAt: new Date() },
+  });
+
+describe('unread escalation to email', () => {
+  it('emails once for an item left unread, and not for one read in time', async () => {
+    const { seeder, operators } = await liveOrganization(server, ['Ola']);
+    const ola = operators.Ola as { id: string; globalId: string; token: string };
+    expect(await ok(server, SET, { input: { event: 'NEW_CHAT_SESSION', minutes: 5 } }, ola.token)).toEqual([
+      { event: 'NEW_CHAT_SESSION', minutes: 5 },
+    ]);
+    const widgetId = await seeder.widget();
+    await startChat(server, seeder.org.apiKey, 'read-in-time', widgetId, ola.globalId);
+    await startChat(server, seeder.org.apiKey, 'left-unread', widgetId, ola.globalId);
+    const scheduled = await server.app.database.prisma.delivery.findMany({ where: { operatorId: ola.id } });
+    expect(scheduled).toHaveLength(2);
+    for (const d of scheduled) {
+      expect(d.status).toBe('PENDING');
+      // Due in five minutes, not now.
+      expect(d.runAt.getTime() - d.createdAt.getTime()).toBeGreaterThan(4.9 * 60_000);
+    }
+    const inbox = await server.gql<{ inbox: { edges: { node: { id: string; chatId: string } }[] } }>(INBOX, {}, ola.token);
+    const readItem = inbox.data?.inbox.edges.find((e) => e.node.chatId === 'read-in-time')?.node.id;
+    expect((await server.gql(MARK_READ, { ids: [readItem] }, ola.token)).errors).toBeUndefined();
+    await minutesPass(ola.id);
+    const mails = await waitFor(() => smtp.to('ola@example.test').length > 0 && smtp.to('ola@example.test'), 'the escalation email');
+    await pause(500);
+    expect(smtp.to('ola@example.test')).toHaveLength(1);
+    expect(mails[0]?.subject).toMatch(/Still unread: New chat with a visitor.*left-unread/);
+    const settled = await server.app.database.prisma.delivery.findMany({ where: { operatorId: ola.id }, include: { event: true } });
+    expect(Object.fromEntries(settled.map((d) => [(d.event.payload as { chatExternalId: string }).chatExternalId, d.status]))).toEqual({
+      'read-in-time': 'CANCELLED',
+      'left-unread': 'DELIVERED',
+    });
+    const decisions = await server.app.database.prisma.decision.findMany({
+      where: { operatorId: ola.id, channel: 'EMAIL' },
+      include: { event: true },
+    });
+    expect(
+      Object.fromEntries(
+        decisions.map((d) => [(d.event.payload as { chatExternalId: string }).chatExternalId, `${d.reason}:${d.delivered}`]),
+      ),
+    ).toEqual({ 'read-in-time': 'UNREAD_ESCALATION:false', 'left-unread': 'UNREAD_ESCALATION:true' });
+  });
+
+  it('refuses an event that never reaches the inbox, an N not offered, and another operator unless admin', async () => {
+    const { seeder, operators } = await liveOrganization(server, ['Ola', 'Pia']);
+    const ola = operators.Ola as { id: string; globalId: string; token: string };
+    const pia = operators.Pia as { id: string; globalId: string; token: string };
+    const refusal = async (input: Record<string, unknown>, token: string) => {
+      const outcome = await call(server, SET, { input }, token);
+      return [outcome.code, outcome.field];
+    };
+    expect(await refusal({ event: 'ANALYTICS_DAILY', minutes: 5 }, ola.token)).toEqual(['CHANNEL_NOT_AVAILABLE', 'input.event']);
+    expect(await refusal({ event: 'NEW_CHAT_SESSION', minutes: 10 }, ola.token)).toEqual(['INVALID_INPUT', 'input.minutes']);
+    expect(await refusal({ operatorId: pia.globalId, event: 'NEW_CHAT_SESSION', minutes: 5 }, ola.token)).toEqual([
+      'FORBIDDEN',
+      'input.operatorId',
+    ]);
+    expect(
+      await server.app.database.prisma.unreadEscalationPreference.count({ where: { organizationId: seeder.org.organizationId } }),
+    ).toBe(0);
+    // An admin may; null clears.
+    const admin = seeder.org.adminToken;
+    expect(await ok(server, SET, { input: { operatorId: pia.globalId, event: 'MESSAGE_RECEIVED', minutes: 60 } }, admin)).toEqual([
+      { event: 'MESSAGE_RECEIVED', minutes: 60 },
+    ]);
+    expect(await ok(server, SET, { input: { operatorId: globalId('Operator', pia.id), event: 'MESSAGE_RECEIVED' } }, admin)).toEqual([]);
+  });
+});
