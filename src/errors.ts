@@ -19,6 +19,8 @@ export const ERROR_CODES = [
   'URL_NOT_ALLOWED',
   /** Too many requests or happenings for the caller's limit; retry after the seconds given. */
   'RATE_LIMITED',
+  /** A preference an admin locked (extensions E1): it cannot be changed while the lock holds. */
+  'PREFERENCE_LOCKED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

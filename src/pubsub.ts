@@ -12,6 +12,7 @@
  * before reading its starting position, so nothing published after that read can be missed.
  */
 import { Redis } from 'ioredis';
+import type { QuietSettings } from './domain/quiet-time.js';
 import type { LiveItem } from './services/live/live-item.js';
 import type { PreferenceChange } from './services/preferences.js';
 
@@ -22,6 +23,15 @@ export interface Topics {
   'operator:preferences': { changes: readonly PreferenceChange[] };
   /** The operator's tokens issued at or before `validAfter` (ms) were revoked: their open streams close. */
   'operator:tokens-revoked': { validAfter: number };
+  /** The operator's quiet time changed (E2); null: none. Open streams apply it at once. */
+  'operator:quiet-time': { settings: QuietSettingsMessage | null };
+}
+
+/** Quiet-time settings as they cross Redis (do-not-disturb in ms). */
+export interface QuietSettingsMessage {
+  timeZone: string;
+  windows: QuietSettings['windows'];
+  doNotDisturbUntil: number | null;
 }
 export type TopicName = keyof Topics;
 

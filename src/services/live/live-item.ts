@@ -22,6 +22,8 @@ export interface LiveItem {
   sound: string | null;
   /** ISO time of the event. */
   createdAt: string;
+  /** Channels locked REQUIRED for this operator (admin locks); absent when none. */
+  required?: { browser: boolean; audio: boolean };
 }
 
 export interface StreamedNotification {

@@ -25,6 +25,7 @@ import type { PubSub } from '../../pubsub.js';
 import { loadPreferenceGrid, type PreferenceChange } from '../preferences.js';
 import { encodeCursor, type LiveItem, type StreamedNotification } from './live-item.js';
 import type { PresenceTracker } from './presence-tracker.js';
+import { QuietTimeWatch } from './quiet-time-watch.js';
 import type { OpenStream, StreamRegistry } from './stream-registry.js';
 
 export const STREAM_OVERFLOW_CLOSE_CODE = 4008;
@@ -110,10 +111,13 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
   private wake: (() => void) | null = null;
   private unsubscribers: (() => void)[] = [];
   private expiryTimer: NodeJS.Timeout | null = null;
+  /** The operator's quiet time (E2): nothing not required is shown or played while in it. */
+  private readonly quiet: QuietTimeWatch;
 
   constructor(private readonly options: NotificationStreamOptions) {
     this.organizationId = options.organizationId;
     this.operatorId = options.operatorId;
+    this.quiet = new QuietTimeWatch(options);
   }
 
   async open(): Promise<void> {
@@ -129,7 +133,7 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
       // after that read can be missed. Likewise a revocation since the token was checked is read here.
       await Promise.all(subscriptions.map((s) => s.ready));
       const [grid, counter, operator] = await Promise.all([
-        loadPreferenceGrid(prisma, organizationId, operatorId),
+        this.quiet.open().then(() => loadPreferenceGrid(prisma, organizationId, operatorId)),
         afterSeq === null ? prisma.inboxCounter.findUnique({ where: { operatorId } }) : null,
         prisma.operator.findUnique({ where: { id: operatorId }, select: { tokensValidAfter: true } }),
       ]);
@@ -222,7 +226,10 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
       if (item.seq <= this.lastSeq) return null;
       this.lastSeq = item.seq;
     }
-    const delivery = deliverOnStream(item.kind, { browser: item.browser, audio: item.sound !== null }, this.prefs);
+    const delivery = deliverOnStream(item.kind, { browser: item.browser, audio: item.sound !== null }, this.prefs, {
+      required: item.required,
+      quiet: this.quiet.isQuiet(),
+    });
     if (delivery === null) return null;
     return { item, ...delivery, replayed, cursor: encodeCursor(this.lastSeq) };
   }
@@ -261,6 +268,7 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
     if (this.finished) return;
     this.finished = true;
     if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
+    this.quiet.close();
     for (const unsubscribe of this.unsubscribers) unsubscribe();
     this.unsubscribers = [];
     this.queue = [];
