@@ -233,11 +233,22 @@ function planFor<N extends CheckName>(checks: readonly N[], lock: AppliedLock | 
   return plan as Plan<N>;
 }
 
+/** Every trace built, by content: plans that share a prefix (with or without quiet time) share its traces. */
+const TRACES = new Map<string, readonly CheckResult[]>();
+
 function buildPlan<N extends CheckName>(checks: readonly N[], lock: AppliedLock | null): Plan<N> {
   const result = (check: N, passed: boolean): CheckResult =>
     Object.freeze(check === 'ADMIN_LOCK' && lock !== null ? { check, passed, lock } : { check, passed });
-  const traceEndingAt = (last: number, passed: boolean): readonly CheckResult[] =>
-    Object.freeze(checks.slice(0, last + 1).map((check, i) => result(check, passed || i < last)));
+  const traceEndingAt = (last: number, passed: boolean): readonly CheckResult[] => {
+    const steps = checks.slice(0, last + 1);
+    const key = `${steps.join()}|${steps.includes('ADMIN_LOCK' as N) && lock !== null ? `${lock.scope}_${lock.value}` : ''}|${passed}`;
+    let trace = TRACES.get(key);
+    if (trace === undefined) {
+      trace = Object.freeze(steps.map((check, i) => result(check, passed || i < last)));
+      TRACES.set(key, trace);
+    }
+    return trace;
+  };
   const steps = checks.map((check, i) =>
     Object.freeze({
       check,
