@@ -6,7 +6,7 @@
  * Clearing both windows and do-not-disturb removes the row: the base rules apply again.
  */
 import type { Db } from '../db/database.js';
-import { isValidTimeZone, parseLocalTime, type QuietSettings, type QuietWindow } from '../domain/quiet-time.js';
+import { isValidTimeZone, parseLocalTime, type QuietSettings, type QuietWindow, quietTimeState } from '../domain/quiet-time.js';
 import { invalidInput, notFound } from '../errors.js';
 
 export type QuietTimeListener = (operatorId: string, settings: QuietSettings | null) => void;
@@ -48,14 +48,17 @@ export interface SetQuietTimeInput {
   doNotDisturbUntil?: Date | null | undefined;
 }
 
-/** Validates, stores (or removes when nothing is left) and tells the live layer; returns the settings. */
-export async function setQuietTime(prisma: Db, input: SetQuietTimeInput): Promise<QuietSettings | null> {
+/**
+ * Validates, stores (or removes when nothing is left) and tells the live layer; returns the settings
+ * now in effect (no windows and no do-not-disturb when none is left).
+ */
+export async function setQuietTime(prisma: Db, input: SetQuietTimeInput): Promise<QuietSettings> {
   const { organizationId, operatorId, actorId } = input;
   if (input.timeZone !== undefined && !isValidTimeZone(input.timeZone)) {
     throw invalidInput('Not an IANA time zone (e.g. "Europe/Berlin")', 'input.timeZone');
   }
   if (input.windows !== undefined) checkWindows(input.windows, 'input.windows');
-  const settings = await prisma.$transaction(async (tx) => {
+  const { next, stored: settings } = await prisma.$transaction(async (tx) => {
     const operator = await tx.operator.findFirst({
       where: { id: operatorId, organizationId, deletedAt: null },
       select: { organization: { select: { timeZone: true } }, quietTime: true },
@@ -73,12 +76,13 @@ export async function setQuietTime(prisma: Db, input: SetQuietTimeInput): Promis
     };
     if (next.windows.length === 0 && next.doNotDisturbUntil === null) {
       await tx.operatorQuietTime.deleteMany({ where: { operatorId } });
-      return null;
+      return { next, stored: null };
     }
     const values = { ...next, changedById: actorId, updatedAt: new Date() };
     await tx.operatorQuietTime.upsert({ where: { operatorId }, create: { operatorId, organizationId, ...values }, update: values });
-    return next;
+    return { next, stored: next };
   });
+  await bringDigestsForward(prisma, operatorId, settings);
   for (const listener of onQuietTimeChanged) {
     try {
       listener(operatorId, settings);
@@ -87,5 +91,19 @@ export async function setQuietTime(prisma: Db, input: SetQuietTimeInput): Promis
       console.error('onQuietTimeChanged listener failed', error);
     }
   }
-  return settings;
+  return next;
+}
+
+/**
+ * Quiet time that now ends earlier than deferred emails are due (do-not-disturb ended early, a window
+ * removed) brings their digest forward to the new end, or to now (decision: the operator is
+ * reachable again, so waiting longer serves nobody). A later end never postpones them.
+ */
+async function bringDigestsForward(prisma: Db, operatorId: string, settings: QuietSettings | null): Promise<void> {
+  const now = new Date();
+  const end = quietTimeState(settings, now).endsAt ?? now;
+  await prisma.delivery.updateMany({
+    where: { operatorId, channel: 'EMAIL', status: 'PENDING', digestAt: { not: null }, runAt: { gt: end } },
+    data: { runAt: end },
+  });
 }

@@ -121,9 +121,8 @@ function targetOf(viewer: Viewer, operatorId: string | undefined): { organizatio
 builder.mutationField('setQuietTime', (t) =>
   t.field({
     type: QuietTimeObject,
-    nullable: true,
     description:
-      'Sets weekly quiet windows (yourself, or anyone if you are an admin). In quiet time browser and audio are not pushed (kept in the inbox) and emails wait for one digest at its end. Takes effect at once. Returns the quiet time (null when none is left).',
+      'Sets weekly quiet windows (yourself, or anyone if you are an admin). In quiet time browser and audio are not pushed (kept in the inbox) and emails wait for one digest at its end. Takes effect at once. Returns the quiet time now in effect.',
     authScopes: { operator: true },
     errors: {},
     args: { input: t.arg({ type: SetQuietTimeInput, required: true }) },
@@ -135,8 +134,8 @@ builder.mutationField('setQuietTime', (t) =>
 builder.mutationField('setDoNotDisturb', (t) =>
   t.field({
     type: QuietTimeObject,
-    nullable: true,
-    description: 'Sets (or with a null `until` ends) do-not-disturb: quiet time until that moment. Takes effect at once.',
+    description:
+      'Sets (or with a null `until` ends) do-not-disturb: quiet time until that moment. Takes effect at once; ending it early sends the deferred emails now. Returns the quiet time now in effect.',
     authScopes: { operator: true },
     errors: {},
     args: { input: t.arg({ type: SetDoNotDisturbInput, required: true }) },
