@@ -164,8 +164,6 @@ export interface Decision {
 export interface DecideOptions {
   /** Operator channels to decide; all of them by default. Addons are always decided. */
   channels?: readonly OperatorChannel[];
-  /** Decide every operator of the snapshot as if in the audience, and no addon (impact preview). */
-  everyOperator?: boolean;
 }
 
 type OperatorCheckName =
@@ -401,18 +399,44 @@ export function decideNotifications(event: EventToDecide, snapshot: SettingsSnap
   const audience = EVENT_CATALOG[kind].audience;
   const quiet = snapshot.quietOperatorIds ?? NOBODY;
   const operatorRuns = (options.channels ?? OPERATOR_CHANNELS).map((channel) => operatorRunsFor(kind, channel, widget, quiet));
-  const everyOperator = options.everyOperator === true;
   const decisions: Decision[] = [];
   for (const operator of snapshot.operators) {
-    if (!everyOperator && !isMember(audience, subjectOperatorId, operator.id)) continue;
+    if (!isMember(audience, subjectOperatorId, operator.id)) continue;
     const target: DecisionTarget = { kind: 'OPERATOR', operatorId: operator.id };
     for (const runOf of operatorRuns) decisions.push(decide(runOf(operator), operator, target));
   }
-  if (snapshot.addons.length > 0 && !everyOperator) {
+  if (snapshot.addons.length > 0) {
     const addonRun = prepareRun(planFor(addonChecksFor(kind, widget)), ADDON_CHECKS, contextFor(kind, 'ADDON', widget));
     for (const addon of snapshot.addons) decisions.push(decide(addonRun, addon, { kind: 'ADDON', addonId: addon.id }));
   }
   return decisions;
+}
+
+/**
+ * The reason alone for every operator of the snapshot on each of `channels`, as if every one were in
+ * the audience, operator by operator: `reasons[i * channels.length + c]`. The same rule as
+ * decideNotifications without building decisions, for the impact preview's 100,000 cells.
+ */
+export function decideReasons(event: EventToDecide, snapshot: SettingsSnapshot, channels: readonly OperatorChannel[]): Reason[] {
+  const widget = widgetOf(event, snapshot);
+  const quiet = snapshot.quietOperatorIds ?? NOBODY;
+  const runs = channels.map((channel) => operatorRunsFor(event.kind, channel, widget, quiet));
+  const reasons: Reason[] = new Array(snapshot.operators.length * channels.length);
+  let i = 0;
+  for (const operator of snapshot.operators) {
+    for (const runOf of runs) {
+      const run = runOf(operator);
+      let reason: Reason = 'DELIVERED';
+      for (const step of run.steps) {
+        if (!step.test(operator, run.context)) {
+          reason = step.failure.reason;
+          break;
+        }
+      }
+      reasons[i++] = reason;
+    }
+  }
+  return reasons;
 }
 
 /** The lock a decision's trace shows, if any. */

@@ -15,7 +15,7 @@
  */
 import { type AdminLock, type ChannelLocks, locksForRole } from './admin-locks.js';
 import { NOTIFICATION_EVENTS, type NotificationEventKind, OPERATOR_CHANNELS, type OperatorChannel } from './catalog.js';
-import { type Decision, decideNotifications, type OperatorSettings, type Reason, type WidgetSettings } from './decide-notifications.js';
+import { decideReasons, type OperatorSettings, REASONS, type Reason, type WidgetSettings } from './decide-notifications.js';
 
 /** Events whose happenings come through a widget (derive-events.ts): the others come through none. */
 export const WIDGET_BORNE_EVENTS: ReadonlySet<NotificationEventKind> = new Set(
@@ -140,11 +140,19 @@ const decideAll = (
   widget: WidgetSettings | null,
   quiet: ReadonlySet<string>,
 ) =>
-  decideNotifications(
+  decideReasons(
     { kind, widgetId: widget?.id ?? null, subjectOperatorId: null },
     { operators, widget, addons: [], quietOperatorIds: quiet },
-    { channels: OPERATOR_CHANNELS, everyOperator: true },
+    OPERATOR_CHANNELS,
   );
+
+/** One frozen outcome per reason, shared by every cell. */
+const OUTCOMES: Readonly<Record<Reason, Outcome>> = Object.freeze(
+  Object.fromEntries(REASONS.map((reason) => [reason, Object.freeze({ delivered: reason === 'DELIVERED', reason })])) as Record<
+    Reason,
+    Outcome
+  >,
+);
 
 /** Every cell the change alters, by event (catalog order), then operator (snapshot order), then channel. */
 export function previewSettingsChange(settings: PreviewSettings, change: SettingsChange): ImpactCell[] {
@@ -163,22 +171,29 @@ export function previewSettingsChange(settings: PreviewSettings, change: Setting
     const after = rewrite === null ? before : before.map((o) => rewrite.rewrite(o, kind));
     const decidedBefore = decideAll(kind, before, borne ? widgetBefore : null, settings.quietOperatorIds);
     const decidedAfter = decideAll(kind, after, borne ? widgetAfter : null, settings.quietOperatorIds);
-    collectChanges(kind, decidedBefore, decidedAfter, cells);
+    collectChanges(kind, before, decidedBefore, decidedAfter, cells);
   }
   return cells;
 }
 
-function collectChanges(kind: NotificationEventKind, before: readonly Decision[], after: readonly Decision[], cells: ImpactCell[]): void {
+function collectChanges(
+  kind: NotificationEventKind,
+  operators: readonly OperatorSettings[],
+  before: readonly Reason[],
+  after: readonly Reason[],
+  cells: ImpactCell[],
+): void {
+  const channels = OPERATOR_CHANNELS.length;
   for (let i = 0; i < before.length; i++) {
-    const b = before[i] as Decision;
-    const a = after[i] as Decision;
-    if (b.reason === a.reason || b.target.kind !== 'OPERATOR') continue;
+    const b = before[i] as Reason;
+    const a = after[i] as Reason;
+    if (b === a) continue;
     cells.push({
-      operatorId: b.target.operatorId,
+      operatorId: (operators[Math.floor(i / channels)] as OperatorSettings).id,
       event: kind,
-      channel: b.channel as OperatorChannel,
-      before: { delivered: b.delivered, reason: b.reason },
-      after: { delivered: a.delivered, reason: a.reason },
+      channel: OPERATOR_CHANNELS[i % channels] as OperatorChannel,
+      before: OUTCOMES[b],
+      after: OUTCOMES[a],
     });
   }
 }
