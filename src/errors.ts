@@ -23,6 +23,8 @@ export const ERROR_CODES = [
   'EVENT_EXPIRED',
   /** Retention: a replay cursor older than the oldest kept inbox item; resync (see the error's resyncAfter). */
   'CURSOR_EXPIRED',
+  /** A preference an admin locked (extensions E1): it cannot be changed while the lock holds. */
+  'PREFERENCE_LOCKED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -13,6 +13,7 @@
  */
 import { Redis } from 'ioredis';
 import type { CredentialScope } from './auth/credential-cache.js';
+import type { QuietSettings } from './domain/quiet-time.js';
 import { log } from './observability/logger.js';
 import type { InboxReadChange } from './services/inbox/mark-inbox-read.js';
 import type { LiveItem } from './services/live/live-item.js';
@@ -29,6 +30,15 @@ export interface Topics {
   'credentials:changed': CredentialScope;
   /** Inbox items of one operator were marked read (from any tab or device): the others follow. */
   'operator:inbox-read': InboxReadChange;
+  /** The operator's quiet time changed (E2); null: none. Open streams apply it at once. */
+  'operator:quiet-time': { settings: QuietSettingsMessage | null };
+}
+
+/** Quiet-time settings as they cross Redis (do-not-disturb in ms). */
+export interface QuietSettingsMessage {
+  timeZone: string;
+  windows: QuietSettings['windows'];
+  doNotDisturbUntil: number | null;
 }
 export type TopicName = keyof Topics;
 

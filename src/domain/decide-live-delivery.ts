@@ -18,6 +18,12 @@
  *      receives the item when either holds (an audio-only item plays without a banner).
  * Consequence (decision): the inbox follows the stored preferences; a stream started before a
  * Dashboard opt-in does not show the newly enabled event, yet finds it in the inbox.
+ *
+ * Extensions: LOCKED_OFF is final (E1). A channel locked REQUIRED was decided without the operator's
+ * preference, so the item says so and no stream's own preference can hide it (nor quiet time). In
+ * quiet time (E2) the BROWSER decision QUIET_TIME still puts the item in the inbox but pushes
+ * nothing; the stream then receives it silently (to advance its position) and emits nothing, and a
+ * stream in quiet time shows and plays nothing that is not required.
  */
 import type { NotificationEventKind } from './catalog.js';
 import type { Reason } from './decide-notifications.js';
@@ -31,13 +37,19 @@ export interface LiveCandidacy {
 /** `browserReason`/`audioReason`: the stored decisions (null when the channel was not decided). */
 export function liveCandidacy(browserReason: Reason | null, audioReason: Reason | null, widgetMutesBrowser: boolean): LiveCandidacy {
   return {
-    inInbox: browserReason === 'DELIVERED',
+    inInbox: browserReason === 'DELIVERED' || browserReason === 'QUIET_TIME',
     browser: browserReason === 'DELIVERED' || (browserReason === 'OPERATOR_OPTED_OUT' && !widgetMutesBrowser),
     audio: audioReason === 'DELIVERED' || audioReason === 'OPERATOR_OPTED_OUT',
   };
 }
 
 export const isLiveCandidate = (c: LiveCandidacy): boolean => c.browser || c.audio;
+
+/** Channels of an item locked REQUIRED for its operator (E1): the stream's own preference and quiet time do not apply. */
+export interface RequiredChannels {
+  browser: boolean;
+  audio: boolean;
+}
 
 /** A stream's preferences: the events whose BROWSER / AUDIO preference is on. */
 export interface StreamPreferences {
@@ -57,8 +69,10 @@ export function deliverOnStream(
   kind: NotificationEventKind,
   candidacy: Pick<LiveCandidacy, 'browser' | 'audio'>,
   preferences: StreamPreferences,
+  extensions: { required?: RequiredChannels | undefined; quiet?: boolean } = {},
 ): StreamDelivery | null {
-  const showNotification = candidacy.browser && preferences.browser.has(kind);
-  const playSound = candidacy.audio && preferences.audio.has(kind);
+  const { required, quiet = false } = extensions;
+  const showNotification = candidacy.browser && (required?.browser === true || (!quiet && preferences.browser.has(kind)));
+  const playSound = candidacy.audio && (required?.audio === true || (!quiet && preferences.audio.has(kind)));
   return showNotification || playSound ? { showNotification, playSound } : null;
 }

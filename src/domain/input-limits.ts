@@ -28,6 +28,7 @@ export const INPUT_LIMITS = {
   transcriptLines: { max: 2_000, reason: 'A very long chat; beyond it the transcript is a document, not a notification.' },
   happenings: { max: 10_000, reason: 'Hard ceiling of a batch; MAX_BATCH_SIZE (default 500) is the working limit.' },
   list: { max: 1_000, reason: 'Any other list (ids, preference changes, events): more than an organization has.' },
+  quietWindows: { max: 28, reason: 'Quiet windows of one operator: four a day for a whole week is already more than a shift plan needs.' },
 } as const satisfies Record<string, InputLimit>;
 
 export type InputLimitKind = keyof typeof INPUT_LIMITS;
@@ -69,12 +70,14 @@ export const INPUT_FIELD_KINDS: Readonly<Record<string, InputLimitKind>> = {
   answers: 'surveyAnswers',
   transcript: 'transcriptLines',
   happenings: 'happenings',
+  windows: 'quietWindows',
 };
 
 /** The limit of a string (`list` false) or list (`list` true) input field named `fieldName`. */
 export function inputLimitOf(fieldName: string, kind: 'string' | 'id' | 'list'): { kind: InputLimitKind; max: number } {
   const named = INPUT_FIELD_KINDS[fieldName];
-  const isList = (k: InputLimitKind) => k === 'surveyAnswers' || k === 'transcriptLines' || k === 'happenings' || k === 'list';
+  const isList = (k: InputLimitKind) =>
+    k === 'surveyAnswers' || k === 'transcriptLines' || k === 'happenings' || k === 'list' || k === 'quietWindows';
   let chosen: InputLimitKind;
   if (kind === 'list') chosen = named && isList(named) ? named : 'list';
   else if (kind === 'id') chosen = 'globalId';

@@ -10,6 +10,7 @@
  * transactional path; a sink with `inTransaction` and no `inStatement` always sends it there.
  */
 
+import type { DecisionLock } from '../domain/admin-locks.js';
 import type { Channel, NotificationEventKind } from '../domain/catalog.js';
 import type { Reason } from '../domain/decide-notifications.js';
 import type { Prisma } from '../generated/prisma/client.js';
@@ -25,6 +26,10 @@ export interface StoredDecision {
   channel: Channel;
   delivered: boolean;
   reason: StoredReason;
+  /** The admin lock that applied (E1), if any. */
+  lock?: DecisionLock | null;
+  /** A delivered email deferred by quiet time (E2): when it is due. */
+  dueAt?: Date | null;
 }
 
 export interface StoredEvent {

@@ -9,11 +9,13 @@
  * live-stream layer can update the open streams.
  */
 import type { Db } from '../db/database.js';
+import type { AppliedLock } from '../domain/admin-locks.js';
 import { isChannelAvailable, type NotificationEventKind, type OperatorChannel } from '../domain/catalog.js';
 import { PRODUCT_DEFAULT_PREFERENCES } from '../domain/product-defaults.js';
 import { AppError, notFound } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { log } from '../observability/logger.js';
+import { locksOfOperator } from './admin-locks.js';
 import { organizationDefaultGrid } from './preference-defaults.js';
 
 type Tx = Prisma.TransactionClient | Db;
@@ -40,6 +42,26 @@ export interface PreferenceCell {
   changedAt: Date | null;
   /** AUDIO only: the sound the operator chose (null: the event's own). */
   sound: string | null;
+  /** The admin lock overriding the stored value (E1), when the grid was loaded with locks. */
+  lock?: AppliedLock | null;
+}
+
+/** The grid's cells with the locks that apply to them ("EVENT:CHANNEL" keys, locksOfOperator). */
+export function withLocks(grid: readonly PreferenceCell[], locks: ReadonlyMap<string, AppliedLock>): PreferenceCell[] {
+  return grid.map((cell) => ({ ...cell, lock: locks.get(keyOf(cell)) ?? null }));
+}
+
+/** Refuses the whole batch when any pair is locked for the operator: PREFERENCE_LOCKED naming the pair. */
+function assertNotLocked(changes: readonly PreferenceChange[], locks: ReadonlyMap<string, AppliedLock>, field: string): void {
+  changes.forEach((change, index) => {
+    const lock = locks.get(keyOf(change));
+    if (lock === undefined) return;
+    throw new AppError(
+      'PREFERENCE_LOCKED',
+      `${change.event} on ${change.channel} is locked ${lock.value} by an admin (${lock.scope === 'ROLE' ? 'for the role' : 'for the organization'}): it cannot be changed`,
+      `${field}.${index}`,
+    );
+  });
 }
 
 export type ChatPanelPreferencesListener = (operatorId: string, organizationId: string, changes: readonly PreferenceChange[]) => void;
@@ -124,6 +146,8 @@ export async function updatePreferences(prisma: Db, input: UpdatePreferencesInpu
   const grid = await prisma.$transaction(async (tx) => {
     const operator = await tx.operator.findFirst({ where: { id: operatorId, organizationId, deletedAt: null }, select: { id: true } });
     if (!operator) throw notFound('Operator', 'input.operatorId');
+    const locks = await locksOfOperator(tx, organizationId, operatorId);
+    assertNotLocked(changes, locks, 'input.changes');
     const updatedAt = new Date();
     for (const { event, channel, enabled, sound } of changes) {
       const values = { enabled, changedVia: source, changedById: actorId, updatedAt, ...(sound !== undefined ? { sound } : {}) };
@@ -133,7 +157,7 @@ export async function updatePreferences(prisma: Db, input: UpdatePreferencesInpu
         update: values,
       });
     }
-    return loadPreferenceGrid(tx, organizationId, operatorId);
+    return withLocks(await loadPreferenceGrid(tx, organizationId, operatorId), locks);
   });
   if (source === 'CHAT_PANEL' && changes.length > 0) notifyChatPanelListeners(operatorId, organizationId, changes);
   return grid;

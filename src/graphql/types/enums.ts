@@ -34,7 +34,9 @@ const REASON_DESCRIPTIONS = {
   DELIVERED: 'Every check passed: the notification is delivered.',
   CHANNEL_NOT_AVAILABLE: 'The event is not offered on this channel.',
   ROLE_DISABLED: "The operator's role has notifications switched off.",
+  LOCKED_OFF: 'An admin locked this event and channel FORBIDDEN for the operator (their role, else the organization).',
   OPERATOR_OPTED_OUT: "The operator's own preference for this event and channel is off.",
+  QUIET_TIME: 'The operator is in quiet time: not pushed live, but kept in the inbox (browser).',
   WIDGET_MUTED: "The chat widget's switch for this channel is off and mutes this event.",
   OUTSIDE_WIDGET_GROUP: 'The widget sends this email only to its operator group, and the operator is not in it.',
   ADDON_DISABLED: 'The addon instance is disabled.',
@@ -79,4 +81,28 @@ export const NotificationSoundEnum = builder.enumType('NotificationSound', {
   values: Object.fromEntries(
     CHOOSABLE_SOUNDS.map((sound) => [sound.toUpperCase().replaceAll('-', '_'), { value: sound, description: `The "${sound}" sound.` }]),
   ) as Record<string, { value: (typeof CHOOSABLE_SOUNDS)[number]; description: string }>,
+});
+
+export const LockValueEnum = builder.enumType('LockValue', {
+  description: 'What an admin lock imposes on an (event, channel).',
+  values: {
+    REQUIRED: { value: 'REQUIRED', description: 'Operators of the scope cannot opt out; quiet time does not apply.' },
+    FORBIDDEN: { value: 'FORBIDDEN', description: 'Nobody of the scope gets it.' },
+  } as const,
+});
+
+export const LockScopeEnum = builder.enumType('LockScope', {
+  description: 'Whom an admin lock applies to; a role lock wins over an organization lock.',
+  values: {
+    ROLE: { value: 'ROLE', description: 'The operators of one role.' },
+    ORGANIZATION: { value: 'ORGANIZATION', description: 'Every operator of the organization.' },
+  } as const,
+});
+
+export const AppliedLockObject = builder.simpleObject('AppliedLock', {
+  description: 'The admin lock that applies to an operator on one (event, channel).',
+  fields: (t) => ({
+    scope: t.field({ type: LockScopeEnum, description: 'Role lock or organization lock.' }),
+    value: t.field({ type: LockValueEnum, description: 'REQUIRED or FORBIDDEN.' }),
+  }),
 });

@@ -7,6 +7,7 @@
 
 import type { Context } from '../../context.js';
 import { organizationOf } from '../../context.js';
+import { appliedLockOf } from '../../domain/admin-locks.js';
 import type { Channel, NotificationEventKind } from '../../domain/catalog.js';
 import { CHECKS, type CheckName, FAILURE_REASONS, isInAudience, traceFor } from '../../domain/decide-notifications.js';
 import { audienceStoredIn } from '../../domain/escalation.js';
@@ -16,14 +17,16 @@ import { organizationRetention } from '../../services/retention/retention-settin
 import { builder } from '../builder.js';
 import { selection } from '../selection.js';
 import { sameOrganization } from '../tenancy.js';
-import { ChannelEnum, NotificationEventKindEnum, ReasonEnum } from './enums.js';
+import { AppliedLockObject, ChannelEnum, NotificationEventKindEnum, ReasonEnum } from './enums.js';
 import { OperatorNode } from './operator.js';
 import { WidgetNode } from './widget.js';
 
 const CHECK_DESCRIPTIONS: Record<CheckName, string> = {
   CHANNEL_AVAILABLE: 'The event is offered on the channel.',
   ROLE_ENABLED: "The operator's role has notifications enabled.",
-  OPERATOR_PREFERENCE: "The operator's own preference for the event and channel is on.",
+  ADMIN_LOCK: 'The (event, channel) is not locked FORBIDDEN for the operator (only when locked; `lock` tells which lock).',
+  OPERATOR_PREFERENCE: "The operator's own preference for the event and channel is on (skipped when locked REQUIRED).",
+  OUTSIDE_QUIET_TIME: 'The operator is not in quiet time (browser and audio, only while in quiet time; skipped when locked REQUIRED).',
   WIDGET_SWITCH: "The chat widget's switch for the channel is on (only when it can mute the event).",
   WIDGET_GROUP: "The operator is in the widget's group (same-group emails only).",
   ADDON_ENABLED: 'The addon instance is enabled.',
@@ -46,6 +49,7 @@ export const TraceStep = builder.simpleObject('TraceStep', {
   fields: (t) => ({
     check: t.field({ type: CheckEnum, description: 'The check.' }),
     passed: t.boolean({ description: 'Whether it held.' }),
+    lock: t.field({ type: AppliedLockObject, nullable: true, description: 'ADMIN_LOCK: the lock that applied (scope and value).' }),
   }),
 });
 
@@ -77,15 +81,32 @@ export const DecisionObject = builder.prismaObject('Decision', {
     channel: t.expose('channel', { type: ChannelEnum, description: 'The channel decided.' }),
     delivered: t.exposeBoolean('delivered', { description: 'Whether the notification goes out on this channel.' }),
     reason: t.expose('reason', { type: ReasonEnum, description: 'DELIVERED, or the first check that failed.' }),
+    lock: t.field({
+      type: AppliedLockObject,
+      nullable: true,
+      description: "The admin lock that applied to this operator's (event, channel) when it was decided, if any.",
+      resolve: (decision) => (decision.lock === null ? null : appliedLockOf(decision.lock)),
+    }),
+    dueAt: t.expose('dueAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: "A delivered email deferred by the operator's quiet time: when it is due (sent in one digest).",
+    }),
     trace: t.field({
       type: [TraceStep],
       description: 'The checks run, in order, with their outcome.',
-      select: { event: { select: { kind: true, widgetId: true, payload: true } } },
+      select: { lock: true, event: { select: { kind: true, widgetId: true, payload: true } } },
       // An unread escalation (E5) is the operator's own request, not the precedence rule: no checks ran.
       resolve: (decision) =>
         decision.reason === 'UNREAD_ESCALATION'
           ? []
-          : traceFor(decision.reason, decision.channel as Channel, decision.event.kind, traceWidgetOf(decision.event)),
+          : traceFor(
+              decision.reason,
+              decision.channel as Channel,
+              decision.event.kind,
+              traceWidgetOf(decision.event),
+              decision.lock === null ? null : appliedLockOf(decision.lock),
+            ),
     }),
   }),
 });

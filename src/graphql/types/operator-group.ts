@@ -76,7 +76,7 @@ const UpdateOperatorGroupInput = builder.inputType('UpdateOperatorGroupInput', {
   }),
 });
 
-const GroupMemberInput = builder.inputType('GroupMemberInput', {
+export const GroupMemberInput = builder.inputType('GroupMemberInput', {
   fields: (t) => ({
     groupId: t.globalID({ required: true, for: OperatorGroupNode, description: 'The group.' }),
     operatorId: t.globalID({ required: true, for: OperatorNode, description: 'The operator.' }),

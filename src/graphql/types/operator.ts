@@ -81,7 +81,7 @@ const CreateOperatorInput = builder.inputType('CreateOperatorInput', {
   }),
 });
 
-const UpdateOperatorInput = builder.inputType('UpdateOperatorInput', {
+export const UpdateOperatorInput = builder.inputType('UpdateOperatorInput', {
   fields: (t) => ({
     id: t.globalID({ required: true, for: OperatorNode, description: 'The operator to change.' }),
     name: t.string({ description: 'New display name.' }),

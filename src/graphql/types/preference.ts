@@ -1,6 +1,8 @@
-import { organizationOf, type Viewer } from '../../context.js';
+import { type Context, organizationOf, type Viewer } from '../../context.js';
+import { type AdminLock, effectivePreference, locksForRole } from '../../domain/admin-locks.js';
 import { defaultSoundOf } from '../../domain/render-notification.js';
 import { AppError } from '../../errors.js';
+import { listAdminLocks } from '../../services/admin-locks.js';
 import {
   type DefaultPreferenceCell,
   fillPreferenceGrid,
@@ -8,9 +10,10 @@ import {
   type PreferenceCell,
   updateOrganizationDefaultPreferences,
   updatePreferences,
+  withLocks,
 } from '../../services/preferences.js';
 import { builder } from '../builder.js';
-import { NotificationEventKindEnum, NotificationSoundEnum, OperatorChannelEnum, PreferenceSourceEnum } from './enums.js';
+import { AppliedLockObject, NotificationEventKindEnum, NotificationSoundEnum, OperatorChannelEnum, PreferenceSourceEnum } from './enums.js';
 import { OperatorNode } from './operator.js';
 
 const OperatorPreference = builder.objectRef<PreferenceCell>('OperatorPreference').implement({
@@ -18,7 +21,19 @@ const OperatorPreference = builder.objectRef<PreferenceCell>('OperatorPreference
   fields: (t) => ({
     event: t.expose('event', { type: NotificationEventKindEnum, description: 'The notification event.' }),
     channel: t.expose('channel', { type: OperatorChannelEnum, description: 'The channel.' }),
-    enabled: t.exposeBoolean('enabled', { description: 'Whether the operator wants this event on this channel.' }),
+    enabled: t.exposeBoolean('enabled', {
+      description: 'The stored preference: whether the operator wants this event on this channel (a lock may override it).',
+    }),
+    lock: t.field({
+      type: AppliedLockObject,
+      nullable: true,
+      description: 'The admin lock that overrides the stored preference (role lock, else organization lock), if any.',
+      resolve: (cell) => cell.lock ?? null,
+    }),
+    effective: t.boolean({
+      description: 'The value in effect: the lock when there is one (REQUIRED on, FORBIDDEN off), else the stored preference.',
+      resolve: (cell) => effectivePreference(cell.enabled, cell.lock),
+    }),
     changedVia: t.expose('changedVia', {
       type: PreferenceSourceEnum,
       description: 'Where it was last changed: the Dashboard and the Chat Panel take effect differently.',
@@ -47,6 +62,17 @@ const OperatorPreference = builder.objectRef<PreferenceCell>('OperatorPreference
   }),
 });
 
+/** The organization's locks, read once per request however many grids it shows (no N+1). */
+const requestLocks = new WeakMap<object, Promise<AdminLock[]>>();
+function locksOfRequest(ctx: Context): Promise<AdminLock[]> {
+  let locks = requestLocks.get(ctx);
+  if (locks === undefined) {
+    locks = listAdminLocks(ctx.prisma, organizationOf(ctx.viewer));
+    requestLocks.set(ctx, locks);
+  }
+  return locks;
+}
+
 const isSelfOrAdmin = (operatorId: string, ctx: { viewer: Viewer }) =>
   ctx.viewer.kind === 'operator' && (ctx.viewer.isAdmin || ctx.viewer.operatorId === operatorId);
 
@@ -55,8 +81,11 @@ builder.prismaObjectField(OperatorNode, 'preferences', (t) =>
     type: [OperatorPreference],
     description: "The operator's full preference grid: every available (event, channel) pair. Readable by the operator and admins.",
     authScopes: (operator, _args, ctx) => isSelfOrAdmin(operator.id, ctx),
-    select: { id: true, organizationId: true, preferences: true },
-    resolve: (operator, _args, ctx) => fillPreferenceGrid(ctx.prisma, operator, operator.preferences),
+    select: { id: true, organizationId: true, roleId: true, preferences: true },
+    resolve: async (operator, _args, ctx) => {
+      const [grid, locks] = await Promise.all([fillPreferenceGrid(ctx.prisma, operator, operator.preferences), locksOfRequest(ctx)]);
+      return withLocks(grid, locksForRole(locks, operator.roleId));
+    },
   }),
 );
 
@@ -75,7 +104,7 @@ const PreferenceChangeInput = builder.inputType('PreferenceChangeInput', {
   }),
 });
 
-const UpdateDashboardPreferencesInput = builder.inputType('UpdateDashboardPreferencesInput', {
+export const UpdateDashboardPreferencesInput = builder.inputType('UpdateDashboardPreferencesInput', {
   fields: (t) => ({
     operatorId: t.globalID({
       required: true,
@@ -96,7 +125,7 @@ builder.mutationField('updateDashboardPreferences', (t) =>
   t.field({
     type: [OperatorPreference],
     description:
-      "Changes preferences from the Dashboard (the operator themself or an admin). Stored at once; the operator's live streams pick them up when they next connect. Returns the whole grid.",
+      "Changes preferences from the Dashboard (the operator themself or an admin). Stored at once; the operator's live streams pick them up when they next connect. A cell an admin locked is refused with PREFERENCE_LOCKED and nothing is stored. Returns the whole grid.",
     authScopes: { operator: true },
     errors: {},
     args: { input: t.arg({ type: UpdateDashboardPreferencesInput, required: true }) },
@@ -120,7 +149,7 @@ builder.mutationField('updateChatPanelPreferences', (t) =>
   t.field({
     type: [OperatorPreference],
     description:
-      "Changes the calling operator's own preferences from the Chat Panel: stored and applied at once to their open live streams. Returns the whole grid.",
+      "Changes the calling operator's own preferences from the Chat Panel: stored and applied at once to their open live streams. A cell an admin locked is refused with PREFERENCE_LOCKED and nothing is stored. Returns the whole grid.",
     authScopes: { operator: true },
     errors: {},
     args: { input: t.arg({ type: UpdateChatPanelPreferencesInput, required: true }) },

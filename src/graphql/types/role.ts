@@ -47,7 +47,7 @@ const CreateRoleInput = builder.inputType('CreateRoleInput', {
   }),
 });
 
-const UpdateRoleInput = builder.inputType('UpdateRoleInput', {
+export const UpdateRoleInput = builder.inputType('UpdateRoleInput', {
   fields: (t) => ({
     id: t.globalID({ required: true, for: RoleNode, description: 'The role to change.' }),
     name: t.string({ description: 'New name.' }),

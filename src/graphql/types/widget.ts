@@ -69,7 +69,7 @@ const CreateWidgetInput = builder.inputType('CreateWidgetInput', {
   }),
 });
 
-const UpdateWidgetInput = builder.inputType('UpdateWidgetInput', {
+export const UpdateWidgetInput = builder.inputType('UpdateWidgetInput', {
   fields: (t) => ({
     id: t.globalID({ required: true, for: WidgetNode, description: 'The widget to change.' }),
     name: t.string({ description: 'New name.' }),

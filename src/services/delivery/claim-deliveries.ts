@@ -25,12 +25,41 @@ export async function claimDueDeliveries(prisma: Client, token: string, limit: n
            "lastAttemptAt" = ${NOW},
            "updatedAt" = ${NOW}
       FROM (SELECT "id" FROM "Delivery"
-             WHERE "status" = 'PENDING' AND "runAt" <= ${NOW}
+             WHERE "status" = 'PENDING' AND "runAt" <= ${NOW} AND "digestAt" IS NULL
                AND ("lockedUntil" IS NULL OR "lockedUntil" <= ${NOW})
              ORDER BY "runAt"
              LIMIT ${limit}::integer
              FOR UPDATE SKIP LOCKED) AS due
      WHERE d."id" = due."id"
+    RETURNING d."id"::text AS id`;
+  return rows.map((row) => row.id);
+}
+
+/**
+ * Claims one due quiet-time digest (E2): every PENDING email of one operator deferred to the same
+ * `digestAt`, all under `token`, or none. Rows are locked in id order (FOR UPDATE, not SKIP
+ * LOCKED), so two instances claiming the same digest never deadlock: the second waits, then finds
+ * the rows leased and claims nothing. Returns the ids (empty: no digest is due).
+ */
+export async function claimDueDigest(prisma: Client, token: string, leaseMs: number): Promise<string[]> {
+  const due = await prisma.$queryRaw<{ operatorId: string; digestAt: string }[]>`
+    SELECT "operatorId"::text AS "operatorId", "digestAt"::text AS "digestAt" FROM "Delivery"
+     WHERE "status" = 'PENDING' AND "digestAt" IS NOT NULL AND "runAt" <= ${NOW}
+       AND ("lockedUntil" IS NULL OR "lockedUntil" <= ${NOW})
+     ORDER BY "runAt" LIMIT 1`;
+  const group = due[0];
+  if (group === undefined) return [];
+  const rows = await prisma.$queryRaw<{ id: string }[]>`
+    UPDATE "Delivery" AS d
+       SET "lockedUntil" = ${NOW} + ${leaseMs}::integer * interval '1 millisecond',
+           "lockedBy" = ${token}::text,
+           "attempts" = d."attempts" + 1,
+           "lastAttemptAt" = ${NOW},
+           "updatedAt" = ${NOW}
+     WHERE d."id" IN (SELECT "id" FROM "Delivery"
+                       WHERE "operatorId" = ${group.operatorId}::uuid AND "digestAt" = ${group.digestAt}::timestamp(3)
+                         AND "status" = 'PENDING' AND ("lockedUntil" IS NULL OR "lockedUntil" <= ${NOW})
+                       ORDER BY "id" FOR UPDATE)
     RETURNING d."id"::text AS id`;
   return rows.map((row) => row.id);
 }

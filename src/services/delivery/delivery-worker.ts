@@ -10,13 +10,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../../config.js';
+import { renderQuietTimeDigest } from '../../domain/quiet-time-digest.js';
 import { log as logger } from '../../observability/logger.js';
 import { metrics } from '../../observability/metrics.js';
 import { isUnreadEscalationDue } from '../attention/unread-escalations.js';
 import type { DecisionSink } from '../decision-sinks.js';
 import type { Services } from '../services.js';
 import { type DisabledAddon, recordAddonDead, recordAddonDelivered, reportAddonDisabled } from './addon-health.js';
-import { claimDueDeliveries, markDead, markDelivered, releaseClaim, scheduleRetry } from './claim-deliveries.js';
+import { claimDueDeliveries, claimDueDigest, markDead, markDelivered, releaseClaim, scheduleRetry } from './claim-deliveries.js';
 import { createMailer, type Mailer } from './create-mailer.js';
 import { toDeliveryError } from './delivery-error.js';
 import { createDeliverySink } from './enqueue-deliveries.js';
@@ -150,10 +151,11 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   async function runBatch(): Promise<number> {
     const token = randomUUID();
     const ids = await claimDueDeliveries(prisma, token, config.deliveryBatchSize, config.deliveryLeaseMs);
-    if (ids.length === 0) return 0;
+    const digest = await claimDueDigest(prisma, token, config.deliveryLeaseMs);
+    if (ids.length === 0 && digest.length === 0) return 0;
     claiming = token;
     try {
-      await sendBatch(token, ids);
+      await Promise.all([ids.length > 0 ? sendBatch(token, ids) : null, digest.length > 0 ? sendDigest(token, digest) : null]);
     } finally {
       claiming = null;
       // Settled rows are no longer held under the token: this only releases what settling missed.
@@ -161,7 +163,33 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       const released = await releaseClaim(prisma, token, config.deliveryBackoffBaseMs).catch(() => 0);
       if (released > 0) log(`delivery worker: released ${released} unsettled delivery(ies) of batch ${token}`);
     }
-    return ids.length;
+    return ids.length + (digest.length > 0 ? 1 : 0);
+  }
+
+  /** One quiet-time digest (E2): the claimed deferred emails of one operator, as one email; settled together. */
+  async function sendDigest(token: string, ids: string[]): Promise<void> {
+    const rows = await prisma.delivery.findMany({ where: { id: { in: ids } }, orderBy: { createdAt: 'asc' } });
+    const first = rows[0];
+    if (first === undefined) return;
+    try {
+      const details = await loadEventDetails(
+        prisma,
+        rows.map((row) => row.eventId),
+      );
+      const to = rows.at(-1)?.target ?? first.target;
+      await mailer.send({ deliveryId: first.id, to, ...renderQuietTimeDigest([...details.values()]) });
+    } catch (error) {
+      const failure = toDeliveryError(error);
+      if (!failure.permanent && first.attempts < config.deliveryMaxAttempts) {
+        const delay = retryDelayMs(first.attempts, config.deliveryBackoffBaseMs, config.deliveryBackoffMaxMs);
+        for (const row of rows) await scheduleRetry(prisma, row.id, token, delay, failure.message);
+      } else {
+        for (const row of rows) await markDead(prisma, row.id, token, failure.message);
+        log(`quiet-time digest ${first.id} is dead after ${first.attempts} attempt(s): ${failure.message}`);
+      }
+      return;
+    }
+    for (const row of rows) await markDelivered(prisma, row.id, token);
   }
 
   async function sendBatch(token: string, ids: string[]): Promise<void> {

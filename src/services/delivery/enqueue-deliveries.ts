@@ -80,6 +80,8 @@ export async function enqueueDeliveries(tx: Tx, events: readonly StoredEvent[]):
         operatorId: d.channel === 'EMAIL' ? d.operatorId : null,
         addonId: d.channel === 'ADDON' ? d.addonId : null,
         target,
+        // Deferred by quiet time (E2): due at the spell's end, sent with the operator's other deferred emails.
+        ...(d.channel === 'EMAIL' && d.dueAt ? { runAt: d.dueAt, digestAt: d.dueAt } : {}),
       });
     }
   if (rows.length > 0) await tx.delivery.createMany({ data: rows });

@@ -3,7 +3,8 @@
  * of operators: active operators (role switch, groups, name, email), every widget (deleted ones too,
  * so a chat of a deleted widget still decides as before), active addons (with their configuration,
  * for the delivery queue) and the whole preference grid, together with the organization's
- * `settingsVersion` read by the same statement (so the snapshot is exactly that version).
+ * `settingsVersion` read by the same statement (so the snapshot is exactly that version). Admin
+ * locks and quiet-time settings (extensions E1, E2) come with it.
  *
  * The per-kind operator settings the engine takes are built on first use and kept with the
  * snapshot, which is shared by every report of the organization until its version changes: treat
@@ -11,9 +12,11 @@
  */
 
 import type { Db } from '../../db/database.js';
+import { type AdminLock, type ChannelLocks, locksForRole } from '../../domain/admin-locks.js';
 import type { AddonKind, NotificationEventKind, OperatorChannel } from '../../domain/catalog.js';
 import type { AddonSettings, OperatorSettings, WidgetSettings } from '../../domain/decide-notifications.js';
 import { productDefaultPreferencesFor } from '../../domain/product-defaults.js';
+import { isInQuietTime, type QuietSettings, type QuietWindow } from '../../domain/quiet-time.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 
 export type Tx = Prisma.TransactionClient | Db;
@@ -24,6 +27,7 @@ export interface SettingsOperator {
   email: string | null;
   roleNotificationsEnabled: boolean;
   groupIds: string[];
+  roleId: string;
 }
 
 export interface WidgetRow extends WidgetSettings {
@@ -46,6 +50,12 @@ export interface OrganizationSettings {
   addons: readonly SettingsAddon[];
   /** Every active operator's settings for `kind`, a missing preference row filled from the product defaults. */
   operatorSettingsFor(kind: NotificationEventKind): readonly OperatorSettings[];
+  /** Admin locks of the organization (E1). */
+  locks: readonly AdminLock[];
+  /** Quiet-time settings of the operators who have some (E2). */
+  quietTimes: ReadonlyMap<string, QuietSettings>;
+  /** The operators in quiet time at `at`. */
+  quietOperatorsAt(at: Date): ReadonlySet<string>;
 }
 
 interface SettingsRow {
@@ -54,9 +64,12 @@ interface SettingsRow {
   preferences: string;
   widgets: string;
   addons: string;
+  locks: string;
+  quietTimes: string;
 }
 
-type OperatorJson = [id: string, name: string, email: string | null, roleOn: boolean, groupIds: string[]];
+type OperatorJson = [id: string, name: string, email: string | null, roleOn: boolean, groupIds: string[], roleId: string];
+type QuietTimeJson = [operatorId: string, timeZone: string, windows: QuietWindow[], doNotDisturbUntil: string | null];
 /** One operator's stored preferences: "EVENT:CHANNEL" pairs switched on and off. */
 type PreferencesJson = [operatorId: string, on: string[] | null, off: string[] | null];
 interface WidgetJson {
@@ -81,7 +94,7 @@ export async function loadOrganizationSettings(db: Tx, organizationId: string): 
   const rows = await db.$queryRaw<SettingsRow[]>`
     SELECT org."settingsVersion" AS "version",
       (SELECT COALESCE(json_agg(json_build_array(o."id", o."name", o."email", r."notificationsEnabled",
-                 ARRAY(SELECT m."groupId"::text FROM "GroupMembership" m WHERE m."operatorId" = o."id" ORDER BY m."groupId"))
+                 ARRAY(SELECT m."groupId"::text FROM "GroupMembership" m WHERE m."operatorId" = o."id" ORDER BY m."groupId"), o."roleId")
                ORDER BY o."createdAt", o."id"), '[]')::text
          FROM "Operator" o JOIN "Role" r ON r."id" = o."roleId"
         WHERE o."organizationId" = org."id" AND o."deletedAt" IS NULL) AS "operators",
@@ -96,12 +109,23 @@ export async function loadOrganizationSettings(db: Tx, organizationId: string): 
          FROM "Widget" w WHERE w."organizationId" = org."id") AS "widgets",
       (SELECT COALESCE(json_agg(json_build_object('id', a."id", 'kind', a."kind", 'enabled', a."enabled", 'events', a."events",
                  'config', a."config") ORDER BY a."createdAt", a."id"), '[]')::text
-         FROM "Addon" a WHERE a."organizationId" = org."id" AND a."deletedAt" IS NULL) AS "addons"
+         FROM "Addon" a WHERE a."organizationId" = org."id" AND a."deletedAt" IS NULL) AS "addons",
+      (SELECT COALESCE(json_agg(json_build_object('roleId', l."roleId", 'event', l."event", 'channel', l."channel", 'value', l."value")), '[]')::text
+         FROM "AdminLock" l WHERE l."organizationId" = org."id") AS "locks",
+      (SELECT COALESCE(json_agg(json_build_array(q."operatorId", q."timeZone", q."windows", q."doNotDisturbUntil")), '[]')::text
+         FROM "OperatorQuietTime" q WHERE q."organizationId" = org."id") AS "quietTimes"
     FROM "Organization" org WHERE org."id" = ${organizationId}::uuid`;
   const row = rows[0];
   if (row === undefined) return null;
   const operators = (JSON.parse(row.operators) as OperatorJson[]).map(
-    ([id, name, email, roleOn, groupIds]): SettingsOperator => ({ id, name, email, roleNotificationsEnabled: roleOn, groupIds }),
+    ([id, name, email, roleOn, groupIds, roleId]): SettingsOperator => ({
+      id,
+      name,
+      email,
+      roleNotificationsEnabled: roleOn,
+      groupIds,
+      roleId,
+    }),
   );
   const stored = new Map<string, boolean>();
   for (const [operatorId, on, off] of JSON.parse(row.preferences) as PreferencesJson[]) {
@@ -125,6 +149,29 @@ export async function loadOrganizationSettings(db: Tx, organizationId: string): 
   const addons = (JSON.parse(row.addons) as AddonJson[]).map(
     (a): SettingsAddon => ({ id: a.id, kind: a.kind, enabled: a.enabled, events: a.events, config: a.config }),
   );
+  const locks = JSON.parse(row.locks) as AdminLock[];
+  const quietTimes = new Map(
+    (JSON.parse(row.quietTimes) as QuietTimeJson[]).map(([operatorId, timeZone, windows, until]): [string, QuietSettings] => [
+      operatorId,
+      // A timestamp(3) read through json is local-time text without a zone: it is UTC.
+      { timeZone, windows, doNotDisturbUntil: until === null ? null : new Date(`${until}Z`) },
+    ]),
+  );
+  const locksOfRole = new Map<string, Map<string, ChannelLocks>>();
+  /** The locks of `kind` applying to an operator of `roleId`, by channel; undefined when none. */
+  const locksOf = (roleId: string, kind: NotificationEventKind): ChannelLocks | undefined => {
+    if (locks.length === 0) return undefined;
+    let byKind = locksOfRole.get(roleId);
+    if (byKind === undefined) {
+      byKind = new Map();
+      for (const [key, lock] of locksForRole(locks, roleId)) {
+        const [event, channel] = key.split(':') as [NotificationEventKind, OperatorChannel];
+        byKind.set(event, { ...byKind.get(event), [channel]: lock });
+      }
+      locksOfRole.set(roleId, byKind);
+    }
+    return byKind.get(kind);
+  };
   const byKind = new Map<NotificationEventKind, readonly OperatorSettings[]>();
   const operatorSettingsFor = (kind: NotificationEventKind): readonly OperatorSettings[] => {
     let settings = byKind.get(kind);
@@ -132,12 +179,17 @@ export async function loadOrganizationSettings(db: Tx, organizationId: string): 
       const defaults = productDefaultPreferencesFor(kind);
       const preferenceOf = (operatorId: string, channel: OperatorChannel) =>
         stored.get(`${operatorId}:${kind}:${channel}`) ?? defaults[channel];
-      settings = operators.map((o) => ({
-        id: o.id,
-        roleNotificationsEnabled: o.roleNotificationsEnabled,
-        groupIds: o.groupIds,
-        preferences: { BROWSER: preferenceOf(o.id, 'BROWSER'), AUDIO: preferenceOf(o.id, 'AUDIO'), EMAIL: preferenceOf(o.id, 'EMAIL') },
-      }));
+      settings = operators.map((o): OperatorSettings => {
+        const settings: OperatorSettings = {
+          id: o.id,
+          roleNotificationsEnabled: o.roleNotificationsEnabled,
+          groupIds: o.groupIds,
+          preferences: { BROWSER: preferenceOf(o.id, 'BROWSER'), AUDIO: preferenceOf(o.id, 'AUDIO'), EMAIL: preferenceOf(o.id, 'EMAIL') },
+        };
+        const applied = locksOf(o.roleId, kind);
+        if (applied !== undefined) settings.locks = applied;
+        return settings;
+      });
       byKind.set(kind, settings);
     }
     return settings;
@@ -150,5 +202,12 @@ export async function loadOrganizationSettings(db: Tx, organizationId: string): 
     widgets,
     addons,
     operatorSettingsFor,
+    locks,
+    quietTimes,
+    quietOperatorsAt(at) {
+      const quiet = new Set<string>();
+      for (const [operatorId, settings] of quietTimes) if (isInQuietTime(settings, at)) quiet.add(operatorId);
+      return quiet;
+    },
   };
 }

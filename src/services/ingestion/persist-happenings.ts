@@ -11,6 +11,8 @@
  * the system message?" stays answerable). An operator decision on a channel the event does not
  * offer is the same for everyone and for ever, so it is not stored; previews still show it.
  */
+import { decisionLockOf } from '../../domain/admin-locks.js';
+import { lockOfDecision } from '../../domain/decide-notifications.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import type { StoredEvent } from '../decision-sinks.js';
 import type { HappeningsPlan } from './plan-happenings.js';
@@ -40,13 +42,21 @@ export function storedEventsOf(organizationId: string, plan: HappeningsPlan): St
       subjectOperatorId: e.subjectOperatorId,
       payload: e.payload,
       createdAt: plan.now,
-      decisions: e.decisions.map((d) => ({
-        operatorId: d.target.kind === 'OPERATOR' ? d.target.operatorId : null,
-        addonId: d.target.kind === 'ADDON' ? d.target.addonId : null,
-        channel: d.channel,
-        delivered: d.delivered,
-        reason: d.reason,
-      })),
+      decisions: e.decisions.map((d) => {
+        const operatorId = d.target.kind === 'OPERATOR' ? d.target.operatorId : null;
+        const lock = lockOfDecision(d);
+        // Email in quiet time is delivered, due when the quiet spell ends (E2), unless locked required.
+        const deferred = d.channel === 'EMAIL' && d.delivered && operatorId !== null && lock?.value !== 'REQUIRED';
+        return {
+          operatorId,
+          addonId: d.target.kind === 'ADDON' ? d.target.addonId : null,
+          channel: d.channel,
+          delivered: d.delivered,
+          reason: d.reason,
+          lock: lock === null ? null : decisionLockOf(lock),
+          dueAt: deferred ? (plan.quietUntil.get(operatorId) ?? null) : null,
+        };
+      }),
     })),
   );
 }
@@ -151,13 +161,18 @@ export function persistCtes(
     const decisions = events.flatMap((e) => e.decisions.map((d) => ({ ...d, eventId: e.id, createdAt: e.createdAt.toISOString() })));
     if (decisions.length > 0) {
       const column = <K extends keyof (typeof decisions)[number]>(key: K) =>
-        param(arrayLiteral(decisions.map((d) => d[key] as string | boolean | null)));
+        param(arrayLiteral(decisions.map((d) => (d[key] ?? null) as string | boolean | null)));
+      // Lock and due time (E1, E2) are rare: their columns are written only when some decision has one.
+      const extended = decisions.some((d) => (d.lock ?? null) !== null || (d.dueAt ?? null) !== null);
+      const dueAt = () => param(arrayLiteral(decisions.map((d) => (d.dueAt ? `"${d.dueAt.toISOString()}"` : null))));
       parts.push(`decisions AS (
-        INSERT INTO "Decision" ("eventId", "operatorId", "addonId", "channel", "delivered", "reason", "createdAt")
-        SELECT d."eventId", d."operatorId", d."addonId", d."channel", d."delivered", d."reason", d."createdAt"
+        INSERT INTO "Decision" ("eventId", "operatorId", "addonId", "channel", "delivered", "reason", "createdAt"${extended ? ', "lock", "dueAt"' : ''})
+        SELECT d."eventId", d."operatorId", d."addonId", d."channel", d."delivered", d."reason", d."createdAt"${extended ? ', d."lock", d."dueAt"' : ''}
           FROM unnest(${column('eventId')}::uuid[], ${column('operatorId')}::uuid[], ${column('addonId')}::uuid[], ${column('channel')}::"Channel"[],
-                      ${column('delivered')}::boolean[], ${column('reason')}::"Reason"[], ${column('createdAt')}::timestamp(3)[])
-               WITH ORDINALITY AS d("eventId", "operatorId", "addonId", "channel", "delivered", "reason", "createdAt", "n")
+                      ${column('delivered')}::boolean[], ${column('reason')}::"Reason"[], ${column('createdAt')}::timestamp(3)[]${
+                        extended ? `, ${column('lock')}::"DecisionLock"[], ${dueAt()}::timestamp(3)[]` : ''
+                      })
+               WITH ORDINALITY AS d("eventId", "operatorId", "addonId", "channel", "delivered", "reason", "createdAt"${extended ? ', "lock", "dueAt"' : ''}, "n")
          WHERE ${gate}
          ORDER BY d."n")`);
     }

@@ -7,6 +7,7 @@ import { isChannelAvailable, type NotificationEventKind, OPERATOR_CHANNELS } fro
 import { type Decision, decideNotifications } from '../../domain/decide-notifications.js';
 import { type ChatState, type DerivedEvent, deriveEvents, type HappeningInput, type Presence } from '../../domain/derive-events.js';
 import { escalationAudience } from '../../domain/escalation.js';
+import { quietTimeState } from '../../domain/quiet-time.js';
 import { AppError, notFound } from '../../errors.js';
 import { type IngestionState, loadIngestionState, type Tx } from './load-ingestion-state.js';
 import type { OrganizationSettings } from './load-organization-settings.js';
@@ -38,6 +39,8 @@ export interface HappeningsPlan {
   chatsRead: ChatState[];
   /** The settings snapshot it was decided with. */
   settings: OrganizationSettings;
+  /** Operators in quiet time at `now`, with when it ends: their delivered emails are due then (E2). */
+  quietUntil: ReadonlyMap<string, Date>;
 }
 
 export interface PlanOptions {
@@ -127,11 +130,13 @@ export async function planHappenings(
   const { derived, newChats, changedChats, presence } = deriveAll(inputs, state, now);
   const escalating = derived.some((d) => d.events.some((e) => e.kind === 'CHAT_NOT_ACKNOWLEDGED'));
   const candidates = escalating ? await loadEscalationCandidates(db, organizationId, state.settings) : [];
+  const quietOperatorIds = state.settings.quietOperatorsAt(now);
+  const quietUntil = quietEnds(state.settings, quietOperatorIds, now);
   const decide = (event: DerivedEvent): Decision[] => {
     const widget = event.widgetId === null ? null : (state.widgets.get(event.widgetId) ?? null);
     const channels = options.allChannels ? OPERATOR_CHANNELS : OPERATOR_CHANNELS.filter((c) => isChannelAvailable(event.kind, c));
     const operators = state.settings.operatorSettingsFor(event.kind as NotificationEventKind);
-    return decideNotifications(event, { operators, widget, addons: state.settings.addons }, { channels });
+    return decideNotifications(event, { operators, widget, addons: state.settings.addons, quietOperatorIds }, { channels });
   };
   const happenings = derived.map(({ input, chatId, events }) => ({
     id: orderedId(),
@@ -149,5 +154,23 @@ export async function planHappenings(
       return { ...event, payload, id: orderedId(), decisions: decide(withAudience) };
     }),
   }));
-  return { happenings, newChats, changedChats, presence, now, chatsRead: [...state.chats.values()], settings: state.settings };
+  return {
+    happenings,
+    newChats,
+    changedChats,
+    presence,
+    now,
+    chatsRead: [...state.chats.values()],
+    settings: state.settings,
+    quietUntil,
+  };
+}
+
+function quietEnds(settings: OrganizationSettings, quiet: ReadonlySet<string>, now: Date): Map<string, Date> {
+  const ends = new Map<string, Date>();
+  for (const operatorId of quiet) {
+    const endsAt = quietTimeState(settings.quietTimes.get(operatorId) ?? null, now).endsAt;
+    if (endsAt !== null) ends.set(operatorId, endsAt);
+  }
+  return ends;
 }

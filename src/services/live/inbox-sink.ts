@@ -17,7 +17,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { findMutingSwitch } from '../../domain/catalog.js';
-import { isLiveCandidate, type LiveCandidacy, liveCandidacy } from '../../domain/decide-live-delivery.js';
+import { isLiveCandidate, type LiveCandidacy, liveCandidacy, type RequiredChannels } from '../../domain/decide-live-delivery.js';
 import type { Reason } from '../../domain/decide-notifications.js';
 import { renderNotification } from '../../domain/render-notification.js';
 import type { Prisma } from '../../generated/prisma/client.js';
@@ -33,7 +33,10 @@ interface Candidate {
   event: StoredEvent;
   operatorId: string;
   candidacy: LiveCandidacy;
+  required: RequiredChannels | null;
 }
+
+const isRequired = (lock: string | null | undefined) => lock === 'ROLE_REQUIRED' || lock === 'ORGANIZATION_REQUIRED';
 
 interface Pending {
   at: number;
@@ -44,12 +47,16 @@ interface Pending {
 const PENDING_TTL_MS = 10 * 60_000;
 
 function candidatesOf(event: StoredEvent, widgetBrowserOn: ReadonlyMap<string, boolean>): Candidate[] {
-  const reasons = new Map<string, { browser: Reason | null; audio: Reason | null }>();
+  const reasons = new Map<string, { browser: Reason | null; audio: Reason | null; required: RequiredChannels | null }>();
   for (const d of event.decisions) {
     if (d.operatorId === null || (d.channel !== 'BROWSER' && d.channel !== 'AUDIO') || d.reason === 'UNREAD_ESCALATION') continue;
-    const entry = reasons.get(d.operatorId) ?? { browser: null, audio: null };
+    const entry = reasons.get(d.operatorId) ?? { browser: null, audio: null, required: null };
     if (d.channel === 'BROWSER') entry.browser = d.reason;
     else entry.audio = d.reason;
+    if (isRequired(d.lock)) {
+      entry.required ??= { browser: false, audio: false };
+      entry.required[d.channel === 'BROWSER' ? 'browser' : 'audio'] = true;
+    }
     reasons.set(d.operatorId, entry);
   }
   const muting = event.widgetId !== null && findMutingSwitch(event.kind, 'BROWSER') !== null;
@@ -57,7 +64,8 @@ function candidatesOf(event: StoredEvent, widgetBrowserOn: ReadonlyMap<string, b
   const candidates: Candidate[] = [];
   for (const [operatorId, r] of reasons) {
     const candidacy = liveCandidacy(r.browser, r.audio, mutes);
-    if (isLiveCandidate(candidacy)) candidates.push({ event, operatorId, candidacy });
+    // An inbox item that pushes nothing (quiet time) still travels, so streams keep their position.
+    if (isLiveCandidate(candidacy) || candidacy.inInbox) candidates.push({ event, operatorId, candidacy, required: r.required });
   }
   return candidates;
 }
@@ -219,7 +227,7 @@ function itemsOf(candidates: readonly Candidate[], names: Record<string, string>
   };
   // The same text for every recipient of an event (a presence event has N − 1 of them).
   const renderedByEvent = new Map<string, ReturnType<typeof renderNotification>>();
-  for (const { event, operatorId, candidacy } of candidates) {
+  for (const { event, operatorId, candidacy, required } of candidates) {
     let rendered = renderedByEvent.get(event.id);
     if (rendered === undefined) {
       rendered = renderNotification({
@@ -238,6 +246,13 @@ function itemsOf(candidates: readonly Candidate[], names: Record<string, string>
       first.parts = [...partsOf(first), part];
       first.browser ||= part.browser;
       first.sound ??= sound;
+      // A channel locked REQUIRED (E1) for any of its events is required for the one item.
+      if (required !== null) {
+        first.required = {
+          browser: (first.required?.browser ?? false) || required.browser,
+          audio: (first.required?.audio ?? false) || required.audio,
+        };
+      }
       if (candidacy.inInbox && first.inboxItemId === null) addToInbox(operatorId, first);
       continue;
     }
@@ -254,6 +269,7 @@ function itemsOf(candidates: readonly Candidate[], names: Record<string, string>
       browser: candidacy.browser,
       sound,
       createdAt: event.createdAt.toISOString(),
+      ...(required === null ? {} : { required }),
     };
     if (key !== null) collapsed.set(key, item);
     if (candidacy.inInbox) addToInbox(operatorId, item);

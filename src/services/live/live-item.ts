@@ -27,6 +27,8 @@ export interface LiveItem {
    * the operator (the first is `kind`/`eventId`); absent for a single event.
    */
   parts?: LivePart[];
+  /** Channels locked REQUIRED for this operator (admin locks); absent when none. */
+  required?: { browser: boolean; audio: boolean };
 }
 
 /** One event of a collapsed item, with its own candidacy (a stream's preferences are per event). */

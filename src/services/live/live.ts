@@ -8,12 +8,14 @@ import { log } from '../../observability/logger.js';
 import type { PubSub } from '../../pubsub.js';
 import type { DecisionSink } from '../decision-sinks.js';
 import { type ChatPanelPreferencesListener, onChatPanelPreferencesChanged } from '../preferences.js';
+import { onQuietTimeChanged, type QuietTimeListener } from '../quiet-time.js';
 import { concurrencyLimit } from './concurrency-limit.js';
 import { createInboxSink } from './inbox-sink.js';
 import type { StreamedNotification } from './live-item.js';
 import { openNotificationStream } from './notification-stream.js';
 import { createPresenceBatcher, type PresenceBatchReporter } from './presence-batcher.js';
 import { createPresenceTracker, type PresenceTracker } from './presence-tracker.js';
+import { toQuietMessage } from './quiet-time-watch.js';
 import { createRedisPresenceTracker } from './redis-presence-tracker.js';
 import { storePresence } from './store-presence.js';
 import { createStreamRegistry, type StreamRegistry, type StreamSnapshot } from './stream-registry.js';
@@ -105,6 +107,10 @@ export function createLive(options: LiveOptions): Live {
   const forward: ChatPanelPreferencesListener = (operatorId, _organizationId, changes) =>
     pubsub.publish('operator:preferences', operatorId, { changes });
   onChatPanelPreferencesChanged.push(forward);
+  // Quiet-time changes (E2) reach every open stream of the operator, on every instance.
+  const forwardQuiet: QuietTimeListener = (operatorId, settings) =>
+    pubsub.publish('operator:quiet-time', operatorId, { settings: toQuietMessage(settings) });
+  onQuietTimeChanged.push(forwardQuiet);
   return {
     pubsub,
     sink: createInboxSink(pubsub),
@@ -138,6 +144,8 @@ export function createLive(options: LiveOptions): Live {
     async stop() {
       const index = onChatPanelPreferencesChanged.indexOf(forward);
       if (index >= 0) onChatPanelPreferencesChanged.splice(index, 1);
+      const quietIndex = onQuietTimeChanged.indexOf(forwardQuiet);
+      if (quietIndex >= 0) onQuietTimeChanged.splice(quietIndex, 1);
       await presence.stop();
     },
   };

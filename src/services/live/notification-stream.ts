@@ -28,6 +28,7 @@ import { loadPreferenceGrid, type PreferenceChange } from '../preferences.js';
 import { expiredCursorError } from '../retention/cursor-expiry.js';
 import { encodeCursor, type LiveItem, type LivePart, partsOf, type StreamedNotification } from './live-item.js';
 import type { PresenceTracker } from './presence-tracker.js';
+import { QuietTimeWatch } from './quiet-time-watch.js';
 import type { OpenStream, StreamRegistry } from './stream-registry.js';
 
 export const STREAM_OVERFLOW_CLOSE_CODE = 4008;
@@ -126,10 +127,13 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
   private expiryTimer: NodeJS.Timeout | null = null;
   /** Why the stream ended, for its log line and metric (the client's unsubscribe unless set). */
   private endReason = 'CLIENT';
+  /** The operator's quiet time (E2): nothing not required is shown or played while in it. */
+  private readonly quiet: QuietTimeWatch;
 
   constructor(private readonly options: NotificationStreamOptions) {
     this.organizationId = options.organizationId;
     this.operatorId = options.operatorId;
+    this.quiet = new QuietTimeWatch(options);
   }
 
   async open(): Promise<void> {
@@ -146,7 +150,7 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
       await Promise.all(subscriptions.map((s) => s.ready));
       const reads = () =>
         Promise.all([
-          loadPreferenceGrid(prisma, organizationId, operatorId),
+          this.quiet.open().then(() => loadPreferenceGrid(prisma, organizationId, operatorId)),
           afterSeq === null ? prisma.inboxCounter.findUnique({ where: { operatorId } }) : null,
           prisma.operator.findUnique({ where: { id: operatorId }, select: { tokensValidAfter: true } }),
         ]);
@@ -250,11 +254,13 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
       this.lastSeq = item.seq;
     }
     // A collapsed item (E6) is shown if any of its events is, and plays one sound at most: that of
-    // its first part to play, as chosen on this stream (Audio tab) or else the event's own.
+    // its first part to play, as chosen on this stream (Audio tab) or else the event's own. Admin
+    // locks (E1) and quiet time (E2) apply to every part.
+    const extensions = { required: item.required, quiet: this.quiet.isQuiet() };
     let showNotification = false;
     let sound: string | null = null;
     for (const part of partsOf(item)) {
-      const one = deliverOnStream(part.kind, { browser: part.browser, audio: part.sound !== null }, this.prefs);
+      const one = deliverOnStream(part.kind, { browser: part.browser, audio: part.sound !== null }, this.prefs, extensions);
       showNotification ||= one?.showNotification === true;
       if (sound === null && one?.playSound === true) sound = this.prefs.sounds[part.kind] ?? part.sound;
     }
@@ -307,6 +313,7 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
     if (this.finished) return;
     this.finished = true;
     if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
+    this.quiet.close();
     for (const unsubscribe of this.unsubscribers) unsubscribe();
     this.unsubscribers = [];
     this.queue = [];

@@ -4,6 +4,7 @@
  * table stops covering every (event, channel) pair, every reason and every check.
  */
 import { describe, expect, it } from 'vitest';
+import { type AppliedLock, appliedLockOf, DECISION_LOCKS, type DecisionLock, locksForRole } from '../../../src/domain/admin-locks.js';
 import {
   type AddonKind,
   type Audience,
@@ -23,6 +24,7 @@ import {
   decideNotifications,
   type EventToDecide,
   isInAudience,
+  lockOfDecision,
   type OperatorSettings,
   REASONS,
   type Reason,
@@ -168,6 +170,8 @@ interface Case {
 
 interface Setup {
   readonly operator?: Partial<OperatorSettings>;
+  /** The target operator is in quiet time (E2). */
+  readonly quiet?: boolean;
   /** Overrides of the event's widget; null: the event came through no widget. */
   readonly widget?: Partial<WidgetSettings> | null;
   readonly addon?: Partial<AddonSettings>;
@@ -195,6 +199,7 @@ function caseOf(name: string, kind: NotificationEventKind, channel: Channel, rea
       operators: [operator(TARGET_OPERATOR, setup.operator), operator(SUBJECT_OPERATOR)],
       widget,
       addons: [addon],
+      ...(setup.quiet === true ? { quietOperatorIds: new Set([TARGET_OPERATOR]) } : {}),
     },
     channel,
     reason,
@@ -412,7 +417,94 @@ const otherCases: Case[] = [
   ),
 ];
 
-const CASES: readonly Case[] = [...defaultCases, ...widgetSwitchCases, ...otherCases];
+// ---------------------------------------------------------------------------------------------
+// Extensions E1 (admin locks) and E2 (quiet time), generated over the catalog with hand-written
+// availability: every (event, operator channel, lock), and every (event, channel) in quiet time.
+// ---------------------------------------------------------------------------------------------
+
+/** Audio by hand, from the spec table: every event with a sound, i.e. not the three "–" rows. */
+const AUDIO_ON: ReadonlySet<NotificationEventKind> = new Set(
+  NOTIFICATION_EVENTS.filter((kind) => kind !== 'SYSTEM_MESSAGE' && kind !== 'ANALYTICS_DAILY' && kind !== 'WIDGET_CHANGED'),
+);
+const isOffered = (kind: NotificationEventKind, channel: OperatorChannel) =>
+  channel === 'AUDIO' ? AUDIO_ON.has(kind) : AVAILABLE_ON[channel].has(kind);
+const locked = (channel: OperatorChannel, lock: DecisionLock): Partial<OperatorSettings> => ({
+  locks: { [channel]: appliedLockOf(lock) },
+});
+
+/** Every lock on every (event, channel), the operator opted out (a required lock ignores it) and in quiet time. */
+const lockCases: Case[] = NOTIFICATION_EVENTS.flatMap((kind) =>
+  (['BROWSER', 'AUDIO', 'EMAIL'] as const).flatMap((channel) =>
+    DECISION_LOCKS.map((lock) => {
+      const forbidden = lock.endsWith('FORBIDDEN');
+      const reason: Reason = !isOffered(kind, channel) ? 'CHANNEL_NOT_AVAILABLE' : forbidden ? 'LOCKED_OFF' : 'DELIVERED';
+      return caseOf(`lock ${lock}: ${kind} on ${channel}`, kind, channel, reason, {
+        operator: { ...locked(channel, lock), preferences: ALL_OFF },
+        quiet: true,
+        widget: null,
+        trace: reason === 'CHANNEL_NOT_AVAILABLE' ? ['CHANNEL_AVAILABLE'] : ['CHANNEL_AVAILABLE', 'ROLE_ENABLED', 'ADMIN_LOCK'],
+      });
+    }),
+  ),
+);
+
+/** Quiet time on every (event, channel): browser and audio stop, email is delivered (deferred by the queue). */
+const quietCases: Case[] = NOTIFICATION_EVENTS.flatMap((kind) =>
+  (['BROWSER', 'AUDIO', 'EMAIL'] as const).map((channel) => {
+    const reason: Reason = !isOffered(kind, channel) ? 'CHANNEL_NOT_AVAILABLE' : channel === 'EMAIL' ? 'DELIVERED' : 'QUIET_TIME';
+    const trace: CheckName[] =
+      reason === 'CHANNEL_NOT_AVAILABLE'
+        ? ['CHANNEL_AVAILABLE']
+        : reason === 'QUIET_TIME'
+          ? ['CHANNEL_AVAILABLE', 'ROLE_ENABLED', 'OPERATOR_PREFERENCE', 'OUTSIDE_QUIET_TIME']
+          : ['CHANNEL_AVAILABLE', 'ROLE_ENABLED', 'OPERATOR_PREFERENCE'];
+    return caseOf(`quiet time: ${kind} on ${channel}`, kind, channel, reason, { quiet: true, widget: null, trace });
+  }),
+);
+
+const extensionCases: Case[] = [
+  caseOf('role disabled beats a required lock', 'NEW_CHAT_SESSION', 'BROWSER', 'ROLE_DISABLED', {
+    operator: { roleNotificationsEnabled: false, ...locked('BROWSER', 'ROLE_REQUIRED') },
+    trace: ['CHANNEL_AVAILABLE', 'ROLE_ENABLED'],
+  }),
+  caseOf('a forbidden lock beats the operator preference', 'NEW_CHAT_SESSION', 'AUDIO', 'LOCKED_OFF', {
+    operator: locked('AUDIO', 'ORGANIZATION_FORBIDDEN'),
+  }),
+  caseOf('a lock on another channel does not apply', 'NEW_CHAT_SESSION', 'BROWSER', 'OPERATOR_OPTED_OUT', {
+    operator: { ...locked('AUDIO', 'ROLE_REQUIRED'), preferences: ALL_OFF },
+    trace: ['CHANNEL_AVAILABLE', 'ROLE_ENABLED', 'OPERATOR_PREFERENCE'],
+  }),
+  caseOf('a widget still mutes a required event', 'ALL_CHAT_RATINGS', 'BROWSER', 'WIDGET_MUTED', {
+    operator: locked('BROWSER', 'ROLE_REQUIRED'),
+    widget: { browser: false },
+    trace: ['CHANNEL_AVAILABLE', 'ROLE_ENABLED', 'ADMIN_LOCK', 'WIDGET_SWITCH'],
+  }),
+  caseOf('a required email still meets the group restriction', 'ALL_OFFLINE_MESSAGES', 'EMAIL', 'OUTSIDE_WIDGET_GROUP', {
+    operator: { ...locked('EMAIL', 'ORGANIZATION_REQUIRED'), groupIds: [] },
+    widget: { emailSameGroupOnly: true },
+    trace: ['CHANNEL_AVAILABLE', 'ROLE_ENABLED', 'ADMIN_LOCK', 'WIDGET_SWITCH', 'WIDGET_GROUP'],
+  }),
+  caseOf('opted out beats quiet time', 'NEW_CHAT_SESSION', 'BROWSER', 'OPERATOR_OPTED_OUT', {
+    operator: { preferences: ALL_OFF },
+    quiet: true,
+    trace: ['CHANNEL_AVAILABLE', 'ROLE_ENABLED', 'OPERATOR_PREFERENCE'],
+  }),
+  caseOf('quiet time beats widget muting', 'ALL_CHAT_RATINGS', 'BROWSER', 'QUIET_TIME', {
+    quiet: true,
+    widget: { browser: false },
+    trace: ['CHANNEL_AVAILABLE', 'ROLE_ENABLED', 'OPERATOR_PREFERENCE', 'OUTSIDE_QUIET_TIME'],
+  }),
+  caseOf('email in quiet time still meets the widget switch', 'ALL_OFFLINE_MESSAGES', 'EMAIL', 'WIDGET_MUTED', {
+    quiet: true,
+    widget: { email: false },
+  }),
+  caseOf('locks never touch addons', 'NEW_CHAT_SESSION', 'ADDON', 'DELIVERED', {
+    operator: { locks: { BROWSER: appliedLockOf('ORGANIZATION_FORBIDDEN'), EMAIL: appliedLockOf('ORGANIZATION_FORBIDDEN') } },
+    quiet: true,
+  }),
+];
+
+const CASES: readonly Case[] = [...defaultCases, ...widgetSwitchCases, ...otherCases, ...lockCases, ...quietCases, ...extensionCases];
 
 // ---------------------------------------------------------------------------------------------
 // Tests
@@ -453,7 +545,7 @@ describe('decideNotifications', () => {
   it('traceFor rebuilds the very trace the engine returned, from the reason alone', () => {
     for (const { event, snapshot } of CASES) {
       for (const decision of decideNotifications(event, snapshot)) {
-        expect(traceFor(decision.reason, decision.channel, event.kind, snapshot.widget)).toBe(decision.trace);
+        expect(traceFor(decision.reason, decision.channel, event.kind, snapshot.widget, lockOfDecision(decision))).toBe(decision.trace);
       }
     }
   });
@@ -581,6 +673,22 @@ describe('exhaustiveness of the table', () => {
     expect(missing).toEqual([]);
   });
 
+  it('covers every (event, operator channel, lock) combination', () => {
+    const covered = new Set(lockCases.map(({ name }) => name));
+    const missing = NOTIFICATION_EVENTS.flatMap((kind) =>
+      (['BROWSER', 'AUDIO', 'EMAIL'] as const).flatMap((channel) =>
+        DECISION_LOCKS.map((lock) => `lock ${lock}: ${kind} on ${channel}`).filter((name) => !covered.has(name)),
+      ),
+    );
+    expect(missing).toEqual([]);
+    const quietCovered = new Set(quietCases.map(({ event, channel }) => `${event.kind}/${channel}`));
+    expect(
+      NOTIFICATION_EVENTS.flatMap((kind) => (['BROWSER', 'AUDIO', 'EMAIL'] as const).map((c) => `${kind}/${c}`)).filter(
+        (p) => !quietCovered.has(p),
+      ),
+    ).toEqual([]);
+  });
+
   it('produces every reason code', () => {
     const covered = new Set(CASES.map(({ reason }) => reason));
     expect(REASONS.filter((reason) => !covered.has(reason))).toEqual([]);
@@ -590,7 +698,8 @@ describe('exhaustiveness of the table', () => {
     const failed = new Set(CASES.flatMap(({ trace, reason }) => (trace && reason !== 'DELIVERED' ? [trace.at(-1)] : [])));
     const passed = new Set(CASES.flatMap(({ trace, reason }) => (trace ? trace.slice(0, reason === 'DELIVERED' ? undefined : -1) : [])));
     expect(CHECKS.filter((check) => !failed.has(check))).toEqual([]);
-    expect(CHECKS.filter((check) => !passed.has(check))).toEqual([]);
+    // OUTSIDE_QUIET_TIME runs only while the operator is in quiet time, so it never passes.
+    expect(CHECKS.filter((check) => check !== 'OUTSIDE_QUIET_TIME' && !passed.has(check))).toEqual([]);
   });
 
   it('has a widget-muting case for every switch and every event', () => {
@@ -599,6 +708,41 @@ describe('exhaustiveness of the table', () => {
       for (const kind of NOTIFICATION_EVENTS) {
         expect(covered.has(`${widgetSwitch} switch off: ${kind} on ${SWITCH_CHANNEL[widgetSwitch]}`)).toBe(true);
       }
+    }
+  });
+});
+
+describe('admin locks (E1)', () => {
+  it('the lock step of a trace names the lock that applied', () => {
+    for (const { event, snapshot, channel } of lockCases) {
+      const decision = decisionFor(decideNotifications(event, snapshot), targetOf(channel), channel);
+      const expected = snapshot.operators[0]?.locks?.[channel as OperatorChannel] as AppliedLock;
+      if (decision?.reason === 'CHANNEL_NOT_AVAILABLE') continue;
+      expect(decision?.trace[2]).toEqual({ check: 'ADMIN_LOCK', passed: expected.value === 'REQUIRED', lock: expected });
+      expect(lockOfDecision(decision as Decision)).toBe(expected);
+    }
+  });
+
+  it('a role lock wins over an organization lock, whatever their values', () => {
+    const locks = [
+      { roleId: null, event: 'NEW_CHAT_SESSION', channel: 'BROWSER', value: 'FORBIDDEN' },
+      { roleId: 'agents', event: 'NEW_CHAT_SESSION', channel: 'BROWSER', value: 'REQUIRED' },
+      { roleId: null, event: 'NEW_CHAT_SESSION', channel: 'AUDIO', value: 'REQUIRED' },
+      { roleId: 'leads', event: 'NEW_CHAT_SESSION', channel: 'AUDIO', value: 'FORBIDDEN' },
+    ] as const;
+    expect(locksForRole(locks, 'agents').get('NEW_CHAT_SESSION:BROWSER')).toEqual({ scope: 'ROLE', value: 'REQUIRED' });
+    expect(locksForRole(locks, 'agents').get('NEW_CHAT_SESSION:AUDIO')).toEqual({ scope: 'ORGANIZATION', value: 'REQUIRED' });
+    expect(locksForRole(locks, 'leads').get('NEW_CHAT_SESSION:BROWSER')).toEqual({ scope: 'ORGANIZATION', value: 'FORBIDDEN' });
+    expect(locksForRole(locks, 'leads').get('NEW_CHAT_SESSION:AUDIO')).toEqual({ scope: 'ROLE', value: 'FORBIDDEN' });
+    expect(locksForRole(locks, 'others').get('NEW_CHAT_SESSION:EMAIL')).toBeUndefined();
+  });
+
+  it('without locks or quiet time, every decision and trace is the base rule’s', () => {
+    for (const { event, snapshot } of [...defaultCases, ...widgetSwitchCases, ...otherCases]) {
+      const base = decideNotifications(event, snapshot);
+      const extended = decideNotifications(event, { ...snapshot, quietOperatorIds: new Set() }, {});
+      expect(extended).toEqual(base);
+      for (const d of base) if (d.target.kind === 'OPERATOR') expect(d.trace.some((step) => step.lock !== undefined)).toBe(false);
     }
   });
 });

@@ -30,7 +30,13 @@ describe('input limits', () => {
       .filter((f) => isScalarType(f.of) && f.of.name === 'String' && inputLimitOf(f.name, 'string').kind === 'shortText')
       .map((f) => `${f.type}.${f.name}`)
       .sort();
-    expect(defaulted).toEqual(['UpdateOrganizationInput.dailySummaryTime', 'UpdateOrganizationInput.timeZone']);
+    expect(defaulted).toEqual([
+      'QuietWindowInput.end',
+      'QuietWindowInput.start',
+      'SetQuietTimeInput.timeZone',
+      'UpdateOrganizationInput.dailySummaryTime',
+      'UpdateOrganizationInput.timeZone',
+    ]);
   });
 
   it('choose a list kind for lists and a string kind for strings of the same name', () => {

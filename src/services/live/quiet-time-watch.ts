@@ -1,0 +1,83 @@
+/**
+ * What a live connection knows of its operator's quiet time (extensions.md E2): the settings,
+ * loaded when it opens and replaced at once when they change (`operator:quiet-time`, on every
+ * instance), and a timer armed at the next moment quiet time starts or ends, so the client learns
+ * it without reconnecting. One timer per watch, re-armed at each boundary and each change.
+ */
+import type { Db } from '../../db/database.js';
+import { type QuietSettings, type QuietState, quietTimeState } from '../../domain/quiet-time.js';
+import type { PubSub, QuietSettingsMessage, Unsubscribe } from '../../pubsub.js';
+import { loadQuietTime } from '../quiet-time.js';
+
+export const toQuietMessage = (settings: QuietSettings | null): QuietSettingsMessage | null =>
+  settings === null ? null : { ...settings, doNotDisturbUntil: settings.doNotDisturbUntil?.getTime() ?? null };
+
+const fromQuietMessage = (message: QuietSettingsMessage | null): QuietSettings | null =>
+  message === null
+    ? null
+    : { ...message, doNotDisturbUntil: message.doNotDisturbUntil === null ? null : new Date(message.doNotDisturbUntil) };
+
+/** setTimeout's longest delay; a later boundary re-arms on the way. */
+const MAX_DELAY_MS = 2 ** 31 - 1;
+
+export class QuietTimeWatch {
+  private settings: QuietSettings | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private unsubscribe: Unsubscribe | null = null;
+  private closed = false;
+
+  /** `onChange` is called with the new state at each boundary and each settings change. */
+  constructor(
+    private readonly options: { prisma: Db; pubsub: PubSub; organizationId: string; operatorId: string },
+    private readonly onChange: (state: QuietState) => void = () => {},
+  ) {}
+
+  /** Subscribes, then loads the settings (nothing changed after the load can be missed). */
+  async open(): Promise<void> {
+    const { pubsub, prisma, organizationId, operatorId } = this.options;
+    this.unsubscribe = pubsub.subscribe('operator:quiet-time', operatorId, ({ settings }) => this.replace(fromQuietMessage(settings)));
+    await this.unsubscribe.ready;
+    const loaded = await loadQuietTime(prisma, organizationId, operatorId);
+    if (!this.closed) {
+      this.settings = loaded;
+      this.arm();
+    }
+  }
+
+  isQuiet(at = new Date()): boolean {
+    return this.settings !== null && quietTimeState(this.settings, at).quiet;
+  }
+
+  state(at = new Date()): QuietState {
+    return quietTimeState(this.settings, at);
+  }
+
+  private replace(settings: QuietSettings | null): void {
+    if (this.closed) return;
+    this.settings = settings;
+    this.arm();
+    this.onChange(this.state());
+  }
+
+  private arm(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    const next = this.state().nextChangeAt;
+    if (next === null || this.closed) return;
+    const delay = Math.max(0, next.getTime() - Date.now());
+    this.timer = setTimeout(
+      () => {
+        this.arm();
+        if (delay <= MAX_DELAY_MS) this.onChange(this.state());
+      },
+      Math.min(delay + 1, MAX_DELAY_MS),
+    );
+    this.timer.unref();
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.unsubscribe?.();
+  }
+}
