@@ -14,6 +14,7 @@
  *   nothing on top of them.
  */
 import { isChannelAvailable, type NotificationEventKind } from './catalog.js';
+import { type QuietSettings, quietTimeState } from './quiet-time.js';
 
 export const UNREAD_ESCALATION_MINUTES = [5, 15, 60] as const;
 export type UnreadEscalationMinutes = (typeof UNREAD_ESCALATION_MINUTES)[number];
@@ -28,11 +29,11 @@ export function canEscalateUnread(kind: NotificationEventKind): boolean {
 }
 
 /**
- * THE hook point for quiet time (E2): when an unread-escalation email that is due at `dueAt` may
- * be sent. Quiet time is built elsewhere (src/domain/quiet-time.ts, another branch); once it exists,
- * this returns the end of the operator's quiet window when `dueAt` falls inside one. Today there is
- * no quiet time: the due time, unchanged.
+ * Quiet time (E2) applies to unread escalations too: an email due while the operator is in quiet
+ * time waits for the end of that spell (then sent on its own, as it was still unread at its due
+ * time; reading the item meanwhile still cancels it).
  */
-export function unreadEscalationSendTime(dueAt: Date, _quietTime: unknown = null): Date {
-  return dueAt;
+export function unreadEscalationSendTime(dueAt: Date, quietTime: QuietSettings | null = null): Date {
+  const state = quietTimeState(quietTime, dueAt);
+  return state.quiet && state.endsAt !== null ? state.endsAt : dueAt;
 }

@@ -10,6 +10,7 @@
  */
 import type { Db } from '../../db/database.js';
 import type { NotificationEventKind } from '../../domain/catalog.js';
+import type { QuietWindow } from '../../domain/quiet-time.js';
 import { canEscalateUnread, isUnreadEscalationMinutes, unreadEscalationSendTime } from '../../domain/unread-escalation.js';
 import { AppError, invalidInput, notFound } from '../../errors.js';
 import type { Prisma } from '../../generated/prisma/client.js';
@@ -112,7 +113,13 @@ export async function isUnreadEscalationDue(
     return false;
   }
   const now = new Date();
-  const sendAt = unreadEscalationSendTime(now);
+  const quiet = delivery.operatorId === null ? null : await db.operatorQuietTime.findUnique({ where: { operatorId: delivery.operatorId } });
+  const sendAt = unreadEscalationSendTime(
+    now,
+    quiet === null
+      ? null
+      : { timeZone: quiet.timeZone, windows: quiet.windows as unknown as QuietWindow[], doNotDisturbUntil: quiet.doNotDisturbUntil },
+  );
   if (sendAt.getTime() <= now.getTime()) return true;
   await db.delivery.updateMany({
     where: { id: delivery.id, lockedBy: token, status: 'PENDING' },
