@@ -92,9 +92,11 @@ describe('delivery', () => {
     await reportSystemMessages(server, seeder.org.apiKey, 'r', 0, 5);
     const seen = await sub1.waitFor(5);
     await first.client.dispose();
-    // Publishing continues while the client is away and while it reconnects and replays.
+    // Five are reported while the client is away (so it has something to replay, however slow the
+    // machine), and publishing goes on while it reconnects and replays.
+    await reportSystemMessages(server, seeder.org.apiKey, 'r', 5, 10);
     const publishing = (async () => {
-      for (let batch = 0; batch < 12; batch++) await reportSystemMessages(server, seeder.org.apiKey, 'r', 5 + batch * 5, 10 + batch * 5);
+      for (let batch = 1; batch < 12; batch++) await reportSystemMessages(server, seeder.org.apiKey, 'r', 5 + batch * 5, 10 + batch * 5);
     })();
     await reportSystemMessages(server, seeder.org.apiKey, 'x', 0, 0).catch(() => {});
     const second = connect(server, operators.Rita!.token);

@@ -56,6 +56,7 @@ export interface OutboundGuard {
   fetch(url: string, init: OutboundRequestInit): Promise<Response>;
   /** A TCP connection to host:port (SMTP), with the same checks. Throws OutboundRefusedError. */
   connect(host: string, port: number, timeoutMs: number): Promise<Socket>;
+  /** Ends every connection, cutting requests still in flight (called once the shutdown grace is over). */
   close(): Promise<void>;
 }
 
@@ -154,6 +155,7 @@ export function createOutboundGuard(options: OutboundGuardOptions): OutboundGuar
         });
       });
     },
-    close: () => agent.close(),
+    // destroy, not close: close would wait for a hanging receiver up to its timeout after the grace.
+    close: () => agent.destroy(),
   };
 }
