@@ -5,36 +5,24 @@
  * API key revoked, operator deleted, role's admin right withdrawn, operator moved to another role,
  * tokens revoked, organization sign-in setting removed.
  */
-import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/database.js';
-import { openTestDatabase, startTestServer, type TestServer } from '../helpers/test-server.js';
+import { type InstancePair, startInstancePair } from '../helpers/instance-pair.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const prefix = `test-${randomUUID()}:`;
 let solo: TestServer;
-let shared: Database | undefined;
+let pair: InstancePair;
 let a: TestServer;
 let b: TestServer;
 
 beforeAll(async () => {
   solo = await startTestServer();
-  // A file-backed PGlite cannot be opened twice: without TEST_DATABASE_URL both share one database object.
-  shared = process.env.TEST_DATABASE_URL ? undefined : await openTestDatabase();
-  a = await startTestServer({ database: shared, config: { redisUrl: REDIS_URL, redisPrefix: prefix } });
-  b = await startTestServer({ database: shared, config: { redisUrl: REDIS_URL, redisPrefix: prefix } });
+  pair = await startInstancePair();
+  ({ a, b } = pair);
 });
 afterAll(async () => {
   await solo?.stop();
-  await a?.stop();
-  await b?.stop();
-  await shared?.close();
-  const redis = new Redis(REDIS_URL);
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
+  await pair?.stop();
 });
 
 const TYPENAME = `{ __typename }`;

@@ -7,43 +7,31 @@
  * in the middle of a test.
  */
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readConfig } from '../../src/config.js';
-import type { Database } from '../../src/db/database.js';
 import { schema } from '../../src/graphql/schema.js';
 import { createApiKey } from '../../src/services/organizations.js';
 import { createRateLimits } from '../../src/services/rate-limits/check-rate-limit.js';
 import { OrganizationGate } from '../../src/services/rate-limits/organization-gate.js';
 import { setOrganizationLimits } from '../../src/services/rate-limits/organization-limits.js';
-import { openTestDatabase, startTestServer, type TestServer } from '../helpers/test-server.js';
+import { type InstancePair, startInstancePair } from '../helpers/instance-pair.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { connect, eventually, subscribe } from '../streams/stream-client.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const prefix = `test-${randomUUID()}:`;
 const LIMITS = { rateLimitWindowSeconds: 60, rateLimitApiKeyHappenings: 5, rateLimitOperatorRequests: 4, rateLimitCacheSeconds: 5 };
 let server: TestServer;
-let shared: Database | undefined;
+let pair: InstancePair;
 let a: TestServer;
 let b: TestServer;
 
 beforeAll(async () => {
   server = await startTestServer({ config: LIMITS });
-  // Two instances on one database and one Redis: a file-backed PGlite cannot be opened twice.
-  shared = process.env.TEST_DATABASE_URL ? undefined : await openTestDatabase();
-  const redis = { ...LIMITS, redisUrl: REDIS_URL, redisPrefix: prefix };
-  a = await startTestServer({ database: shared, config: redis });
-  b = await startTestServer({ database: shared, config: redis });
+  pair = await startInstancePair(LIMITS);
+  ({ a, b } = pair);
 });
 afterAll(async () => {
   await server?.stop();
-  await a?.stop();
-  await b?.stop();
-  await shared?.close();
-  const redis = new Redis(REDIS_URL);
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
+  await pair?.stop();
 });
 
 const SYSTEM_MESSAGE = /* GraphQL */ `
@@ -271,7 +259,7 @@ describe('two instances sharing Redis', () => {
   });
 
   it('with Redis unreachable, each instance still enforces the limit from memory', async () => {
-    const config = { ...readConfig(), ...LIMITS, redisUrl: 'redis://127.0.0.1:1', redisPrefix: prefix };
+    const config = { ...readConfig(), ...LIMITS, redisUrl: 'redis://127.0.0.1:1', redisPrefix: pair.prefix };
     const limits = await createRateLimits(config, a.app.database.prisma);
     const org = await a.newOrganization();
     const viewer = { kind: 'integrator' as const, organizationId: org.organizationId, apiKeyId: randomUUID() };

@@ -8,32 +8,22 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/database.js';
-import { openTestDatabase, startTestServer, type TestServer } from '../helpers/test-server.js';
+import { type InstancePair, REDIS_URL, startInstancePair } from '../helpers/instance-pair.js';
+import type { TestServer } from '../helpers/test-server.js';
 import { connect, eventually, liveOrganization, pause, reportSystemMessages, subscribe } from './stream-client.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const prefix = `test-${randomUUID()}:`;
 const GRACE_MS = 1000;
-let shared: Database | undefined;
+let pair: InstancePair;
+let prefix: string;
 let a: TestServer;
 let b: TestServer;
 
 beforeAll(async () => {
-  // A file-backed PGlite cannot be opened twice: without TEST_DATABASE_URL both share one database object.
-  shared = process.env.TEST_DATABASE_URL ? undefined : await openTestDatabase();
-  const config = { redisUrl: REDIS_URL, redisPrefix: prefix, presenceGraceMs: GRACE_MS };
-  a = await startTestServer({ database: shared, config });
-  b = await startTestServer({ database: shared, config });
+  pair = await startInstancePair({ presenceGraceMs: GRACE_MS });
+  ({ a, b, prefix } = pair);
 });
 afterAll(async () => {
-  await a?.stop();
-  await b?.stop();
-  await shared?.close();
-  const redis = new Redis(REDIS_URL);
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
+  await pair?.stop();
 });
 
 const STREAMS = /* GraphQL */ `
