@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SmtpReceiver, startSmtpReceiver, waitFor } from '../delivery/receivers.js';
 import { call, globalId, ok } from '../helpers/seed.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
-import { eventually, liveOrganization, pause } from '../streams/stream-client.js';
-import { startChat } from './attention-helpers.js';
+import { connect, eventually, liveOrganization, pause, subscribe } from '../streams/stream-client.js';
+import { onlineInDatabase, startChat } from './attention-helpers.js';
 
 let server: TestServer;
 let smtp: SmtpReceiver;
@@ -52,8 +52,17 @@ describe('unread escalation to email', () => {
       { event: 'NEW_CHAT_SESSION', minutes: 5 },
     ]);
     const widgetId = await seeder.widget();
+    // Her client is connected: both items reach it live (being pushed is not being read).
+    const conn = connect(server, ola.token);
+    const stream = subscribe(conn.client);
+    await onlineInDatabase(server, ola.id);
     await startChat(server, seeder.org.apiKey, 'read-in-time', widgetId, ola.globalId);
     await startChat(server, seeder.org.apiKey, 'left-unread', widgetId, ola.globalId);
+    expect((await stream.waitFor(2)).map((i) => [i.chatId, i.event])).toEqual([
+      ['read-in-time', 'NEW_CHAT_SESSION'],
+      ['left-unread', 'NEW_CHAT_SESSION'],
+    ]);
+    await conn.client.dispose();
     const scheduled = await server.app.database.prisma.delivery.findMany({ where: { operatorId: ola.id } });
     expect(scheduled).toHaveLength(2);
     for (const d of scheduled) {
