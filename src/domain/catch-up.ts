@@ -7,9 +7,13 @@
  * presence left ONLINE (stored with the change); an item counts once, under its first event, as in
  * `inboxUnreadByChat` (a collapsed item is one item); items about no chat (colleagues' presence,
  * system messages, widget changes) form one group whose `chatId` is null, so the counts add up to
- * what a replay gives; chats come newest first; the summary is sent even when nothing arrived.
+ * what a replay gives; chats come newest first, at most 100 of them (`unreadCount` still counts
+ * every item); the summary is sent even when nothing arrived.
  */
 import type { NotificationEventKind } from './catalog.js';
+
+/** Chats a summary lists at most (as inboxUnreadByChat): a weekend away must not make a huge item. */
+export const CATCH_UP_MAX_CHATS = 100;
 
 /** One (chat, event) group of unread items after the departure, as the inbox query returns it. */
 export interface CatchUpRow {
@@ -73,6 +77,6 @@ export function summarizeCatchUp(
     afterSeq: departure.lastSeq,
     throughSeq: Math.max(throughSeq, departure.lastSeq),
     unreadCount: list.reduce((sum, chat) => sum + chat.unreadCount, 0),
-    chats: list,
+    chats: list.slice(0, CATCH_UP_MAX_CHATS),
   };
 }

@@ -49,7 +49,7 @@ const CatchUpSummaryRef = builder.objectRef<{ catchUp: CatchUpSummary }>('CatchU
     unreadCount: t.int({ description: 'Unread items that arrived since they left, all chats.', resolve: (s) => s.catchUp.unreadCount }),
     chats: t.field({
       type: [CatchUpChatRef],
-      description: 'Per chat, newest first; the items about no chat last.',
+      description: 'Per chat, newest first (at most 100; `unreadCount` counts them all); the items about no chat last.',
       resolve: (s) => s.catchUp.chats,
     }),
   }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type CatchUpRow, summarizeCatchUp } from '../../../src/domain/catch-up.js';
+import { CATCH_UP_MAX_CHATS, type CatchUpRow, summarizeCatchUp } from '../../../src/domain/catch-up.js';
 
 const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 9, minute));
 const departure = { presence: 'OFFLINE' as const, leftAt: at(0), lastSeq: 10 };
@@ -45,5 +45,19 @@ describe('summarizeCatchUp', () => {
       unreadCount: 0,
       chats: [],
     });
+  });
+
+  it('lists the newest chats only, at most CATCH_UP_MAX_CHATS, while counting every item', () => {
+    const rows: CatchUpRow[] = Array.from({ length: CATCH_UP_MAX_CHATS + 5 }, (_, i) => ({
+      chatId: `c-${i}`,
+      kind: 'MESSAGE_RECEIVED',
+      count: 2,
+      firstSeq: 11 + i,
+      latestAt: new Date(at(0).getTime() + i * 1000),
+    }));
+    const summary = summarizeCatchUp(departure, 500, rows);
+    expect(summary.unreadCount).toBe(2 * (CATCH_UP_MAX_CHATS + 5));
+    expect(summary.chats).toHaveLength(CATCH_UP_MAX_CHATS);
+    expect(summary.chats[0]?.chatId).toBe(`c-${CATCH_UP_MAX_CHATS + 4}`);
   });
 });
