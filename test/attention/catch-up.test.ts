@@ -202,7 +202,7 @@ describe('catch-up on return', () => {
     }
   });
 
-  it('sends none to an operator who did not leave: a second tab, a reload within the grace, a colleague', async () => {
+  it('sends none to an operator who did not leave: a second tab, one reopened while another stays open, a colleague', async () => {
     const { seeder, operators } = await liveOrganization(server, ['Cy', 'Dee']);
     const cy = operators.Cy as { id: string; token: string };
     const dee = operators.Dee as { id: string; token: string };
@@ -214,7 +214,7 @@ describe('catch-up on return', () => {
       const deeFeed = collect<FeedItem>(deeConn.client, FEED, null);
       await onlineInDatabase(server, cy.id);
       await onlineInDatabase(server, dee.id);
-      // Cy opens a second tab while online, and reloads it (closed and opened again within the grace).
+      // Cy opens a second tab while online, closes it and opens another (her first tab stays open).
       const secondTab = collect<FeedItem>(cyConn.client, FEED, null);
       await pause(100);
       secondTab.dispose();
