@@ -99,7 +99,7 @@ describe('unread escalation to email', () => {
     const quinn = operators.Quinn as { id: string; globalId: string; token: string };
     const address = 'quinn@example.test';
     expect(await ok(server, SET, { input: { event: 'NEW_CHAT_SESSION', minutes: 5 } }, quinn.token)).toHaveLength(1);
-    const until = new Date(Date.now() + 6_000);
+    const until = new Date(Date.now() + 5_000);
     const dnd = await call(server, DND, { input: { until: until.toISOString() } }, quinn.token);
     expect(dnd.__typename).toMatch(/Success$/);
     const widgetId = await seeder.widget();
