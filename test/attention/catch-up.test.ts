@@ -4,9 +4,12 @@
  * arrived since they left, per chat and event — and replaying from its cursor gives exactly the
  * items counted; an operator who did not leave gets none.
  */
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/database.js';
 import { ok } from '../helpers/seed.js';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { openTestDatabase, startTestServer, type TestServer } from '../helpers/test-server.js';
 import { connect, eventually, liveOrganization, pause, reportSystemMessages } from '../streams/stream-client.js';
 import { onlineInDatabase, startChat } from './attention-helpers.js';
 
@@ -77,18 +80,18 @@ const until = async (check: () => boolean, what: () => string, ms = 15_000) => {
   }
 };
 
-const message = (apiKey: string, chatId: string, text: string) =>
+const message = (apiKey: string, chatId: string, text: string, on: TestServer = server) =>
   ok(
-    server,
+    on,
     `mutation ($input: ReportVisitorMessageInput!) { reportVisitorMessage(input: $input) { __typename
       ... on MutationReportVisitorMessageSuccess { data { replayed } } ... on AppError { code message field } } }`,
     { input: { chatId, text } },
     apiKey,
   );
 
-const setPresence = (token: string, presence: string) =>
+const setPresence = (token: string, presence: string, on: TestServer = server) =>
   ok(
-    server,
+    on,
     `mutation ($presence: Presence!) { setMyPresence(presence: $presence) { __typename
       ... on MutationSetMyPresenceSuccess { data { presence } } ... on AppError { code message field } } }`,
     { presence },
@@ -302,6 +305,61 @@ describe('catch-up on return', () => {
       expect(feed.items.slice(4).map((i) => i.__typename)).toEqual(['LiveNotification']);
       feed.dispose();
       replay.dispose();
+    } finally {
+      await conn.client.dispose();
+    }
+  });
+});
+
+describe('catch-up across instances', () => {
+  const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const prefix = `test-${randomUUID()}:`;
+  let shared: Database | undefined;
+  let a: TestServer;
+  let b: TestServer;
+  beforeAll(async () => {
+    // A file-backed PGlite cannot be opened twice: without TEST_DATABASE_URL both share one database object.
+    shared = process.env.TEST_DATABASE_URL ? undefined : await openTestDatabase();
+    const config = { redisUrl: REDIS_URL, redisPrefix: prefix, presenceGraceMs: 100 };
+    a = await startTestServer({ database: shared, config });
+    b = await startTestServer({ database: shared, config });
+  });
+  afterAll(async () => {
+    await a?.stop();
+    await b?.stop();
+    await shared?.close();
+    const redis = new Redis(REDIS_URL);
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    await redis.quit();
+  });
+
+  it('a return through instance B sends the summary on the feed open on instance A', async () => {
+    const { seeder, operators } = await liveOrganization(a, ['Gil']);
+    const gil = operators.Gil as { id: string; globalId: string; token: string };
+    const widgetId = await seeder.widget();
+    const conn = connect(a, gil.token);
+    try {
+      const feed = collect<FeedItem>(conn.client, FEED, null);
+      await onlineInDatabase(a, gil.id);
+      await setPresence(gil.token, 'AWAY', b);
+      await startChat(b, seeder.org.apiKey, 'g-1', widgetId, gil.globalId);
+      await until(
+        () => feed.items.length >= 1,
+        () => JSON.stringify(feed.items),
+      );
+      await setPresence(gil.token, 'ONLINE', b);
+      await until(
+        () => feed.items.length >= 2,
+        () => JSON.stringify(feed.items),
+      );
+      expect(feed.items[1]).toMatchObject({
+        __typename: 'CatchUpSummary',
+        presence: 'AWAY',
+        unreadCount: 1,
+        chats: [{ chatId: 'g-1', unreadCount: 1, events: [{ event: 'NEW_CHAT_SESSION', count: 1 }] }],
+      });
+      feed.dispose();
     } finally {
       await conn.client.dispose();
     }
