@@ -32,6 +32,8 @@ export interface Topics {
   'operator:inbox-read': InboxReadChange;
   /** The operator's quiet time changed (E2); null: none. Open streams apply it at once. */
   'operator:quiet-time': { settings: QuietSettingsMessage | null };
+  /** The operator came back (E7): open catch-up streams send the summary of what arrived since `leftAt`. */
+  'operator:catch-up': { presence: 'AWAY' | 'OFFLINE'; leftAt: string; lastSeq: number };
 }
 
 /** Quiet-time settings as they cross Redis (do-not-disturb in ms). */

@@ -13,6 +13,9 @@
  * no longer at `end`. Overlapping or touching windows and do-not-disturb merge into one quiet spell,
  * whose end is when deferred emails are due.
  */
+import { isValidTimeZone, offsetAt, wallClockOf } from './local-time.js';
+
+export { isValidTimeZone };
 
 export const WEEKDAYS = ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -49,44 +52,6 @@ export function parseLocalTime(value: string): number | null {
   const match = TIME.exec(value);
   return match ? Number(match[1]) * 60 + Number(match[2]) : null;
 }
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterOf(timeZone: string): Intl.DateTimeFormat {
-  let formatter = formatters.get(timeZone);
-  if (formatter === undefined) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timeZone, formatter);
-  }
-  return formatter;
-}
-
-export function isValidTimeZone(timeZone: string): boolean {
-  try {
-    formatterOf(timeZone);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Local wall-clock of `at` in the zone, as if it were UTC (ms). */
-function wallClockOf(timeZone: string, at: number): number {
-  const parts: Record<string, number> = {};
-  for (const part of formatterOf(timeZone).formatToParts(at)) if (part.type !== 'literal') parts[part.type] = Number(part.value);
-  return Date.UTC(parts.year ?? 1970, (parts.month ?? 1) - 1, parts.day ?? 1, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0);
-}
-
-const offsetAt = (timeZone: string, at: number) => wallClockOf(timeZone, Math.floor(at / 1000) * 1000) - Math.floor(at / 1000) * 1000;
 
 /**
  * The instant of a local wall-clock time (given as if UTC, ms): the first occurrence when it happens

@@ -21,6 +21,7 @@ import './types/notification-preview.js';
 import './types/notification-stream.js';
 import './types/inbox.js';
 import './types/attention.js';
+import './types/catch-up.js';
 import './types/presence.js';
 import './types/node.js';
 import './types/rate-limits.js';

@@ -32,6 +32,7 @@ interface Item {
   eventIds: string[];
   tag: string;
   playSound: boolean;
+  showNotification: boolean;
   sound: string | null;
   replayed: boolean;
   inboxItemId: string | null;
@@ -141,6 +142,54 @@ describe('one alert per visitor action', () => {
       expect(live.items).toHaveLength(2);
       expect(live.items[1]).toMatchObject({ events: ['FIRST_MESSAGE_RECEIVED', 'MESSAGE_RECEIVED'], playSound: true, sound: 'message' });
       expect(await server.app.database.prisma.inboxItem.count({ where: { operatorId: dan.id } })).toBe(2);
+      live.dispose();
+    } finally {
+      await conn.client.dispose();
+    }
+  });
+
+  it('carries an admin lock: REQUIRED on one of its events shows the one item, live and replayed, with no sound', async () => {
+    const { seeder, operators } = await liveOrganization(server, ['Fay']);
+    const fay = operators.Fay as { id: string; globalId: string; token: string };
+    // Fay turned off banners and sounds of visitor messages; the admin requires the banner of MESSAGE_RECEIVED.
+    await seeder.setPreferences(
+      fay.globalId,
+      ['FIRST_MESSAGE_RECEIVED', 'MESSAGE_RECEIVED'].flatMap((event) => [
+        { event, channel: 'BROWSER', enabled: false },
+        { event, channel: 'AUDIO', enabled: false },
+      ]),
+    );
+    const lock = await server.gql(
+      'mutation ($input: SetAdminLockInput!) { setAdminLock(input: $input) { __typename } }',
+      { input: { event: 'MESSAGE_RECEIVED', channel: 'BROWSER', value: 'REQUIRED' } },
+      seeder.org.adminToken,
+    );
+    expect(lock.errors).toBeUndefined();
+    const widgetId = await seeder.widget();
+    const conn = connect(server, fay.token);
+    try {
+      const live = collect(conn.client, null);
+      await onlineInDatabase(server, fay.id);
+      await startChat(server, seeder.org.apiKey, 'f-1', widgetId, fay.globalId);
+      await message(server, seeder.org.apiKey, 'f-1', 'Hello?');
+      await until(() => live.items.length >= 2);
+      await pause(300);
+      const expected = {
+        events: ['FIRST_MESSAGE_RECEIVED', 'MESSAGE_RECEIVED'],
+        tag: 'chat:f-1:messages',
+        showNotification: true,
+        playSound: false,
+      };
+      expect(live.items).toHaveLength(2);
+      expect(live.items[1]).toMatchObject({ ...expected, replayed: false });
+      expect(await server.app.database.prisma.inboxItem.count({ where: { operatorId: fay.id } })).toBe(2);
+      // Replayed from the inbox, it is the same item, still shown by the lock.
+      const replay = collect(conn.client, live.items[0]?.cursor ?? null);
+      await until(() => replay.items.length >= 1);
+      await pause(300);
+      expect(replay.items).toHaveLength(1);
+      expect(replay.items[0]).toMatchObject({ ...expected, replayed: true, cursor: live.items[1]?.cursor });
+      replay.dispose();
       live.dispose();
     } finally {
       await conn.client.dispose();

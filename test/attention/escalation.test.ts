@@ -83,6 +83,12 @@ describe('missed-chat escalation', () => {
         cancelledEscalations: 0,
       });
       const [event] = await escalationsOf(server, org.seeder.org.organizationId);
+      // After the delay, not before: armed for one second after the chat started, raised once due.
+      const timer = await server.app.database.prisma.escalationTimer.findFirstOrThrow({
+        where: { organizationId: org.seeder.org.organizationId },
+      });
+      expect(timer.dueAt.getTime() - timer.createdAt.getTime()).toBe(1000);
+      expect(event?.createdAt.getTime()).toBeGreaterThanOrEqual(timer.dueAt.getTime());
       expect(audienceStoredIn(event?.payload)?.sort()).toEqual(
         // Rita too: she is online, though her client showed nothing (the widget has no group).
         [Rita?.id, Gus?.id, org.seeder.org.adminId].sort(),

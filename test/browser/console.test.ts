@@ -277,4 +277,28 @@ describe('the console across a server restart', () => {
       await database.close();
     }
   });
+
+  it('shows what arrived while the operator was away first when they come back (E7), and replays it', async () => {
+    const org = await organization('Catch-up org');
+    const olga = await openConsole(await newContext(), server.url, org.operator.token);
+    await org.streamsOpen(1);
+    const presence = (value: string) =>
+      server.gql('mutation ($p: Presence!) { setMyPresence(presence: $p) { __typename } }', { p: value }, org.operator.token);
+    await presence('AWAY');
+    await org.systemMessage('while-away');
+    await eventually(
+      () => feedTitles(olga),
+      (t) => t.includes('while-away'),
+    );
+    await presence('ONLINE');
+    const box = olga.page.getByTestId('catch-up');
+    await box.getByTestId('catch-up-chat').waitFor();
+    await expect(box.textContent()).resolves.toMatch(/While you were away \(since .*\): 1 unread/);
+    await expect(box.getByTestId('catch-up-chat').allInnerTexts()).resolves.toEqual(['Other: 1 × System message']);
+    await olga.screenshot('6-catch-up');
+    // It was shown live already: the replay adds nothing twice.
+    await box.getByRole('button', { name: 'Replay them' }).click();
+    await box.getByText('Caught up: 0 replayed below.').waitFor();
+    expect(await feedTitles(olga)).toEqual(['while-away']);
+  });
 });

@@ -4,7 +4,7 @@
  * ran). Any event id can be explained too, for one that never reached this operator.
  */
 
-import { ExplainDocument, type LiveItemFragment } from '../generated/graphql';
+import { type CatchUpFragment, ExplainDocument, type LiveItemFragment } from '../generated/graphql';
 import { type Api, refused } from './api';
 import { fill, h, label, time } from './dom';
 
@@ -12,10 +12,15 @@ export interface FeedView {
   element: HTMLElement;
   /** Lists an item; returns a function noting that its sound was blocked by the browser. */
   add(item: LiveItemFragment, outcome: { shown: boolean; sound: string | null }): (note: string) => void;
+  /** Shows a catch-up summary (E7) above the feed, with a button replaying what it counted. */
+  catchUp(summary: CatchUpFragment, replay: () => Promise<number>): void;
 }
+
+const AWAY_TEXT: Record<string, string> = { AWAY: 'While you were away', OFFLINE: 'While you were offline' };
 
 export function feedView(api: Api, operatorId: string): FeedView {
   const list = h('ul', { className: 'feed', dataset: { testid: 'feed' } });
+  const summaryBox = h('div', { className: 'catch-up', dataset: { testid: 'catch-up' } });
   const explanation = h('div', { className: 'explanation', dataset: { testid: 'explanation' } });
 
   const explain = async (eventId: string) => {
@@ -56,7 +61,44 @@ export function feedView(api: Api, operatorId: string): FeedView {
   askForm.append(h('input', { name: 'eventId', placeholder: 'Event id', maxLength: 200 }), h('button', { textContent: 'Explain' }));
 
   return {
-    element: h('section', { className: 'panel' }, h('h2', null, 'Live'), list, askForm, explanation),
+    element: h('section', { className: 'panel' }, h('h2', null, 'Live'), summaryBox, list, askForm, explanation),
+    catchUp(summary, replay) {
+      const heading = `${AWAY_TEXT[summary.presence] ?? 'While you were away'} (since ${time(summary.leftAt)}): `;
+      if (summary.unreadCount === 0) {
+        fill(summaryBox, h('p', null, `${heading}nothing new.`));
+        return;
+      }
+      const button = h('button', {
+        className: 'small',
+        textContent: 'Replay them',
+        onclick: () => {
+          button.disabled = true;
+          void replay().then(
+            (count) => fill(summaryBox, h('p', { className: 'muted' }, `Caught up: ${count} replayed below.`)),
+            () => {
+              button.disabled = false;
+            },
+          );
+        },
+      });
+      fill(
+        summaryBox,
+        h('p', null, h('strong', null, `${heading}${summary.unreadCount} unread`)),
+        h(
+          'ul',
+          null,
+          ...summary.chats.map((chat) =>
+            h(
+              'li',
+              { dataset: { testid: 'catch-up-chat', chatId: chat.chatId ?? '' } },
+              `${chat.chatId === null ? 'Other' : `Chat ${chat.chatId}`}: `,
+              chat.events.map((e) => `${e.count} × ${label(e.event)}`).join(', '),
+            ),
+          ),
+        ),
+        button,
+      );
+    },
     add(item, outcome) {
       const flags = [
         item.replayed ? 'missed while reconnecting' : null,

@@ -13,11 +13,14 @@
  */
 import { type Client, createClient } from 'graphql-ws';
 import {
+  type CatchUpFragment,
   InboxReadStateDocument,
   type InboxReadStateSubscription,
   type LiveItemFragment,
   LiveNotificationsDocument,
   type LiveNotificationsSubscription,
+  ReplayDocument,
+  type ReplaySubscription,
 } from '../generated/graphql';
 
 export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'signed-out';
@@ -25,6 +28,8 @@ export type ReadChange = InboxReadStateSubscription['inboxReadState'];
 
 export interface LiveHandlers {
   item(item: LiveItemFragment): void;
+  /** The operator came back (E7): what arrived unread while they were away, sent before anything else. */
+  catchUp(summary: CatchUpFragment): void;
   read(change: ReadChange): void;
   status(status: LiveStatus, detail?: string): void;
   /** A (re)connection was acknowledged: `connectedAt` is this browser's clock. */
@@ -34,6 +39,8 @@ export interface LiveHandlers {
 export interface Live {
   /** Closes the socket and opens a new one (e.g. to apply saved Dashboard preferences). */
   reconnect(): void;
+  /** Replays a catch-up summary's items (from `after` through `through`), each not yet handled once. */
+  replay(summary: Pick<CatchUpFragment, 'after' | 'through'>): Promise<number>;
   close(): void;
 }
 
@@ -108,7 +115,15 @@ export function openLive(token: string, operatorId: string, handlers: LiveHandle
     disposers = [
       current.subscribe<LiveNotificationsSubscription>(
         { query: LiveNotificationsDocument.toString(), variables },
-        { next: (result) => result.data && accept(result.data.notifications), error: report, complete: () => {} },
+        {
+          next: (result) => {
+            const item = result.data?.notificationFeed;
+            if (item?.__typename === 'LiveNotification') accept(item);
+            else if (item?.__typename === 'CatchUpSummary') handlers.catchUp(item);
+          },
+          error: report,
+          complete: () => {},
+        },
       ),
       current.subscribe<InboxReadStateSubscription>(
         { query: InboxReadStateDocument.toString() },
@@ -125,8 +140,37 @@ export function openLive(token: string, operatorId: string, handlers: LiveHandle
     void old?.dispose();
   };
 
+  // A one-off `notifications(after:)` on the same socket, ended at the summary's last position.
+  // It does not move the resume cursor: the live stream is already past these items.
+  const replay = (summary: Pick<CatchUpFragment, 'after' | 'through'>) =>
+    new Promise<number>((resolve, reject) => {
+      if (client === null || summary.after === summary.through) return resolve(0);
+      let count = 0;
+      const dispose = client.subscribe<ReplaySubscription>(
+        { query: ReplayDocument.toString(), variables: { after: summary.after } },
+        {
+          next: (result) => {
+            const item = result.data?.notifications;
+            if (item === undefined) return;
+            if (!seen.has(item.eventId)) {
+              seen.add(item.eventId);
+              count += 1;
+              handlers.item(item);
+            }
+            if (item.cursor === summary.through) {
+              dispose();
+              resolve(count);
+            }
+          },
+          error: reject,
+          complete: () => resolve(count),
+        },
+      );
+    });
+
   start();
   return {
+    replay,
     reconnect() {
       if (closedForGood) return;
       stop();

@@ -138,6 +138,7 @@ async function start() {
       if (sound) void playOnce(item.eventId, sound).then((heard) => heard || note('sound blocked by the browser'));
       inbox.added(item);
     },
+    catchUp: (summary) => feed.catchUp(summary, () => live?.replay(summary) ?? Promise.resolve(0)),
     read: (change) => inbox.readChanged(change),
   });
   await Promise.all([inbox.reload(), preferences.reload(), admin?.reload()]);

@@ -162,7 +162,7 @@ builder.prismaObjectField(InboxItemNode, 'events', (t) =>
   }),
 );
 
-const UnreadEventCount = builder.simpleObject('UnreadEventCount', {
+export const UnreadEventCount = builder.simpleObject('UnreadEventCount', {
   description: 'How many unread items of one event a chat has.',
   fields: (t) => ({
     event: t.field({ type: NotificationEventKindEnum, description: 'The event.' }),

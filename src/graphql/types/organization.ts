@@ -1,4 +1,5 @@
 import { organizationOf } from '../../context.js';
+import { isValidTimeZone } from '../../domain/local-time.js';
 import { AppError, invalidInput, notFound } from '../../errors.js';
 import { invalidateCredentials } from '../../services/invalidate-credentials.js';
 import { createApiKey, issueOperatorToken } from '../../services/organizations.js';
@@ -30,15 +31,6 @@ const UpdateOrganizationInput = builder.inputType('UpdateOrganizationInput', {
   }),
 });
 
-const isTimeZone = (zone: string) => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 builder.mutationField('updateOrganization', (t) =>
   t.prismaField({
     type: 'Organization',
@@ -49,7 +41,7 @@ builder.mutationField('updateOrganization', (t) =>
     resolve: (query, _root, { input }, ctx) => {
       if (input.name !== null && input.name !== undefined && input.name.trim() === '')
         throw invalidInput('name must not be empty', 'input.name');
-      if (input.timeZone && !isTimeZone(input.timeZone))
+      if (input.timeZone && !isValidTimeZone(input.timeZone))
         throw invalidInput(`"${input.timeZone}" is not an IANA time zone`, 'input.timeZone');
       if (input.dailySummaryTime && !/^([01]\d|2[0-3]):[0-5]\d$/.test(input.dailySummaryTime)) {
         throw invalidInput('dailySummaryTime must be HH:MM (24 h)', 'input.dailySummaryTime');

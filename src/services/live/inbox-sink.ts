@@ -27,7 +27,7 @@ import type { DecisionSink, StoredEvent } from '../decision-sinks.js';
 import type { OrganizationSettings } from '../ingestion/load-organization-settings.js';
 import { statementParams } from '../ingestion/persist-happenings.js';
 import { settingsUsedBy } from '../ingestion/settings-cache.js';
-import { type LiveItem, partsOf } from './live-item.js';
+import { type LiveItem, partsOf, storedParts } from './live-item.js';
 
 interface Candidate {
   event: StoredEvent;
@@ -162,7 +162,7 @@ function inboxCtes(
     title: item.title,
     body: item.body,
     sound: item.sound,
-    parts: item.parts ?? null,
+    parts: storedParts(item), // with the admin lock, so that replay shows what live did
     createdAt: item.createdAt,
   }));
   return [

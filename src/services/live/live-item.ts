@@ -39,6 +39,30 @@ export interface LivePart {
   sound: string | null;
 }
 
+type RequiredChannels = NonNullable<LiveItem['required']>;
+
+/** One part as the inbox keeps it (`InboxItem.parts`): the first may carry the item's admin lock. */
+type StoredPart = LivePart & { required?: RequiredChannels };
+
+/**
+ * What the inbox keeps in `parts`: the parts of a collapsed item (E6), and, when a channel is
+ * locked REQUIRED (E1), the lock on the first part (a single event then has a one-part list), so a
+ * replayed item is shown and played exactly as the live one was. Null otherwise.
+ */
+export function storedParts(item: LiveItem): StoredPart[] | null {
+  if (item.required === undefined) return item.parts ?? null;
+  const [first, ...rest] = partsOf(item);
+  return first === undefined ? null : [{ ...first, required: item.required }, ...rest];
+}
+
+/** The inverse of storedParts: the item's `parts` (collapsed only) and `required`. */
+export function fromStoredParts(stored: unknown): Pick<LiveItem, 'parts' | 'required'> {
+  if (!Array.isArray(stored) || stored.length === 0) return {};
+  const parts = (stored as StoredPart[]).map(({ required: _, ...part }) => part);
+  const required = (stored as StoredPart[])[0]?.required;
+  return { ...(parts.length > 1 ? { parts } : {}), ...(required === undefined ? {} : { required }) };
+}
+
 /** The parts of an item: its own event alone unless it was collapsed. */
 export const partsOf = (item: LiveItem): LivePart[] =>
   item.parts ?? [{ kind: item.kind, eventId: item.eventId, browser: item.browser, sound: item.sound }];

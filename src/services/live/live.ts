@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/database.js';
 import { log } from '../../observability/logger.js';
 import type { PubSub } from '../../pubsub.js';
+import { recordDeparturesAndReturns } from '../attention/departures.js';
 import type { DecisionSink } from '../decision-sinks.js';
 import { type ChatPanelPreferencesListener, onChatPanelPreferencesChanged } from '../preferences.js';
 import { onQuietTimeChanged, type QuietTimeListener } from '../quiet-time.js';
@@ -85,7 +86,13 @@ export function createLive(options: LiveOptions): Live {
   // With Redis, presence counts the streams of every instance; otherwise this process's.
   const batcher = createPresenceBatcher({
     report: options.reportPresence,
-    store: (organizationId, changes) => storePresence(prisma, organizationId, changes),
+    store: async (organizationId, changes) => {
+      await storePresence(prisma, organizationId, changes);
+      // Catch-up on return (E7): departures and returns beside the presence (attention/departures.ts).
+      for (const back of await recordDeparturesAndReturns(prisma, organizationId, changes)) {
+        pubsub.publish('operator:catch-up', back.operatorId, { ...back, leftAt: back.leftAt.toISOString() });
+      }
+    },
     windowMs: options.presenceBatchMs,
     concurrency: options.presenceConcurrency,
     maxBatch: options.maxBatchSize,

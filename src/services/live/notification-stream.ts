@@ -26,7 +26,7 @@ import { metrics } from '../../observability/metrics.js';
 import type { PubSub } from '../../pubsub.js';
 import { loadPreferenceGrid, type PreferenceChange } from '../preferences.js';
 import { expiredCursorError } from '../retention/cursor-expiry.js';
-import { encodeCursor, type LiveItem, type LivePart, partsOf, type StreamedNotification } from './live-item.js';
+import { encodeCursor, fromStoredParts, type LiveItem, partsOf, type StreamedNotification } from './live-item.js';
 import type { PresenceTracker } from './presence-tracker.js';
 import { QuietTimeWatch } from './quiet-time-watch.js';
 import type { OpenStream, StreamRegistry } from './stream-registry.js';
@@ -87,7 +87,7 @@ const toLiveItem = (row: {
   browser: true,
   sound: row.sound,
   createdAt: row.createdAt.toISOString(),
-  ...(Array.isArray(row.parts) ? { parts: row.parts as LivePart[] } : {}),
+  ...fromStoredParts(row.parts), // collapsed parts (E6) and admin lock (E1)
 });
 
 interface MutablePreferences {
