@@ -4,12 +4,10 @@
  * arrived since they left, per chat and event — and replaying from its cursor gives exactly the
  * items counted; an operator who did not leave gets none.
  */
-import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/database.js';
+import { type InstancePair, startInstancePair } from '../helpers/instance-pair.js';
 import { ok } from '../helpers/seed.js';
-import { openTestDatabase, startTestServer, type TestServer } from '../helpers/test-server.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { connect, eventually, liveOrganization, pause, reportSystemMessages } from '../streams/stream-client.js';
 import { onlineInDatabase, startChat } from './attention-helpers.js';
 
@@ -312,26 +310,15 @@ describe('catch-up on return', () => {
 });
 
 describe('catch-up across instances', () => {
-  const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const prefix = `test-${randomUUID()}:`;
-  let shared: Database | undefined;
+  let pair: InstancePair;
   let a: TestServer;
   let b: TestServer;
   beforeAll(async () => {
-    // A file-backed PGlite cannot be opened twice: without TEST_DATABASE_URL both share one database object.
-    shared = process.env.TEST_DATABASE_URL ? undefined : await openTestDatabase();
-    const config = { redisUrl: REDIS_URL, redisPrefix: prefix, presenceGraceMs: 100 };
-    a = await startTestServer({ database: shared, config });
-    b = await startTestServer({ database: shared, config });
+    pair = await startInstancePair({ presenceGraceMs: 100 });
+    ({ a, b } = pair);
   });
   afterAll(async () => {
-    await a?.stop();
-    await b?.stop();
-    await shared?.close();
-    const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
+    await pair?.stop();
   });
 
   it('a return through instance B sends the summary on the feed open on instance A', async () => {
