@@ -12,12 +12,14 @@
  * per latency figure (3), BENCH_RATES (100,300), BENCH_CONNECTIONS (32), BENCH_BATCH (98),
  * BENCH_FANOUT_STREAMS (1000), BENCH_FANOUT_TOTAL notifications (100000), BENCH_INSTANCES (1;
  * 2 runs two service processes on one database and REDIS_URL, default redis://127.0.0.1:6379),
- * BENCH_PROFILE=<dir> (service processes run under `node --cpu-prof` writing there), BENCH_ONLY
+ * BENCH_PROFILE=<dir> (a CPU profile of the service processes for each measured section, written
+ * there as <section>.<instance>.cpuprofile; scripts/profile-summary.ts reads them), BENCH_ONLY
  * (comma list of typename, singles, batch, latency, fanout: the sections to run; default all),
  * DATABASE_URL (else a fresh database on the local PostgreSQL, dropped at the end).
  */
 import { execFileSync, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { openDatabase } from '../src/db/database.js';
 import { issueOperatorToken } from '../src/services/organizations.js';
@@ -135,8 +137,19 @@ async function main() {
       data: { email: null, presence: 'ONLINE', presenceAnnounced: 'ONLINE' },
     });
 
-    const profileArgs = PROFILE ? ['--cpu-prof', '--cpu-prof-dir', PROFILE] : [];
-    const services = await Promise.all(Array.from({ length: INSTANCES }, () => child<ServerReply>('./compare-server.ts', profileArgs)));
+    const services = await Promise.all(Array.from({ length: INSTANCES }, () => child<ServerReply>('./compare-server.ts')));
+    /** With BENCH_PROFILE, `fn` runs while every service process records a CPU profile. */
+    const profiled = async <T>(section: string, fn: () => Promise<T>): Promise<T> => {
+      if (!PROFILE) return fn();
+      mkdirSync(PROFILE, { recursive: true });
+      await Promise.all(services.map((s) => s.ask({ cmd: 'profileStart' })));
+      try {
+        return await fn();
+      } finally {
+        const name = section.replace(/[^\w]+/g, '-');
+        await Promise.all(services.map((s, i) => s.ask({ cmd: 'profileStop', file: `${PROFILE}/${name}.${i}.cpuprofile` })));
+      }
+    };
     const prefix = `bench-${randomUUID()}:`;
     const urls: string[] = [];
     for (const s of services) {
@@ -198,27 +211,27 @@ async function main() {
       `server CPU ${fmt(r.cpuPerRequest)} µs/req = ${fmt(r.cpuPerRequest / baseCpu, 1)}× baseline's`;
     // The machine's load moves within a run: each ratio is against a baseline taken just before it.
     let adjacent = base.requestsPerSecond ?? Number.NaN;
-    const measure = async (targets: string[], scenario: Scenario, seconds = SECONDS, connections = CONNECTIONS) => {
+    const measure = async (section: string, targets: string[], scenario: Scenario) => {
       adjacent = (await run([baselineUrl], { kind: 'typename' }, BASELINE_SECONDS)).requestsPerSecond ?? Number.NaN;
-      return run(targets, scenario, seconds, connections);
+      return profiled(section, () => run(targets, scenario));
     };
     const ratio = (value: number | undefined, target: string) =>
       `${fmt(((value ?? Number.NaN) / adjacent) * 100, 1)}% of baseline ${fmt(adjacent)}/s (target ${target})`;
     if (runs('typename')) {
       // No credential: what the service costs without the credential's database lookup (context.ts).
-      const anonymousRun = await measure(urls, { kind: 'typename' });
+      const anonymousRun = await measure('typename-anonymous', urls, { kind: 'typename' });
       print(
         'service { __typename }, no credential',
         `${fmt(anonymousRun.requestsPerSecond)} req/s`,
         `${ratio(anonymousRun.requestsPerSecond, 'none')}; ${cpuNote(anonymousRun)}`,
       );
-      const apiKeyRun = await measure(urls, { kind: 'typename', credential: small.apiKey });
+      const apiKeyRun = await measure('typename-api-key', urls, { kind: 'typename', credential: small.apiKey });
       print(
         'service { __typename }, API key',
         `${fmt(apiKeyRun.requestsPerSecond)} req/s`,
         `${ratio(apiKeyRun.requestsPerSecond, '≥ 80%')}; ${cpuNote(apiKeyRun)}`,
       );
-      const tokenRun = await measure(urls, { kind: 'typename', credential: operatorToken });
+      const tokenRun = await measure('typename-operator-token', urls, { kind: 'typename', credential: operatorToken });
       print(
         'service { __typename }, operator token',
         `${fmt(tokenRun.requestsPerSecond)} req/s`,
@@ -257,7 +270,7 @@ async function main() {
       ],
     ];
     for (const [name, scenario] of runs('singles') ? singles : []) {
-      const r = await measure(urls, scenario);
+      const r = await measure(name, urls, scenario);
       print(
         name,
         `${fmt(r.requestsPerSecond)} req/s`,
@@ -265,18 +278,20 @@ async function main() {
       );
     }
     if (runs('batch')) {
-      const batch = await run(
-        urls,
-        {
-          kind: 'batch',
-          apiKey: small.apiKey,
-          widgetId: toGlobal('Widget', small.widgetId),
-          operatorIds: spread.map((id) => toGlobal('Operator', id)),
-          prefix: 'batch',
-          batch: BATCH,
-        },
-        SECONDS,
-        4,
+      const batch = await profiled('batch', () =>
+        run(
+          urls,
+          {
+            kind: 'batch',
+            apiKey: small.apiKey,
+            widgetId: toGlobal('Widget', small.widgetId),
+            operatorIds: spread.map((id) => toGlobal('Operator', id)),
+            prefix: 'batch',
+            batch: BATCH,
+          },
+          SECONDS,
+          4,
+        ),
       );
       print(
         `reportHappenings batches of ${BATCH} ×4 connections, 10 operators`,
@@ -311,14 +326,16 @@ async function main() {
     await sleep(500);
     for (const rate of runs('latency') ? RATES : []) {
       await clients.ask({ cmd: 'reset' });
-      const sent = await load.ask({
-        cmd: 'rate',
-        urls,
-        apiKey: small.apiKey,
-        chats: spreadChats,
-        rate,
-        seconds: LATENCY_SECONDS,
-      } satisfies LoadCommand);
+      const sent = await profiled(`latency-${rate}`, () =>
+        load.ask({
+          cmd: 'rate',
+          urls,
+          apiKey: small.apiKey,
+          chats: spreadChats,
+          rate,
+          seconds: LATENCY_SECONDS,
+        } satisfies LoadCommand),
+      );
       const expected = (sent.sent ?? 0) - (sent.failures ?? 0);
       const stats = await waitFor(expected, 10_000);
       const target = rate <= 100 ? 25 : 50;
@@ -378,8 +395,10 @@ async function main() {
     await clients.ask({ cmd: 'reset' });
     const cpu0 = await cpuOf(services);
     const t0 = now();
-    await services[0]?.ask({ cmd: 'publish', operatorIds: big.operatorIds, rounds, item });
-    const fanout = await waitFor(rounds * FANOUT_STREAMS, 60_000);
+    const fanout = await profiled('fanout', async () => {
+      await services[0]?.ask({ cmd: 'publish', operatorIds: big.operatorIds, rounds, item });
+      return waitFor(rounds * FANOUT_STREAMS, 60_000);
+    });
     const fanoutSeconds = (now() - t0) / 1000;
     const fanoutCpu = ((await cpuOf(services)) - cpu0) / Math.max(1, fanout.received);
     const fanoutRate = fanout.received / fanoutSeconds;
