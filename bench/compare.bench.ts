@@ -20,6 +20,7 @@
 import { execFileSync, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { openDatabase } from '../src/db/database.js';
 import { issueOperatorToken } from '../src/services/organizations.js';
@@ -120,7 +121,24 @@ async function openChats(url: string, org: SeededOrganization, prefix: string, c
   return chats;
 }
 
+const loadAverage = () =>
+  loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' / ');
+
+/** Every figure again as one markdown table, with the machine's load: what docs/capacity.md quotes. */
+function printSummary(startLoad: string, startedAt: number) {
+  if (figures.length === 0) return;
+  console.log(
+    `\n== summary: ${INSTANCES} instance(s), ${SECONDS} s per figure, ${fmt((now() - startedAt) / 1000)} s in all; load average (1/5/15 min) ${startLoad} at start, ${loadAverage()} at end ==\n`,
+  );
+  console.log('| figure | measured | ratio, target, server CPU |\n|---|---|---|');
+  for (const f of figures) console.log(`| ${f.name.trim()} | ${f.value} | ${f.note ?? ''} |`);
+}
+
 async function main() {
+  const startLoad = loadAverage();
+  const startedAt = now();
   let databaseUrl = process.env.DATABASE_URL;
   const fresh = databaseUrl === undefined;
   databaseUrl ??= execFileSync('npx', ['tsx', here('../scripts/fresh-postgres.ts'), 'create'], { encoding: 'utf8' }).trim();
@@ -442,6 +460,7 @@ async function main() {
     print('fan-out cost ratio (CPU per notification, service / plain ws)', `${fmt(fanoutCpu / plainCpu, 2)}×`, 'target ≤ 2×');
     print('fan-out rate ratio (service / plain ws)', `${fmt((fanoutRate / (plainStats.received / plainSeconds)) * 100, 1)}%`);
   } finally {
+    printSummary(startLoad, startedAt);
     for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch((error) => console.error('cleanup:', error));
     if (fresh) execFileSync('npx', ['tsx', here('../scripts/fresh-postgres.ts'), 'drop', databaseUrl.split('/').pop() ?? '']);
   }
