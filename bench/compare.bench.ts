@@ -19,7 +19,7 @@
  */
 import { execFileSync, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { openDatabase } from '../src/db/database.js';
@@ -201,13 +201,39 @@ async function main() {
       return total;
     };
     /** Autocannon from the load process; also the server CPU per successful request (robust to the machine's load). */
+    /**
+     * CPU of the PostgreSQL backends serving this database (µs, from /proc: PostgreSQL is local),
+     * which the same machine's other databases do not touch. Null where /proc is not readable.
+     */
+    const postgresCpu = async (): Promise<Map<number, number> | null> => {
+      const rows = await database.prisma.$queryRaw<{ pid: number }[]>`
+        SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`;
+      const ticks = new Map<number, number>();
+      try {
+        for (const { pid } of rows) {
+          const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+          ticks.set(pid, ((Number(fields[11]) || 0) + (Number(fields[12]) || 0)) * 10_000);
+        }
+      } catch {
+        return null;
+      }
+      return ticks;
+    };
+    const postgresUsed = (before: Map<number, number> | null, after: Map<number, number> | null) => {
+      if (!before || !after) return Number.NaN;
+      let used = 0;
+      for (const [pid, t] of after) used += t - (before.get(pid) ?? 0);
+      return used;
+    };
     const run = async (targets: string[], scenario: Scenario, seconds = SECONDS, connections = CONNECTIONS) => {
       const servers = targets[0] === baselineUrl ? [baseline] : services;
       const cpu0 = await cpuUsed(servers);
+      const pg0 = await postgresCpu();
       const result = await load.ask({ cmd: 'autocannon', urls: targets, scenario, connections, seconds } satisfies LoadCommand);
       const cpu = (await cpuUsed(servers)) - cpu0;
-      const requests = (result.requestsPerSecond ?? 0) * seconds;
-      return { ...result, cpuPerRequest: cpu / Math.max(1, requests) };
+      const pg = postgresUsed(pg0, await postgresCpu());
+      const requests = Math.max(1, (result.requestsPerSecond ?? 0) * seconds);
+      return { ...result, cpuPerRequest: cpu / requests, postgresPerRequest: pg / requests };
     };
 
     console.log(
@@ -225,8 +251,8 @@ async function main() {
       `p50 ${fmt(base.p50)} ms, p99 ${fmt(base.p99)} ms; server CPU ${fmt(base.cpuPerRequest)} µs/request`,
     );
     const baseCpu = base.cpuPerRequest;
-    const cpuNote = (r: { cpuPerRequest: number }) =>
-      `server CPU ${fmt(r.cpuPerRequest)} µs/req = ${fmt(r.cpuPerRequest / baseCpu, 1)}× baseline's`;
+    const cpuNote = (r: { cpuPerRequest: number; postgresPerRequest: number }) =>
+      `server CPU ${fmt(r.cpuPerRequest)} µs/req = ${fmt(r.cpuPerRequest / baseCpu, 1)}× baseline's, PostgreSQL ${fmt(r.postgresPerRequest)} µs/req`;
     // The machine's load moves within a run: each ratio is against a baseline taken just before it.
     let adjacent = base.requestsPerSecond ?? Number.NaN;
     const measure = async (section: string, targets: string[], scenario: Scenario) => {
@@ -314,7 +340,7 @@ async function main() {
       print(
         `reportHappenings batches of ${BATCH} ×4 connections, 10 operators`,
         `${fmt(batch.happeningsPerSecond)} happ./s`,
-        `target ≥ 3,000/s; p50 ${fmt(batch.p50)} ms per batch; server CPU ${fmt(batch.cpuPerRequest / BATCH)} µs per happening${batch.failures ? `; ${batch.failures} FAILED` : ''}`,
+        `target ≥ 3,000/s; p50 ${fmt(batch.p50)} ms per batch; server CPU ${fmt(batch.cpuPerRequest / BATCH)} µs, PostgreSQL ${fmt(batch.postgresPerRequest / BATCH)} µs per happening${batch.failures ? `; ${batch.failures} FAILED` : ''}`,
       );
     }
 
