@@ -37,9 +37,12 @@ export interface LoadResult {
   sent?: number;
 }
 
-const SINGLE_VISITOR = 'mutation ($input: ReportVisitorMessageInput!) { reportVisitorMessage(input: $input) { __typename } }';
-const SINGLE_STARTED = 'mutation ($input: ReportChatStartedInput!) { reportChatStarted(input: $input) { __typename } }';
-const BATCH = 'mutation ($input: ReportHappeningsInput!) { reportHappenings(input: $input) { __typename } }';
+const SINGLE_VISITOR =
+  'mutation ($input: ReportVisitorMessageInput!) { reportVisitorMessage(input: $input) { __typename ... on AppError { code message } } }';
+const SINGLE_STARTED =
+  'mutation ($input: ReportChatStartedInput!) { reportChatStarted(input: $input) { __typename ... on AppError { code message } } }';
+const BATCH =
+  'mutation ($input: ReportHappeningsInput!) { reportHappenings(input: $input) { __typename ... on AppError { code message } } }';
 
 let counter = 0;
 const now = () => performance.timeOrigin + performance.now();

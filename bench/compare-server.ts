@@ -5,9 +5,12 @@
  *  - `baseline`: a minimal graphql-yoga server answering `{ __typename }`;
  *  - `plain`: a plain `ws` server that sends prepared bytes to every socket (the fan-out baseline).
  * Driven over IPC: `cpu`, `memory`, `publish` (pre-decided live items straight on the pub/sub),
- * `plainSend`, `stop`.
+ * `plainSend`, `profileStart` / `profileStop` (a CPU profile of one section, written as
+ * `<file>.cpuprofile`: read it with scripts/profile-summary.ts), `stop`.
  */
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
@@ -36,6 +39,8 @@ type Command =
   | { cmd: 'streams' }
   | { cmd: 'publish'; operatorIds: string[]; rounds: number; item: LiveItem }
   | { cmd: 'plainSend'; rounds: number; message: string }
+  | { cmd: 'profileStart' }
+  | { cmd: 'profileStop'; file: string }
   | { cmd: 'stop' };
 
 let app: App | null = null;
@@ -52,6 +57,11 @@ async function start(command: Extract<Command, { cmd: 'start' }>): Promise<strin
       redisUrl: command.redisUrl,
       redisPrefix: command.redisPrefix ?? 'bench:',
       // Streams stay ONLINE for the whole run, the buffer holds a fan-out burst, no daily summaries.
+      // Rate limits still run but never refuse (the bench measures their cost, not their effect);
+      // warnings only: a stream's open/close lines would cost more than the fan-out measured.
+      logLevel: process.env.LOG_LEVEL ?? 'warn',
+      rateLimitApiKeyHappenings: 1_000_000_000,
+      rateLimitOperatorRequests: 1_000_000_000,
       presenceGraceMs: 3_600_000,
       streamBufferLimit: 100_000,
       analyticsTickMs: 0,
@@ -94,6 +104,23 @@ async function plainSend(rounds: number, message: string): Promise<void> {
   }
 }
 
+let profiler: Session | null = null;
+
+async function profileStart(): Promise<void> {
+  profiler = new Session();
+  profiler.connect();
+  await profiler.post('Profiler.enable');
+  await profiler.post('Profiler.start');
+}
+
+async function profileStop(file: string): Promise<void> {
+  if (!profiler) return;
+  const { profile } = await profiler.post('Profiler.stop');
+  writeFileSync(file, JSON.stringify(profile));
+  profiler.disconnect();
+  profiler = null;
+}
+
 process.on('message', async (command: Command) => {
   try {
     let reply: object = {};
@@ -110,13 +137,14 @@ process.on('message', async (command: Command) => {
     if (command.cmd === 'streams') reply = { streams: app?.services.live?.registry.size() ?? 0 };
     if (command.cmd === 'publish') await publish(command.operatorIds, command.rounds, command.item);
     if (command.cmd === 'plainSend') await plainSend(command.rounds, command.message);
+    if (command.cmd === 'profileStart') await profileStart();
+    if (command.cmd === 'profileStop') await profileStop(command.file);
     if (command.cmd === 'stop') {
       await app?.stop();
       await stopServer?.();
       plain?.close();
     }
     process.send?.({ ok: true, ...reply });
-    // Exits normally so that --cpu-prof writes its profile.
     if (command.cmd === 'stop') setTimeout(() => process.exit(0), 50);
   } catch (error) {
     process.send?.({ ok: false, error: String(error instanceof Error ? error.stack : error) });

@@ -12,12 +12,15 @@
  * per latency figure (3), BENCH_RATES (100,300), BENCH_CONNECTIONS (32), BENCH_BATCH (98),
  * BENCH_FANOUT_STREAMS (1000), BENCH_FANOUT_TOTAL notifications (100000), BENCH_INSTANCES (1;
  * 2 runs two service processes on one database and REDIS_URL, default redis://127.0.0.1:6379),
- * BENCH_PROFILE=<dir> (service processes run under `node --cpu-prof` writing there), BENCH_ONLY
+ * BENCH_PROFILE=<dir> (a CPU profile of the service processes for each measured section, written
+ * there as <section>.<instance>.cpuprofile; scripts/profile-summary.ts reads them), BENCH_ONLY
  * (comma list of typename, singles, batch, latency, fanout: the sections to run; default all),
  * DATABASE_URL (else a fresh database on the local PostgreSQL, dropped at the end).
  */
 import { execFileSync, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { openDatabase } from '../src/db/database.js';
 import { issueOperatorToken } from '../src/services/organizations.js';
@@ -118,7 +121,24 @@ async function openChats(url: string, org: SeededOrganization, prefix: string, c
   return chats;
 }
 
+const loadAverage = () =>
+  loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' / ');
+
+/** Every figure again as one markdown table, with the machine's load: what docs/capacity.md quotes. */
+function printSummary(startLoad: string, startedAt: number) {
+  if (figures.length === 0) return;
+  console.log(
+    `\n== summary: ${INSTANCES} instance(s), ${SECONDS} s per figure, ${fmt((now() - startedAt) / 1000)} s in all; load average (1/5/15 min) ${startLoad} at start, ${loadAverage()} at end ==\n`,
+  );
+  console.log('| figure | measured | ratio, target, server CPU |\n|---|---|---|');
+  for (const f of figures) console.log(`| ${f.name.trim()} | ${f.value} | ${f.note ?? ''} |`);
+}
+
 async function main() {
+  const startLoad = loadAverage();
+  const startedAt = now();
   let databaseUrl = process.env.DATABASE_URL;
   const fresh = databaseUrl === undefined;
   databaseUrl ??= execFileSync('npx', ['tsx', here('../scripts/fresh-postgres.ts'), 'create'], { encoding: 'utf8' }).trim();
@@ -135,8 +155,19 @@ async function main() {
       data: { email: null, presence: 'ONLINE', presenceAnnounced: 'ONLINE' },
     });
 
-    const profileArgs = PROFILE ? ['--cpu-prof', '--cpu-prof-dir', PROFILE] : [];
-    const services = await Promise.all(Array.from({ length: INSTANCES }, () => child<ServerReply>('./compare-server.ts', profileArgs)));
+    const services = await Promise.all(Array.from({ length: INSTANCES }, () => child<ServerReply>('./compare-server.ts')));
+    /** With BENCH_PROFILE, `fn` runs while every service process records a CPU profile. */
+    const profiled = async <T>(section: string, fn: () => Promise<T>): Promise<T> => {
+      if (!PROFILE) return fn();
+      mkdirSync(PROFILE, { recursive: true });
+      await Promise.all(services.map((s) => s.ask({ cmd: 'profileStart' })));
+      try {
+        return await fn();
+      } finally {
+        const name = section.replace(/[^\w]+/g, '-');
+        await Promise.all(services.map((s, i) => s.ask({ cmd: 'profileStop', file: `${PROFILE}/${name}.${i}.cpuprofile` })));
+      }
+    };
     const prefix = `bench-${randomUUID()}:`;
     const urls: string[] = [];
     for (const s of services) {
@@ -170,13 +201,39 @@ async function main() {
       return total;
     };
     /** Autocannon from the load process; also the server CPU per successful request (robust to the machine's load). */
+    /**
+     * CPU of the PostgreSQL backends serving this database (µs, from /proc: PostgreSQL is local),
+     * which the same machine's other databases do not touch. Null where /proc is not readable.
+     */
+    const postgresCpu = async (): Promise<Map<number, number> | null> => {
+      const rows = await database.prisma.$queryRaw<{ pid: number }[]>`
+        SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`;
+      const ticks = new Map<number, number>();
+      try {
+        for (const { pid } of rows) {
+          const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+          ticks.set(pid, ((Number(fields[11]) || 0) + (Number(fields[12]) || 0)) * 10_000);
+        }
+      } catch {
+        return null;
+      }
+      return ticks;
+    };
+    const postgresUsed = (before: Map<number, number> | null, after: Map<number, number> | null) => {
+      if (!before || !after) return Number.NaN;
+      let used = 0;
+      for (const [pid, t] of after) used += t - (before.get(pid) ?? 0);
+      return used;
+    };
     const run = async (targets: string[], scenario: Scenario, seconds = SECONDS, connections = CONNECTIONS) => {
       const servers = targets[0] === baselineUrl ? [baseline] : services;
       const cpu0 = await cpuUsed(servers);
+      const pg0 = await postgresCpu();
       const result = await load.ask({ cmd: 'autocannon', urls: targets, scenario, connections, seconds } satisfies LoadCommand);
       const cpu = (await cpuUsed(servers)) - cpu0;
-      const requests = (result.requestsPerSecond ?? 0) * seconds;
-      return { ...result, cpuPerRequest: cpu / Math.max(1, requests) };
+      const pg = postgresUsed(pg0, await postgresCpu());
+      const requests = Math.max(1, (result.requestsPerSecond ?? 0) * seconds);
+      return { ...result, cpuPerRequest: cpu / requests, postgresPerRequest: pg / requests };
     };
 
     console.log(
@@ -194,31 +251,31 @@ async function main() {
       `p50 ${fmt(base.p50)} ms, p99 ${fmt(base.p99)} ms; server CPU ${fmt(base.cpuPerRequest)} µs/request`,
     );
     const baseCpu = base.cpuPerRequest;
-    const cpuNote = (r: { cpuPerRequest: number }) =>
-      `server CPU ${fmt(r.cpuPerRequest)} µs/req = ${fmt(r.cpuPerRequest / baseCpu, 1)}× baseline's`;
+    const cpuNote = (r: { cpuPerRequest: number; postgresPerRequest: number }) =>
+      `server CPU ${fmt(r.cpuPerRequest)} µs/req = ${fmt(r.cpuPerRequest / baseCpu, 1)}× baseline's, PostgreSQL ${fmt(r.postgresPerRequest)} µs/req`;
     // The machine's load moves within a run: each ratio is against a baseline taken just before it.
     let adjacent = base.requestsPerSecond ?? Number.NaN;
-    const measure = async (targets: string[], scenario: Scenario, seconds = SECONDS, connections = CONNECTIONS) => {
+    const measure = async (section: string, targets: string[], scenario: Scenario) => {
       adjacent = (await run([baselineUrl], { kind: 'typename' }, BASELINE_SECONDS)).requestsPerSecond ?? Number.NaN;
-      return run(targets, scenario, seconds, connections);
+      return profiled(section, () => run(targets, scenario));
     };
     const ratio = (value: number | undefined, target: string) =>
       `${fmt(((value ?? Number.NaN) / adjacent) * 100, 1)}% of baseline ${fmt(adjacent)}/s (target ${target})`;
     if (runs('typename')) {
       // No credential: what the service costs without the credential's database lookup (context.ts).
-      const anonymousRun = await measure(urls, { kind: 'typename' });
+      const anonymousRun = await measure('typename-anonymous', urls, { kind: 'typename' });
       print(
         'service { __typename }, no credential',
         `${fmt(anonymousRun.requestsPerSecond)} req/s`,
         `${ratio(anonymousRun.requestsPerSecond, 'none')}; ${cpuNote(anonymousRun)}`,
       );
-      const apiKeyRun = await measure(urls, { kind: 'typename', credential: small.apiKey });
+      const apiKeyRun = await measure('typename-api-key', urls, { kind: 'typename', credential: small.apiKey });
       print(
         'service { __typename }, API key',
         `${fmt(apiKeyRun.requestsPerSecond)} req/s`,
         `${ratio(apiKeyRun.requestsPerSecond, '≥ 80%')}; ${cpuNote(apiKeyRun)}`,
       );
-      const tokenRun = await measure(urls, { kind: 'typename', credential: operatorToken });
+      const tokenRun = await measure('typename-operator-token', urls, { kind: 'typename', credential: operatorToken });
       print(
         'service { __typename }, operator token',
         `${fmt(tokenRun.requestsPerSecond)} req/s`,
@@ -257,7 +314,7 @@ async function main() {
       ],
     ];
     for (const [name, scenario] of runs('singles') ? singles : []) {
-      const r = await measure(urls, scenario);
+      const r = await measure(name, urls, scenario);
       print(
         name,
         `${fmt(r.requestsPerSecond)} req/s`,
@@ -265,23 +322,25 @@ async function main() {
       );
     }
     if (runs('batch')) {
-      const batch = await run(
-        urls,
-        {
-          kind: 'batch',
-          apiKey: small.apiKey,
-          widgetId: toGlobal('Widget', small.widgetId),
-          operatorIds: spread.map((id) => toGlobal('Operator', id)),
-          prefix: 'batch',
-          batch: BATCH,
-        },
-        SECONDS,
-        4,
+      const batch = await profiled('batch', () =>
+        run(
+          urls,
+          {
+            kind: 'batch',
+            apiKey: small.apiKey,
+            widgetId: toGlobal('Widget', small.widgetId),
+            operatorIds: spread.map((id) => toGlobal('Operator', id)),
+            prefix: 'batch',
+            batch: BATCH,
+          },
+          SECONDS,
+          4,
+        ),
       );
       print(
         `reportHappenings batches of ${BATCH} ×4 connections, 10 operators`,
         `${fmt(batch.happeningsPerSecond)} happ./s`,
-        `target ≥ 3,000/s; p50 ${fmt(batch.p50)} ms per batch; server CPU ${fmt(batch.cpuPerRequest / BATCH)} µs per happening${batch.failures ? `; ${batch.failures} FAILED` : ''}`,
+        `target ≥ 3,000/s; p50 ${fmt(batch.p50)} ms per batch; server CPU ${fmt(batch.cpuPerRequest / BATCH)} µs, PostgreSQL ${fmt(batch.postgresPerRequest / BATCH)} µs per happening${batch.failures ? `; ${batch.failures} FAILED` : ''}`,
       );
     }
 
@@ -311,14 +370,16 @@ async function main() {
     await sleep(500);
     for (const rate of runs('latency') ? RATES : []) {
       await clients.ask({ cmd: 'reset' });
-      const sent = await load.ask({
-        cmd: 'rate',
-        urls,
-        apiKey: small.apiKey,
-        chats: spreadChats,
-        rate,
-        seconds: LATENCY_SECONDS,
-      } satisfies LoadCommand);
+      const sent = await profiled(`latency-${rate}`, () =>
+        load.ask({
+          cmd: 'rate',
+          urls,
+          apiKey: small.apiKey,
+          chats: spreadChats,
+          rate,
+          seconds: LATENCY_SECONDS,
+        } satisfies LoadCommand),
+      );
       const expected = (sent.sent ?? 0) - (sent.failures ?? 0);
       const stats = await waitFor(expected, 10_000);
       const target = rate <= 100 ? 25 : 50;
@@ -378,8 +439,10 @@ async function main() {
     await clients.ask({ cmd: 'reset' });
     const cpu0 = await cpuOf(services);
     const t0 = now();
-    await services[0]?.ask({ cmd: 'publish', operatorIds: big.operatorIds, rounds, item });
-    const fanout = await waitFor(rounds * FANOUT_STREAMS, 60_000);
+    const fanout = await profiled('fanout', async () => {
+      await services[0]?.ask({ cmd: 'publish', operatorIds: big.operatorIds, rounds, item });
+      return waitFor(rounds * FANOUT_STREAMS, 60_000);
+    });
     const fanoutSeconds = (now() - t0) / 1000;
     const fanoutCpu = ((await cpuOf(services)) - cpu0) / Math.max(1, fanout.received);
     const fanoutRate = fanout.received / fanoutSeconds;
@@ -423,6 +486,7 @@ async function main() {
     print('fan-out cost ratio (CPU per notification, service / plain ws)', `${fmt(fanoutCpu / plainCpu, 2)}×`, 'target ≤ 2×');
     print('fan-out rate ratio (service / plain ws)', `${fmt((fanoutRate / (plainStats.received / plainSeconds)) * 100, 1)}%`);
   } finally {
+    printSummary(startLoad, startedAt);
     for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch((error) => console.error('cleanup:', error));
     if (fresh) execFileSync('npx', ['tsx', here('../scripts/fresh-postgres.ts'), 'drop', databaseUrl.split('/').pop() ?? '']);
   }

@@ -2,6 +2,7 @@
  * Opens the service's PostgreSQL: the embedded PGlite in a data directory by default, or a real
  * server when a connection string is given. Migrations are applied before the client is handed out.
  */
+import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -34,11 +35,23 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/**
+ * The ingestion hot path's write (report-in-one-statement.ts, the one statement of most reports)
+ * is a named statement: each connection has PostgreSQL parse and plan its several KB of SQL once,
+ * not per report. Only it: its texts are few (one per combination of the CTEs a report needs),
+ * while other statements' texts vary with their IN lists and would pile up on every connection.
+ */
+function hotStatementName(query: { sql: string }): string {
+  // '': unnamed, as pg sends any statement without a name.
+  if (!query.sql.startsWith('WITH guard AS')) return '';
+  return `hot_${createHash('sha1').update(query.sql).digest('base64url')}`;
+}
+
 async function adapterFor(
   options: DatabaseOptions,
 ): Promise<{ factory: SqlMigrationAwareDriverAdapterFactory; kind: Database['kind']; closeDriver: () => Promise<void> }> {
   if (options.databaseUrl) {
-    const factory = new PrismaPg({ connectionString: options.databaseUrl, max: 20 });
+    const factory = new PrismaPg({ connectionString: options.databaseUrl, max: 20 }, { statementNameGenerator: hotStatementName });
     return { factory, kind: 'postgresql', closeDriver: async () => {} };
   }
   const dataDir = options.dataDir ?? 'memory://';

@@ -6,9 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/database.js';
+import { ChatStateCache, chatStateCacheFor } from '../../src/services/ingestion/chat-state-cache.js';
 import { reportHappenings } from '../../src/services/ingestion/report-happenings.js';
 import { reportInOneStatement } from '../../src/services/ingestion/report-in-one-statement.js';
-import { rawId, report, seedOrganization } from '../helpers/seed.js';
+import { decisionsFor, rawId, report, reportOutcome, seedOrganization } from '../helpers/seed.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 let server: TestServer;
@@ -24,7 +25,7 @@ async function startedChat(chatId: string) {
   const alice = await seed.operator('Alice');
   const widgetId = await seed.widget();
   await report(server, 'chatStarted', { chatId, widgetId, operatorId: alice }, seed.org.apiKey);
-  return { organizationId: seed.org.organizationId, alice: rawId(alice) };
+  return { organizationId: seed.org.organizationId, alice: rawId(alice), aliceId: alice, widgetId, apiKey: seed.org.apiKey };
 }
 
 /** The services, with `before` run (and committed) just before the hot path's write statement. */
@@ -134,5 +135,73 @@ describe('the one-statement hot path', () => {
     await Promise.all(reports.map((inputs) => reportHappenings(server.app.services, organizationId, INTEGRATOR, inputs)));
     expect(await happeningsOf(organizationId)).toBe(happenings + 30);
     expect(await deadlocks()).toBe(before);
+  });
+});
+
+describe('the chat state cache (chat-state-cache.ts): one round trip on a known chat, never trusted', () => {
+  const chatReads = () => server.queries.filter((sql) => sql.includes('LEFT JOIN (SELECT * FROM "Chat"')).length;
+  const chatWrites = () => server.queries.filter((sql) => sql.startsWith('WITH guard')).length;
+  const message = (chatId: string, apiKey: string, text = 'Hi') => report(server, 'visitorMessage', { chatId, text }, apiKey);
+
+  it('a report on a chat this instance knows is one statement: no read', async () => {
+    const { apiKey } = await startedChat('cc-1');
+    await message('cc-1', apiKey, 'first');
+    server.queries.length = 0;
+    const result = await message('cc-1', apiKey);
+    expect(result.events.map((e) => e.kind)).toEqual(['MESSAGE_RECEIVED']);
+    expect([chatReads(), chatWrites()]).toEqual([0, 1]);
+  });
+
+  it('a chat another instance changed behind the cache: the guard sees it and the report decides on the stored state', async () => {
+    const { organizationId, apiKey } = await startedChat('cc-2');
+    const prisma = server.app.services.prisma;
+    // Another instance writes the first visitor message: this one still caches "no message yet".
+    await prisma.$executeRaw`UPDATE "Chat" SET "firstVisitorMessageAt" = now() WHERE "organizationId" = ${organizationId}::uuid AND "externalId" = 'cc-2'`;
+    const before = await happeningsOf(organizationId);
+    const result = await message('cc-2', apiKey);
+    expect(result.events.map((e) => e.kind)).toEqual(['MESSAGE_RECEIVED']);
+    expect(await happeningsOf(organizationId)).toBe(before + 1);
+    // Then finishes the chat: refused as finished, nothing stored.
+    await prisma.$executeRaw`UPDATE "Chat" SET "finishedAt" = now() WHERE "organizationId" = ${organizationId}::uuid AND "externalId" = 'cc-2'`;
+    const refused = await reportOutcome(server, 'visitorMessage', { chatId: 'cc-2', text: 'Late' }, apiKey);
+    expect(refused).toMatchObject({ __typename: 'AppError', code: 'CHAT_FINISHED' });
+    expect(await happeningsOf(organizationId)).toBe(before + 1);
+  });
+
+  it('a settings change made straight in the database is seen by the next report on a known chat', async () => {
+    const { organizationId, aliceId, apiKey } = await startedChat('cc-3');
+    await message('cc-3', apiKey, 'first');
+    expect(decisionsFor((await message('cc-3', apiKey)).events[0], aliceId).BROWSER).toBe('DELIVERED');
+    await server.app.services.prisma
+      .$executeRaw`UPDATE "Role" SET "notificationsEnabled" = false WHERE "organizationId" = ${organizationId}::uuid AND NOT "isAdmin"`;
+    expect(decisionsFor((await message('cc-3', apiKey)).events[0], aliceId).BROWSER).toBe('ROLE_DISABLED');
+  });
+
+  it('a chat started elsewhere and unknown here is refused when started again (its unique id), nothing stored', async () => {
+    const { organizationId, aliceId, widgetId, apiKey } = await startedChat('cc-4');
+    // As if another instance had started it: this one does not know the chat.
+    chatStateCacheFor(server.app.services.prisma).forget(organizationId, ['cc-4']);
+    const before = await happeningsOf(organizationId);
+    const refused = await reportOutcome(server, 'chatStarted', { chatId: 'cc-4', widgetId, operatorId: aliceId }, apiKey);
+    expect(refused).toMatchObject({ __typename: 'AppError', code: 'CHAT_ALREADY_STARTED' });
+    expect(await happeningsOf(organizationId)).toBe(before);
+  });
+
+  it('keeps the most recently used chats only', () => {
+    const cache = new ChatStateCache(2);
+    const chat = (externalId: string) => ({
+      id: externalId,
+      externalId,
+      widgetId: 'w',
+      operatorId: null,
+      visitorName: null,
+      visitorEmail: null,
+      firstVisitorMessageAt: null,
+      finishedAt: null,
+    });
+    cache.remember('o', [chat('a'), chat('b')]);
+    cache.get('o', 'a');
+    cache.remember('o', [chat('c')]);
+    expect([cache.get('o', 'a')?.id, cache.get('o', 'b'), cache.get('o', 'c')?.id, cache.size]).toEqual(['a', undefined, 'c', 2]);
   });
 });

@@ -50,7 +50,27 @@ export interface PlanOptions {
   allChannels: boolean;
   /** The settings snapshots of this database (settingsCacheFor). */
   cache: SettingsCache;
+  /**
+   * Decide on this state instead of reading it (report-in-one-statement.ts: cached chats and
+   * settings, which its write statement's guard checks). Never with `lock` or presence changes.
+   */
+  known?: KnownState;
 }
+
+/** The existing chats a batch names (by external id) and the settings snapshot, as cached. */
+export interface KnownState {
+  chats: Map<string, ChatState>;
+  settings: OrganizationSettings;
+}
+
+const stateOf = ({ chats, settings }: KnownState): IngestionState => ({
+  chats,
+  widgets: settings.widgets,
+  operators: settings.operators,
+  operatorsById: settings.operatorsById,
+  presence: new Map(),
+  settings,
+});
 
 function checkReferences(input: HappeningInput, index: number, state: IngestionState): void {
   const activeOperator = (id: string, field: string) => {
@@ -126,7 +146,7 @@ export async function planHappenings(
   options: PlanOptions,
 ): Promise<HappeningsPlan> {
   const now = new Date();
-  const state = await loadIngestionState(db, options.cache, organizationId, inputs, options.lock);
+  const state = options.known ? stateOf(options.known) : await loadIngestionState(db, options.cache, organizationId, inputs, options.lock);
   const { derived, newChats, changedChats, presence } = deriveAll(inputs, state, now);
   const escalating = derived.some((d) => d.events.some((e) => e.kind === 'CHAT_NOT_ACKNOWLEDGED'));
   const candidates = escalating ? await loadEscalationCandidates(db, organizationId, state.settings) : [];

@@ -17,6 +17,7 @@ import type { Prisma } from '../../generated/prisma/client.js';
 import { metrics } from '../../observability/metrics.js';
 import { runAfterCommit, type StoredEvent } from '../decision-sinks.js';
 import type { Services } from '../services.js';
+import { chatStateCacheFor } from './chat-state-cache.js';
 import { persistHappenings, type Reporter, storedEventsOf } from './persist-happenings.js';
 import { planHappenings } from './plan-happenings.js';
 import { findReplays, loadStoredEvents } from './replay-happenings.js';
@@ -100,7 +101,16 @@ export async function reportHappenings(
   options: ReportOptions = {},
 ): Promise<ReportResult[]> {
   validateHappenings(inputs, services.maxBatchSize);
-  if (options.tx) return (await reportWithin(options.tx, services, organizationId, reporter, inputs)).results;
+  // The transactional path changes chats behind the hot path's cache: their next report reads them.
+  const forgetChats = () =>
+    chatStateCacheFor(services.prisma).forget(
+      organizationId,
+      inputs.flatMap((i) => ('chatId' in i ? [i.chatId] : [])),
+    );
+  if (options.tx) {
+    forgetChats();
+    return (await reportWithin(options.tx, services, organizationId, reporter, inputs)).results;
+  }
   const fast = await reportInOneStatement(services, organizationId, reporter, inputs).catch((error: unknown) => {
     // A concurrent report won a race: nothing was written; the transaction below replays or refuses.
     if (isRaceLost(error)) return null;
@@ -124,6 +134,7 @@ export async function reportHappenings(
   };
   // Fairness: one organization's reports hold a bounded share of this instance at once.
   const outcome = services.ingestionGate ? await services.ingestionGate.run(organizationId, inputs.length, runOnce) : await runOnce();
+  forgetChats();
   runAfterCommit(services.sinks, outcome.events);
   outcome.results.forEach((result, i) => {
     if (!result.replayed) metrics.happenings.inc({ kind: inputs[i]?.kind ?? 'UNKNOWN' });

@@ -3,6 +3,11 @@
  * transaction. Two round trips (read, then write) instead of five (BEGIN, read and lock, write,
  * inbox, COMMIT); under load every round trip is a wake-up of PostgreSQL and of this process.
  *
+ * A report on chats this instance knows (chat-state-cache.ts) and an organization whose settings
+ * snapshot it holds skips the read: ONE round trip. The guard below checks that cached state
+ * exactly as it checks a read one, plus the settings version; a chat started by the batch and
+ * unknown here is assumed new (the unique chat id refuses it otherwise, see below).
+ *
  * How it stays as correct as the transactional path (report-happenings.ts):
  *  - The chats named are read without a lock, decided on, and the write statement starts with a
  *    guard: it locks those chats (FOR NO KEY UPDATE, id order, as the transactional path does) and checks
@@ -22,12 +27,14 @@
  *    settings snapshot) takes the transactional path from the start.
  */
 import type { ChatState, HappeningInput } from '../../domain/derive-events.js';
+import { AppError } from '../../errors.js';
 import type { StatementWork, StoredEvent } from '../decision-sinks.js';
 import type { Services } from '../services.js';
+import { type ChatStateCache, chatStateCacheFor } from './chat-state-cache.js';
 import { persistCtes, type Reporter, statementParams, storedEventsOf } from './persist-happenings.js';
-import { type HappeningsPlan, planHappenings } from './plan-happenings.js';
+import { type HappeningsPlan, type KnownState, planHappenings } from './plan-happenings.js';
 import { findReplays } from './replay-happenings.js';
-import { settingsCacheFor } from './settings-cache.js';
+import { type SettingsCache, settingsCacheFor } from './settings-cache.js';
 
 export interface OneStatementOutcome {
   happeningIds: string[];
@@ -44,9 +51,16 @@ const iso = (date: Date | null) => date?.toISOString() ?? null;
 
 /**
  * The guard: the chats read, locked, each still in the state read, then the operators referred to
- * (KEY SHARE, after the chats); `guard_ok` is the verdict.
+ * (KEY SHARE, after the chats); `guard_ok` is the verdict, which also requires the organization's
+ * settings to be at the version of the snapshot decided with.
  */
-function guardCtes(param: (value: string) => string, chats: readonly ChatState[], operatorIds: readonly string[]): string[] {
+function guardCtes(
+  param: (value: string) => string,
+  chats: readonly ChatState[],
+  operatorIds: readonly string[],
+  organizationId: string,
+  settingsVersion: bigint,
+): string[] {
   const rows = chats.map((c) => ({
     id: c.id,
     widgetId: c.widgetId,
@@ -68,7 +82,8 @@ function guardCtes(param: (value: string) => string, chats: readonly ChatState[]
     `guard_operators AS (
        SELECT o."id" FROM "Operator" o WHERE o."id" = ANY(${param(`{${[...operatorIds].sort().join(',')}}`)}::uuid[]) AND (SELECT count(*) FROM guard) >= 0
         ORDER BY o."id" FOR KEY SHARE)`,
-    `guard_ok AS (SELECT (SELECT count(*) FROM guard) = ${param(String(chats.length))}::bigint AND (SELECT count(*) FROM guard_operators) >= 0 AS "ok")`,
+    `guard_ok AS (SELECT (SELECT count(*) FROM guard) = ${param(String(chats.length))}::bigint AND (SELECT count(*) FROM guard_operators) >= 0
+       AND (SELECT "settingsVersion" FROM "Organization" WHERE "id" = ${param(organizationId)}::uuid) = ${param(String(settingsVersion))}::bigint AS "ok")`,
   ];
 }
 
@@ -84,6 +99,48 @@ function operatorsReferredTo(plan: HappeningsPlan, events: readonly StoredEvent[
 }
 
 /**
+ * The state to decide on without reading, or null (read it): every chat the batch names is cached,
+ * or is started by the batch before anything else names it, and the settings snapshot is cached.
+ */
+function knownState(
+  chatCache: ChatStateCache,
+  settingsCache: SettingsCache,
+  organizationId: string,
+  inputs: readonly HappeningInput[],
+): KnownState | null {
+  const settings = settingsCache.latest(organizationId);
+  if (settings === undefined) return null;
+  const chats = new Map<string, ChatState>();
+  const started = new Set<string>();
+  for (const input of inputs) {
+    if (!('chatId' in input) || chats.has(input.chatId) || started.has(input.chatId)) continue;
+    const cached = chatCache.get(organizationId, input.chatId);
+    if (cached !== undefined) chats.set(input.chatId, cached);
+    else if (input.kind === 'CHAT_STARTED') started.add(input.chatId);
+    else return null;
+  }
+  return { chats, settings };
+}
+
+/** The plan, decided on cached state when there is one; a refusal is confirmed on a fresh read. */
+async function planOf(services: Services, organizationId: string, inputs: readonly HappeningInput[]): Promise<HappeningsPlan> {
+  const db = services.prisma;
+  const cache = settingsCacheFor(db);
+  const known = knownState(chatStateCacheFor(db), cache, organizationId, inputs);
+  const options = { lock: false, allChannels: false, cache };
+  if (known !== null) {
+    const plan = await planHappenings(db, organizationId, inputs, { ...options, known }).catch((error: unknown) => {
+      if (error instanceof AppError) return null;
+      throw error;
+    });
+    if (plan !== null) return plan;
+  }
+  return planHappenings(db, organizationId, inputs, options);
+}
+
+const chatIdsOf = (inputs: readonly HappeningInput[]) => inputs.flatMap((i) => ('chatId' in i ? [i.chatId] : []));
+
+/**
  * Decides and writes `inputs` in one statement; null when the report must take the transactional
  * path (nothing was written then). Throws what planning throws (AppError refusals).
  */
@@ -96,13 +153,13 @@ export async function reportInOneStatement(
   if (inputs.some((input) => input.kind === 'PRESENCE_CHANGED')) return null;
   const db = services.prisma;
   if ((await findReplays(db, organizationId, inputs)).size > 0) return null;
-  const plan = await planHappenings(db, organizationId, inputs, { lock: false, allChannels: false, cache: settingsCacheFor(db) });
+  const plan = await planOf(services, organizationId, inputs);
   const events = storedEventsOf(organizationId, plan);
   const flat = events.flat();
   const { values, param } = statementParams();
   const gate = '(SELECT "ok" FROM guard_ok)';
   const ctes = [
-    ...guardCtes(param, plan.chatsRead, operatorsReferredTo(plan, flat)),
+    ...guardCtes(param, plan.chatsRead, operatorsReferredTo(plan, flat), organizationId, plan.settings.version),
     ...persistCtes(param, gate, organizationId, reporter, plan, flat),
   ];
   const works: StatementWork[] = [];
@@ -121,7 +178,13 @@ export async function reportInOneStatement(
     `WITH ${ctes.join(',\n')} SELECT (SELECT "ok" FROM guard_ok) AS "ok"${results.map((r) => `, ${r}`).join('')}`,
     ...values,
   );
-  if (row?.ok !== true) return null;
+  const chatCache = chatStateCacheFor(db);
+  if (row?.ok !== true) {
+    chatCache.forget(organizationId, chatIdsOf(inputs));
+    return null;
+  }
+  // Committed: the chats as this report left them (later entries win: final states last).
+  chatCache.remember(organizationId, [...plan.chatsRead, ...plan.newChats, ...plan.changedChats]);
   return {
     happeningIds: plan.happenings.map((h) => h.id),
     events,

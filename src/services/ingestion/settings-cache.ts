@@ -32,6 +32,11 @@ export class SettingsCache {
     return settings;
   }
 
+  /** The latest snapshot cached for the organization, whatever its version (a guard checks it: report-in-one-statement.ts). */
+  latest(organizationId: string): OrganizationSettings | undefined {
+    return this.#entries.get(organizationId);
+  }
+
   set(settings: OrganizationSettings): void {
     this.#entries.delete(settings.organizationId);
     this.#entries.set(settings.organizationId, settings);
