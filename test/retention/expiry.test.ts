@@ -53,13 +53,14 @@ async function reportAt(at: Date, organizationId: string, inputs: HappeningInput
 
 async function rowsOf(organizationId: string) {
   const prisma = server.app.database.prisma;
-  const [happenings, events, decisions, inbox] = await Promise.all([
+  const [happenings, events, decisions, inbox, chats] = await Promise.all([
     prisma.happening.count({ where: { organizationId } }),
     prisma.notificationEvent.count({ where: { organizationId } }),
     prisma.decision.count({ where: { event: { organizationId } } }),
     prisma.inboxItem.count({ where: { organizationId } }),
+    prisma.chat.count({ where: { organizationId } }),
   ]);
-  return { happenings, events, decisions, inbox, total: happenings + events + decisions + inbox };
+  return { happenings, events, decisions, inbox, chats, total: happenings + events + decisions + inbox + chats };
 }
 
 async function chatOrganization(operators: string[]) {
@@ -184,6 +185,51 @@ describe('expiry', () => {
     expect(
       await server.app.database.prisma.happening.count({ where: { organizationId, createdAt: { lt: new Date(Date.now() - 30 * DAY) } } }),
     ).toBe(0);
+  });
+});
+
+describe('chats and what hangs on them', () => {
+  it('a chat goes with its visitor and missed-chat timer once nothing names it; one still rated within the window stays', async () => {
+    const { seeder, ids, widgetId, organizationId } = await chatOrganization(['Kim']);
+    const prisma = server.app.database.prisma;
+    // Missed-chat timers (E4: off in test organizations) armed, far beyond the test's length.
+    await prisma.organization.update({ where: { id: organizationId }, data: { escalateAfterSeconds: 3600 } });
+    const old = new Date(Date.now() - 45 * DAY);
+    await retention().scheduler.tick(old, { partitionsOnly: true });
+    await reportAt(old, organizationId, aChat('gone', widgetId, ids.Kim as string, 2));
+    await reportAt(old, organizationId, aChat('rated', widgetId, ids.Kim as string, 2));
+    await reportAt(new Date(), organizationId, [{ kind: 'CHAT_RATED', chatId: 'rated', rating: 5 }]);
+    const gone = await prisma.chat.findFirstOrThrow({ where: { organizationId, externalId: 'gone' } });
+    expect(gone.visitorEmail).toBe('vera@visitor.test');
+    expect(await prisma.escalationTimer.count({ where: { chatId: gone.id } })).toBe(1);
+    // An acknowledgement of an expired event goes with it; a recent one stays.
+    const [oldEvent] = await prisma.notificationEvent.findMany({ where: { organizationId, chatId: gone.id }, take: 1 });
+    await prisma.acknowledgement.createMany({
+      data: [
+        { operatorId: ids.Kim as string, eventId: oldEvent?.id as string, organizationId, shown: true, createdAt: old },
+        { operatorId: ids.Kim as string, eventId: crypto.randomUUID(), organizationId, shown: true },
+      ],
+    });
+
+    const report = await tick(new Date());
+    expect(report.deleted.Chat).toBe(1);
+    expect(await prisma.chat.findMany({ where: { organizationId }, select: { externalId: true } })).toEqual([{ externalId: 'rated' }]);
+    expect(await prisma.escalationTimer.count({ where: { chatId: gone.id } })).toBe(0);
+    expect(await prisma.acknowledgement.count({ where: { organizationId } })).toBe(1);
+    // The kept chat's rating still reads its chat (the event payload's chat id comes from the Chat row).
+    const rating = await prisma.notificationEvent.findFirstOrThrow({ where: { organizationId, kind: 'ALL_CHAT_RATINGS' } });
+    const EVENT = `query ($id: ID!) { node(id: $id) { ... on NotificationEvent { chatExternalId payload } } }`;
+    const node = (
+      await server.gql<{ node: { chatExternalId: string; payload: Record<string, unknown> } }>(
+        EVENT,
+        { id: globalId('NotificationEvent', rating.id) },
+        seeder.org.adminToken,
+      )
+    ).data?.node;
+    expect(node).toMatchObject({
+      chatExternalId: 'rated',
+      payload: { chatExternalId: 'rated', visitorEmail: 'vera@visitor.test', rating: 5 },
+    });
   });
 });
 

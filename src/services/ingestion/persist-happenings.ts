@@ -71,7 +71,11 @@ function storedEventPayload(event: Pick<StoredEvent, 'payload' | 'chatId' | 'wid
   const p = event.payload;
   const chat =
     event.chatId !== null && typeof p.chatExternalId === 'string'
-      ? { externalId: p.chatExternalId, visitorName: (p.visitorName as string | null) ?? null, visitorEmail: (p.visitorEmail as string | null) ?? null }
+      ? {
+          externalId: p.chatExternalId,
+          visitorName: (p.visitorName as string | null) ?? null,
+          visitorEmail: (p.visitorEmail as string | null) ?? null,
+        }
       : null;
   return compactEventPayload(p, event, chat);
 }

@@ -73,7 +73,13 @@ export async function eraseVisitorData(
       );
       // With the chat's columns: a chat event's stored payload leaves its visitor to the chat (stored-event-payload.ts).
       const events = await tx.$queryRawUnsafe<
-        (StoredEventColumns & { id: string; payload: unknown; externalId: string | null; visitorName: string | null; visitorEmail: string | null })[]
+        (StoredEventColumns & {
+          id: string;
+          payload: unknown;
+          externalId: string | null;
+          visitorName: string | null;
+          visitorEmail: string | null;
+        })[]
       >(
         `SELECT e."id", e."payload", e."chatId", e."widgetId", e."subjectOperatorId", c."externalId", c."visitorName", c."visitorEmail"
            FROM "NotificationEvent" e LEFT JOIN "Chat" c ON c."id" = e."chatId"
