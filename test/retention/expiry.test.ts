@@ -233,6 +233,33 @@ describe('chats and what hangs on them', () => {
   });
 });
 
+describe('presence items', () => {
+  it('expire within hours (12 h by default) while chat items of the same time stay; the unread count follows', async () => {
+    const { seeder, ids, widgetId, organizationId } = await chatOrganization(['Lea', 'Max']);
+    const token = await seeder.token(globalId('Operator', ids.Lea as string));
+    const hour = 3_600_000;
+    const now = Date.now();
+    await reportAt(new Date(now - 13 * hour), organizationId, [
+      { kind: 'PRESENCE_CHANGED', operatorId: ids.Max as string, presence: 'ONLINE' },
+      ...aChat('morning', widgetId, ids.Lea as string, 0).slice(0, 1),
+    ]);
+    await reportAt(new Date(now - hour), organizationId, [
+      { kind: 'PRESENCE_CHANGED', operatorId: ids.Max as string, presence: 'OFFLINE' },
+    ]);
+    const kinds = async () =>
+      (await server.app.database.prisma.inboxItem.findMany({ where: { operatorId: ids.Lea as string }, orderBy: { seq: 'asc' } })).map(
+        (i) => i.kind,
+      );
+    const unread = async () => (await server.gql<{ inboxUnreadCount: number }>(UNREAD, {}, token)).data?.inboxUnreadCount;
+    expect(await kinds()).toEqual(['OPERATOR_ONLINE', 'NEW_CHAT_SESSION', 'OPERATOR_OFFLINE']);
+    expect(await unread()).toBe(3);
+    const report = await tick(new Date(now));
+    expect(report.deleted.InboxItem ?? 0).toBeGreaterThanOrEqual(1);
+    expect(await kinds()).toEqual(['NEW_CHAT_SESSION', 'OPERATOR_OFFLINE']);
+    expect(await unread()).toBe(2);
+  });
+});
+
 describe('honest answers past the window', () => {
   it('a replay cursor older than the oldest kept item is CURSOR_EXPIRED with where to resync; the unread count follows expiry', async () => {
     const { seeder, ids, widgetId, organizationId } = await chatOrganization(['Fay', 'Gus']);
