@@ -148,9 +148,11 @@ export function persistCtes(
   }
   const happenings = plan.happenings.map((h) => {
     const payload = storedPayload(h.input);
-    // The kind and the integrator's chat id are the row's "kind" and "chatId" (Chat.externalId):
-    // not stored twice. The hash is only ever compared for a key reported again (replay-happenings.ts).
+    // The kind and the integrator's chat id are the row's "kind" and "chatId" (Chat.externalId), and
+    // a message's text is its event's: not stored twice (nothing reads them from the happening). The
+    // hash is only ever compared for a key reported again (replay-happenings.ts).
     const { kind: _kind, chatId: reportedChatId, ...rest } = payload;
+    if (typeof rest.text === 'string' && h.events.some((e) => e.payload.text === rest.text)) delete rest.text;
     const idempotencyKey = h.input.idempotencyKey ?? null;
     return {
       id: h.id,
