@@ -109,7 +109,21 @@ describe('expiry', () => {
     const { ids, widgetId, organizationId } = await chatOrganization(['Ann', 'Ben']);
     const start = Math.floor((Date.now() - 80 * DAY) / DAY) * DAY;
     const sizes: number[] = [];
+    const bytes: number[] = [];
     let dropped = 0;
+    const sql = prismaSql(server.app.database.prisma);
+    /** Bytes of the simulated days' Decision and InboxItem partitions (heap and indexes): only this test writes there. */
+    const partitionBytes = async () => {
+      let total = 0;
+      for (const table of ['Decision', 'InboxItem'] as const) {
+        for (const p of await listPartitions(sql, table)) {
+          if (p.from === null || p.from.getTime() < start || p.to.getTime() > start + 40 * DAY) continue;
+          const [row] = await sql.query<{ bytes: bigint }>('SELECT pg_total_relation_size($1::regclass) AS "bytes"', [`"${p.name}"`]);
+          total += Number(row?.bytes ?? 0);
+        }
+      }
+      return total;
+    };
     await retention().scheduler.tick(new Date(start), { partitionsOnly: true });
     for (let day = 0; day <= 31; day++) {
       // One working day: Ben comes online, a chat of 4 visitor messages, Ben goes offline.
@@ -122,16 +136,24 @@ describe('expiry', () => {
       const report = await tick(new Date(start + day * DAY + 23 * 3_600_000));
       dropped += report.partitionsDropped.length;
       sizes.push((await rowsOf(organizationId)).total);
+      bytes.push(await partitionBytes());
     }
     const day30 = sizes[30] as number;
     const day31 = sizes[31] as number;
     expect(day30).toBeGreaterThan(0);
     expect(Math.abs(day31 - day30) / day30).toBeLessThanOrEqual(0.1);
+    // In bytes too, where expiry drops whole days; and past the window a day adds less than half
+    // of what a day added inside it (without expiry it would add as much: 10% alone cannot tell).
+    const [bytes30, bytes31] = [bytes[30] as number, bytes[31] as number];
+    expect(Math.abs(bytes31 - bytes30) / bytes30, `${bytes30} -> ${bytes31} B`).toBeLessThanOrEqual(0.1);
+    const perDay = (series: number[]) => ((series[20] as number) - (series[10] as number)) / 10;
+    expect(perDay(bytes)).toBeGreaterThan(0);
+    expect(Math.abs(bytes31 - bytes30)).toBeLessThan(perDay(bytes) / 2);
+    expect(Math.abs(day31 - day30)).toBeLessThan(perDay(sizes) / 2);
     // Without expiry day 31 would hold 32 days of rows; it holds the 31 days of the window (whole days).
     expect(day31).toBeLessThan((sizes[0] as number) * 31.5);
     expect(dropped).toBeGreaterThan(0);
     // Partitions of the expired simulated days are gone, the window's are there.
-    const sql = prismaSql(server.app.database.prisma);
     const simulated = (await listPartitions(sql, 'Decision')).filter(
       (p) => p.from !== null && p.from.getTime() >= start && p.to.getTime() <= start + 40 * DAY,
     );
