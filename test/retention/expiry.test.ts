@@ -238,6 +238,8 @@ describe('chats and what hangs on them', () => {
     expect(await prisma.chat.findMany({ where: { organizationId }, select: { externalId: true } })).toEqual([{ externalId: 'rated' }]);
     expect(await prisma.escalationTimer.count({ where: { chatId: gone.id } })).toBe(0);
     expect(await prisma.acknowledgement.count({ where: { organizationId } })).toBe(1);
+    // A chat still named cannot be deleted (NO ACTION): a report racing an expiry pass keeps its chat.
+    await expect(prisma.chat.deleteMany({ where: { organizationId, externalId: 'rated' } })).rejects.toThrow();
     // The kept chat's rating still reads its chat (the event payload's chat id comes from the Chat row).
     const rating = await prisma.notificationEvent.findFirstOrThrow({ where: { organizationId, kind: 'ALL_CHAT_RATINGS' } });
     const EVENT = `query ($id: ID!) { node(id: $id) { ... on NotificationEvent { chatExternalId payload } } }`;
