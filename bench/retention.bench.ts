@@ -37,7 +37,8 @@ const percentile = (values: number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 };
 
-const TABLES = ['Happening', 'NotificationEvent', 'Decision', 'InboxItem', 'Delivery'] as const;
+const TABLES = ['Chat', 'Happening', 'NotificationEvent', 'Decision', 'InboxItem', 'Delivery'] as const;
+const EXPIRY_ROWS_ONLY = process.env.BENCH_RETENTION_STORAGE_ONLY === '1';
 
 async function tableBytes(client: pg.Client): Promise<Record<string, number>> {
   const sizes: Record<string, number> = {};
@@ -49,6 +50,27 @@ async function tableBytes(client: pg.Client): Promise<Record<string, number>> {
     sizes[table] = Number(rows[0]?.bytes ?? 0);
   }
   return sizes;
+}
+
+/**
+ * Bytes of every relation of TABLES: each table's heap (with its TOAST) and each of its indexes,
+ * partitions summed (a partitioned index is the sum of its leaves).
+ */
+async function relationBytes(client: pg.Client): Promise<Map<string, number>> {
+  const { rows } = await client.query<{ name: string; bytes: string }>(
+    `WITH parents AS (SELECT c.oid, c.relname FROM pg_class c WHERE c.relname = ANY($1) AND c.relkind IN ('r', 'p')),
+          leaves AS (SELECT p.relname AS "owner", p.relname AS "name", t.relid FROM parents p, pg_partition_tree(p.oid) t WHERE t.isleaf
+                     UNION ALL SELECT p.relname, p.relname, p.oid FROM parents p JOIN pg_class c ON c.oid = p.oid WHERE c.relkind = 'r'
+                     UNION ALL SELECT p.relname, i.relname, t.relid FROM parents p JOIN pg_index x ON x.indrelid = p.oid
+                                JOIN pg_class i ON i.oid = x.indexrelid, pg_partition_tree(i.oid) t WHERE t.isleaf
+                     UNION ALL SELECT p.relname, i.relname, i.oid FROM parents p JOIN pg_index x ON x.indrelid = p.oid
+                                JOIN pg_class i ON i.oid = x.indexrelid WHERE i.relkind = 'i')
+     SELECT CASE WHEN "owner" = "name" THEN "owner" || ' (table)' ELSE "owner" || ' ' || "name" END AS "name",
+            sum(CASE WHEN "owner" = "name" THEN pg_table_size(relid) ELSE pg_relation_size(relid) END) AS "bytes"
+       FROM leaves GROUP BY 1`,
+    [[...TABLES]],
+  );
+  return new Map(rows.map((r) => [r.name, Number(r.bytes)]));
 }
 
 const database = `bench_retention_${Date.now()}`;
@@ -73,6 +95,9 @@ await sql.connect();
 
 const prisma = db.prisma;
 const { organization } = await createOrganization(prisma, { name: 'bench retention', adminName: 'Admin', adminEmail: 'admin@bench.test' });
+// Missed-chat escalations (E4) fire 30 s after a chat starts, in the middle of the messages: off,
+// so the figures are what visitor messages and presence changes store, nothing else.
+await prisma.organization.update({ where: { id: organization.id }, data: { escalateAfterSeconds: 0 } });
 const role = await prisma.role.findFirstOrThrow({ where: { organizationId: organization.id, isAdmin: false } });
 const operatorIds = Array.from({ length: OPERATORS - 1 }, () => randomUUID());
 await prisma.operator.createMany({
@@ -122,9 +147,11 @@ const rowsNow = async () => Number((await sql.query<{ n: string }>('SELECT count
 const indexBefore = await retentionIndexBytes();
 const decisionsBefore = await rowsNow();
 const beforeMessages = await tableBytes(sql);
+const relationsBefore = await relationBytes(sql);
 for (let i = 0; i < MESSAGES; i++)
   await gql(MESSAGE, { input: { chatId: `chat-${i % CHATS}`, text: `Hello, I have a question about my order number ${i}.` } });
 const afterMessages = await tableBytes(sql);
+const relationsAfter = await relationBytes(sql);
 const indexAdded = ((await retentionIndexBytes()) - indexBefore) / MESSAGES;
 const decisionsPerMessage = ((await rowsNow()) - decisionsBefore) / MESSAGES;
 for (let i = 0; i < PRESENCE; i++) {
@@ -148,6 +175,11 @@ for (const table of TABLES) {
   console.log(`${table.padEnd(18)} | ${fmt(m).padStart(25)} | ${fmt(p).padStart(25)}`);
 }
 console.log(`${'total'.padEnd(18)} | ${fmt(perMessage).padStart(25)} | ${fmt(perPresence).padStart(25)}`);
+console.log('\nper visitor message, by relation (heap with TOAST, and each index)');
+for (const [name, bytes] of [...relationsAfter].sort(([a], [b]) => a.localeCompare(b))) {
+  const added = (bytes - (relationsBefore.get(name) ?? 0)) / MESSAGES;
+  if (added !== 0) console.log(`  ${name.padEnd(60)} ${fmt(added).padStart(6)} B`);
+}
 console.log(`per visitor message: ${fmt(perMessage)} B against the issue's ~1,500 B before retention (ratio ${fmt(perMessage / 1500, 2)})`);
 // What retention itself adds: the InboxItem index above (measured), and Decision.createdAt: 8 B in
 // the row and 8 B in the primary key entry per decision (computed).
@@ -160,6 +192,14 @@ console.log(
 );
 
 // 2. Expiry of a day of ROWS decisions, under report load.
+if (EXPIRY_ROWS_ONLY) {
+  await sql.end();
+  await app.stop();
+  await db.close();
+  await admin.query(`DROP DATABASE "${database}" WITH (FORCE)`);
+  await admin.end();
+  process.exit(0);
+}
 const oldDay = new Date(Math.floor((Date.now() - 40 * DAY) / DAY) * DAY);
 const dayTable = `Decision_p${oldDay.toISOString().slice(0, 10).replace(/-/g, '')}`;
 await sql.query(

@@ -78,20 +78,22 @@ describe('unread escalation to email', () => {
     await pause(500);
     expect(smtp.to('ola@example.test')).toHaveLength(1);
     expect(mails[0]?.subject).toMatch(/Still unread: New chat with a visitor.*left-unread/);
-    const settled = await server.app.database.prisma.delivery.findMany({ where: { operatorId: ola.id }, include: { event: true } });
-    expect(Object.fromEntries(settled.map((d) => [(d.event.payload as { chatExternalId: string }).chatExternalId, d.status]))).toEqual({
+    const settled = await server.app.database.prisma.delivery.findMany({
+      where: { operatorId: ola.id },
+      include: { event: { include: { chat: true } } },
+    });
+    expect(Object.fromEntries(settled.map((d) => [d.event.chat?.externalId, d.status]))).toEqual({
       'read-in-time': 'CANCELLED',
       'left-unread': 'DELIVERED',
     });
     const decisions = await server.app.database.prisma.decision.findMany({
       where: { operatorId: ola.id, channel: 'EMAIL' },
-      include: { event: true },
+      include: { event: { include: { chat: true } } },
     });
-    expect(
-      Object.fromEntries(
-        decisions.map((d) => [(d.event.payload as { chatExternalId: string }).chatExternalId, `${d.reason}:${d.delivered}`]),
-      ),
-    ).toEqual({ 'read-in-time': 'UNREAD_ESCALATION:false', 'left-unread': 'UNREAD_ESCALATION:true' });
+    expect(Object.fromEntries(decisions.map((d) => [d.event.chat?.externalId, `${d.reason}:${d.delivered}`]))).toEqual({
+      'read-in-time': 'UNREAD_ESCALATION:false',
+      'left-unread': 'UNREAD_ESCALATION:true',
+    });
   });
 
   it('waits for the end of quiet time: an email due during do-not-disturb goes out when it ends, once; one read meanwhile never', async () => {

@@ -53,13 +53,14 @@ async function reportAt(at: Date, organizationId: string, inputs: HappeningInput
 
 async function rowsOf(organizationId: string) {
   const prisma = server.app.database.prisma;
-  const [happenings, events, decisions, inbox] = await Promise.all([
+  const [happenings, events, decisions, inbox, chats] = await Promise.all([
     prisma.happening.count({ where: { organizationId } }),
     prisma.notificationEvent.count({ where: { organizationId } }),
     prisma.decision.count({ where: { event: { organizationId } } }),
     prisma.inboxItem.count({ where: { organizationId } }),
+    prisma.chat.count({ where: { organizationId } }),
   ]);
-  return { happenings, events, decisions, inbox, total: happenings + events + decisions + inbox };
+  return { happenings, events, decisions, inbox, chats, total: happenings + events + decisions + inbox + chats };
 }
 
 async function chatOrganization(operators: string[]) {
@@ -108,7 +109,21 @@ describe('expiry', () => {
     const { ids, widgetId, organizationId } = await chatOrganization(['Ann', 'Ben']);
     const start = Math.floor((Date.now() - 80 * DAY) / DAY) * DAY;
     const sizes: number[] = [];
+    const bytes: number[] = [];
     let dropped = 0;
+    const sql = prismaSql(server.app.database.prisma);
+    /** Bytes of the simulated days' Decision and InboxItem partitions (heap and indexes): only this test writes there. */
+    const partitionBytes = async () => {
+      let total = 0;
+      for (const table of ['Decision', 'InboxItem'] as const) {
+        for (const p of await listPartitions(sql, table)) {
+          if (p.from === null || p.from.getTime() < start || p.to.getTime() > start + 40 * DAY) continue;
+          const [row] = await sql.query<{ bytes: bigint }>('SELECT pg_total_relation_size($1::regclass) AS "bytes"', [`"${p.name}"`]);
+          total += Number(row?.bytes ?? 0);
+        }
+      }
+      return total;
+    };
     await retention().scheduler.tick(new Date(start), { partitionsOnly: true });
     for (let day = 0; day <= 31; day++) {
       // One working day: Ben comes online, a chat of 4 visitor messages, Ben goes offline.
@@ -121,16 +136,24 @@ describe('expiry', () => {
       const report = await tick(new Date(start + day * DAY + 23 * 3_600_000));
       dropped += report.partitionsDropped.length;
       sizes.push((await rowsOf(organizationId)).total);
+      bytes.push(await partitionBytes());
     }
     const day30 = sizes[30] as number;
     const day31 = sizes[31] as number;
     expect(day30).toBeGreaterThan(0);
     expect(Math.abs(day31 - day30) / day30).toBeLessThanOrEqual(0.1);
+    // In bytes too, where expiry drops whole days; and past the window a day adds less than half
+    // of what a day added inside it (without expiry it would add as much: 10% alone cannot tell).
+    const [bytes30, bytes31] = [bytes[30] as number, bytes[31] as number];
+    expect(Math.abs(bytes31 - bytes30) / bytes30, `${bytes30} -> ${bytes31} B`).toBeLessThanOrEqual(0.1);
+    const perDay = (series: number[]) => ((series[20] as number) - (series[10] as number)) / 10;
+    expect(perDay(bytes)).toBeGreaterThan(0);
+    expect(Math.abs(bytes31 - bytes30)).toBeLessThan(perDay(bytes) / 2);
+    expect(Math.abs(day31 - day30)).toBeLessThan(perDay(sizes) / 2);
     // Without expiry day 31 would hold 32 days of rows; it holds the 31 days of the window (whole days).
     expect(day31).toBeLessThan((sizes[0] as number) * 31.5);
     expect(dropped).toBeGreaterThan(0);
     // Partitions of the expired simulated days are gone, the window's are there.
-    const sql = prismaSql(server.app.database.prisma);
     const simulated = (await listPartitions(sql, 'Decision')).filter(
       (p) => p.from !== null && p.from.getTime() >= start && p.to.getTime() <= start + 40 * DAY,
     );
@@ -184,6 +207,80 @@ describe('expiry', () => {
     expect(
       await server.app.database.prisma.happening.count({ where: { organizationId, createdAt: { lt: new Date(Date.now() - 30 * DAY) } } }),
     ).toBe(0);
+  });
+});
+
+describe('chats and what hangs on them', () => {
+  it('a chat goes with its visitor and missed-chat timer once nothing names it; one still rated within the window stays', async () => {
+    const { seeder, ids, widgetId, organizationId } = await chatOrganization(['Kim']);
+    const prisma = server.app.database.prisma;
+    // Missed-chat timers (E4: off in test organizations) armed, far beyond the test's length.
+    await prisma.organization.update({ where: { id: organizationId }, data: { escalateAfterSeconds: 3600 } });
+    const old = new Date(Date.now() - 45 * DAY);
+    await retention().scheduler.tick(old, { partitionsOnly: true });
+    await reportAt(old, organizationId, aChat('gone', widgetId, ids.Kim as string, 2));
+    await reportAt(old, organizationId, aChat('rated', widgetId, ids.Kim as string, 2));
+    await reportAt(new Date(), organizationId, [{ kind: 'CHAT_RATED', chatId: 'rated', rating: 5 }]);
+    const gone = await prisma.chat.findFirstOrThrow({ where: { organizationId, externalId: 'gone' } });
+    expect(gone.visitorEmail).toBe('vera@visitor.test');
+    expect(await prisma.escalationTimer.count({ where: { chatId: gone.id } })).toBe(1);
+    // An acknowledgement of an expired event goes with it; a recent one stays.
+    const [oldEvent] = await prisma.notificationEvent.findMany({ where: { organizationId, chatId: gone.id }, take: 1 });
+    await prisma.acknowledgement.createMany({
+      data: [
+        { operatorId: ids.Kim as string, eventId: oldEvent?.id as string, organizationId, shown: true, createdAt: old },
+        { operatorId: ids.Kim as string, eventId: crypto.randomUUID(), organizationId, shown: true },
+      ],
+    });
+
+    const report = await tick(new Date());
+    expect(report.deleted.Chat).toBe(1);
+    expect(await prisma.chat.findMany({ where: { organizationId }, select: { externalId: true } })).toEqual([{ externalId: 'rated' }]);
+    expect(await prisma.escalationTimer.count({ where: { chatId: gone.id } })).toBe(0);
+    expect(await prisma.acknowledgement.count({ where: { organizationId } })).toBe(1);
+    // A chat still named cannot be deleted (NO ACTION): a report racing an expiry pass keeps its chat.
+    await expect(prisma.chat.deleteMany({ where: { organizationId, externalId: 'rated' } })).rejects.toThrow();
+    // The kept chat's rating still reads its chat (the event payload's chat id comes from the Chat row).
+    const rating = await prisma.notificationEvent.findFirstOrThrow({ where: { organizationId, kind: 'ALL_CHAT_RATINGS' } });
+    const EVENT = `query ($id: ID!) { node(id: $id) { ... on NotificationEvent { chatExternalId payload } } }`;
+    const node = (
+      await server.gql<{ node: { chatExternalId: string; payload: Record<string, unknown> } }>(
+        EVENT,
+        { id: globalId('NotificationEvent', rating.id) },
+        seeder.org.adminToken,
+      )
+    ).data?.node;
+    expect(node).toMatchObject({
+      chatExternalId: 'rated',
+      payload: { chatExternalId: 'rated', visitorEmail: 'vera@visitor.test', rating: 5 },
+    });
+  });
+});
+
+describe('presence items', () => {
+  it('expire within hours (12 h by default) while chat items of the same time stay; the unread count follows', async () => {
+    const { seeder, ids, widgetId, organizationId } = await chatOrganization(['Lea', 'Max']);
+    const token = await seeder.token(globalId('Operator', ids.Lea as string));
+    const hour = 3_600_000;
+    const now = Date.now();
+    await reportAt(new Date(now - 13 * hour), organizationId, [
+      { kind: 'PRESENCE_CHANGED', operatorId: ids.Max as string, presence: 'ONLINE' },
+      ...aChat('morning', widgetId, ids.Lea as string, 0).slice(0, 1),
+    ]);
+    await reportAt(new Date(now - hour), organizationId, [
+      { kind: 'PRESENCE_CHANGED', operatorId: ids.Max as string, presence: 'OFFLINE' },
+    ]);
+    const kinds = async () =>
+      (await server.app.database.prisma.inboxItem.findMany({ where: { operatorId: ids.Lea as string }, orderBy: { seq: 'asc' } })).map(
+        (i) => i.kind,
+      );
+    const unread = async () => (await server.gql<{ inboxUnreadCount: number }>(UNREAD, {}, token)).data?.inboxUnreadCount;
+    expect(await kinds()).toEqual(['OPERATOR_ONLINE', 'NEW_CHAT_SESSION', 'OPERATOR_OFFLINE']);
+    expect(await unread()).toBe(3);
+    const report = await tick(new Date(now));
+    expect(report.deleted.InboxItem ?? 0).toBeGreaterThanOrEqual(1);
+    expect(await kinds()).toEqual(['NEW_CHAT_SESSION', 'OPERATOR_OFFLINE']);
+    expect(await unread()).toBe(2);
   });
 });
 

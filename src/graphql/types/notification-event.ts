@@ -12,6 +12,7 @@ import type { Channel, NotificationEventKind } from '../../domain/catalog.js';
 import { CHECKS, type CheckName, FAILURE_REASONS, isInAudience, traceFor } from '../../domain/decide-notifications.js';
 import { audienceStoredIn } from '../../domain/escalation.js';
 import { cutoffsOf, uuidV7Time } from '../../domain/retention-windows.js';
+import { eventPayloadOf, STORED_EVENT_CHAT } from '../../domain/stored-event-payload.js';
 import { AppError, notFound } from '../../errors.js';
 import { organizationRetention } from '../../services/retention/retention-settings.js';
 import { builder } from '../builder.js';
@@ -111,6 +112,15 @@ export const DecisionObject = builder.prismaObject('Decision', {
   }),
 });
 
+/** What an event's payload is rebuilt from (stored-event-payload.ts). */
+const PAYLOAD_SELECT = {
+  payload: true,
+  chatId: true,
+  widgetId: true,
+  subjectOperatorId: true,
+  chat: { select: STORED_EVENT_CHAT },
+} as const;
+
 export const NotificationEventNode = builder.prismaNode('NotificationEvent', {
   id: { field: 'id' },
   description: 'A notification event the service derived from a reported happening, with every decision taken for it.',
@@ -120,7 +130,11 @@ export const NotificationEventNode = builder.prismaNode('NotificationEvent', {
     chatExternalId: t.string({
       nullable: true,
       description: "The integrator's id of the chat, when the event is about a chat.",
-      resolve: (event) => (event.payload as { chatExternalId?: string } | null)?.chatExternalId ?? null,
+      select: PAYLOAD_SELECT,
+      resolve: (event) => {
+        const id = eventPayloadOf(event.payload, event, event.chat).chatExternalId;
+        return typeof id === 'string' ? id : null;
+      },
     }),
     widget: t.loadable({
       type: WidgetNode,
@@ -136,7 +150,12 @@ export const NotificationEventNode = builder.prismaNode('NotificationEvent', {
       load: loadOperators,
       resolve: (event) => event.subjectOperatorId,
     }),
-    payload: t.expose('payload', { type: 'JSON', description: 'Details for rendering: visitor, message text, rating, changes…' }),
+    payload: t.field({
+      type: 'JSON',
+      description: 'Details for rendering: visitor, message text, rating, changes…',
+      select: PAYLOAD_SELECT,
+      resolve: (event) => eventPayloadOf(event.payload, event, event.chat),
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the event was raised.' }),
     decisions: t.relation('decisions', {
       description: 'Every stored decision: operators on the channels the event offers, and every addon.',

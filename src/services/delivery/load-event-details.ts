@@ -5,6 +5,7 @@
  */
 import type { Db } from '../../db/database.js';
 import type { EventDetails, PersonRef } from '../../domain/email-content.js';
+import { eventPayloadOf } from '../../domain/stored-event-payload.js';
 
 const OPERATOR_ID_FIELDS = ['fromOperatorId', 'toOperatorId', 'operatorId', 'chatOperatorId'] as const;
 
@@ -16,6 +17,7 @@ export async function loadEventDetails(prisma: Db, eventIds: readonly string[]):
       chat: { include: { operator: { select: { id: true, name: true, email: true } } } },
     },
   });
+  const storedPayloadOf = (event: (typeof events)[number]) => eventPayloadOf(event.payload, event, event.chat);
   const payloadOf = (payload: unknown) => (typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>) : {});
   const widgetIds = new Set<string>();
   const operatorIds = new Set<string>();
@@ -23,7 +25,7 @@ export async function loadEventDetails(prisma: Db, eventIds: readonly string[]):
     const widgetId = event.widgetId ?? event.chat?.widgetId;
     if (widgetId) widgetIds.add(widgetId);
     if (event.subjectOperatorId) operatorIds.add(event.subjectOperatorId);
-    const payload = payloadOf(event.payload);
+    const payload = payloadOf(storedPayloadOf(event));
     for (const field of OPERATOR_ID_FIELDS) if (typeof payload[field] === 'string') operatorIds.add(payload[field] as string);
   }
   const [widgets, operators] = await Promise.all([
@@ -54,7 +56,7 @@ export async function loadEventDetails(prisma: Db, eventIds: readonly string[]):
       },
       subjectOperator: (event.subjectOperatorId && operatorById[event.subjectOperatorId]) || null,
       operators: operatorById,
-      payload: payloadOf(event.payload),
+      payload: storedPayloadOf(event),
     });
   }
   return details;

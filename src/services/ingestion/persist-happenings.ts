@@ -13,6 +13,7 @@
  */
 import { decisionLockOf } from '../../domain/admin-locks.js';
 import { lockOfDecision } from '../../domain/decide-notifications.js';
+import { compactEventPayload } from '../../domain/stored-event-payload.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import type { StoredEvent } from '../decision-sinks.js';
 import type { HappeningsPlan } from './plan-happenings.js';
@@ -59,6 +60,24 @@ export function storedEventsOf(organizationId: string, plan: HappeningsPlan): St
       }),
     })),
   );
+}
+
+/**
+ * The payload an event row stores (stored-event-payload.ts): a chat event's copies of its chat (the
+ * Chat row written or read with the same values) and operator are left out; sinks and callers keep
+ * the whole payload.
+ */
+function storedEventPayload(event: Pick<StoredEvent, 'payload' | 'chatId' | 'widgetId' | 'subjectOperatorId'>) {
+  const p = event.payload;
+  const chat =
+    event.chatId !== null && typeof p.chatExternalId === 'string'
+      ? {
+          externalId: p.chatExternalId,
+          visitorName: (p.visitorName as string | null) ?? null,
+          visitorEmail: (p.visitorEmail as string | null) ?? null,
+        }
+      : null;
+  return compactEventPayload(p, event, chat);
 }
 
 /** Positional parameters of one statement: `param(value)` adds one and returns its placeholder. */
@@ -129,12 +148,18 @@ export function persistCtes(
   }
   const happenings = plan.happenings.map((h) => {
     const payload = storedPayload(h.input);
+    // The kind and the integrator's chat id are the row's "kind" and "chatId" (Chat.externalId), and
+    // a message's text is its event's: not stored twice (nothing reads them from the happening). The
+    // hash is only ever compared for a key reported again (replay-happenings.ts).
+    const { kind: _kind, chatId: reportedChatId, ...rest } = payload;
+    if (typeof rest.text === 'string' && h.events.some((e) => e.payload.text === rest.text)) delete rest.text;
+    const idempotencyKey = h.input.idempotencyKey ?? null;
     return {
       id: h.id,
       kind: h.input.kind,
-      idempotencyKey: h.input.idempotencyKey ?? null,
-      payloadHash: payloadHash(payload),
-      payload,
+      idempotencyKey,
+      payloadHash: idempotencyKey === null ? null : payloadHash(payload),
+      payload: h.chatId === null && reportedChatId !== undefined ? { chatId: reportedChatId, ...rest } : rest,
       chatId: h.chatId,
     };
   });
@@ -148,6 +173,7 @@ export function persistCtes(
   if (events.length > 0) {
     const rows = events.map(({ decisions: _decisions, organizationId: _org, createdAt, ...event }) => ({
       ...event,
+      payload: storedEventPayload(event),
       createdAt: createdAt.toISOString(),
     }));
     parts.push(`events AS (

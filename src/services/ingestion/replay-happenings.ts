@@ -3,6 +3,7 @@
  * the first result back. The same key with a different happening is refused (IDEMPOTENCY_KEY_REUSED).
  */
 import type { HappeningInput } from '../../domain/derive-events.js';
+import { eventPayloadOf, STORED_EVENT_CHAT } from '../../domain/stored-event-payload.js';
 import { AppError } from '../../errors.js';
 import type { StoredEvent } from '../decision-sinks.js';
 import type { Tx } from './load-ingestion-state.js';
@@ -40,13 +41,15 @@ export async function loadStoredEvents(db: Tx, happeningIds: readonly string[]):
   const events = await db.notificationEvent.findMany({
     where: { happeningId: { in: [...happeningIds] } },
     include: {
+      chat: { select: STORED_EVENT_CHAT },
       decisions: { select: { operatorId: true, addonId: true, channel: true, delivered: true, reason: true }, orderBy: { id: 'asc' } },
     },
     orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
   });
   for (const event of events) {
     if (event.happeningId === null) continue;
-    result.get(event.happeningId)?.push({ ...event, payload: event.payload as Record<string, unknown> });
+    const { chat, ...stored } = event;
+    result.get(event.happeningId)?.push({ ...stored, payload: eventPayloadOf(event.payload, event, chat) });
   }
   return result;
 }

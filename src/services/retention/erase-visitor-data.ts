@@ -23,6 +23,7 @@ import type { Db } from '../../db/database.js';
 import type { NotificationEventKind } from '../../domain/catalog.js';
 import { erasePersonalData } from '../../domain/erase-personal-data.js';
 import { renderNotification } from '../../domain/render-notification.js';
+import { eventPayloadOf, type StoredEventColumns } from '../../domain/stored-event-payload.js';
 import { invalidInput } from '../../errors.js';
 import { payloadHash } from '../ingestion/validate-happenings.js';
 
@@ -66,13 +67,25 @@ export async function eraseVisitorData(
       for (const c of chats) if (c.visitorEmail) secrets.add(c.visitorEmail.toLowerCase());
       const mentions = email ? `OR position($3 in lower("payload"::text)) > 0` : '';
       const params = email ? [organizationId, chatIds, email] : [organizationId, chatIds];
-      const happenings = await tx.$queryRawUnsafe<{ id: string; payload: unknown }[]>(
-        `SELECT "id", "payload" FROM "Happening" WHERE "organizationId" = $1::uuid AND ("chatId" = ANY($2::uuid[]) ${mentions}) FOR UPDATE`,
+      const happenings = await tx.$queryRawUnsafe<{ id: string; payload: unknown; payloadHash: string | null }[]>(
+        `SELECT "id", "payload", "payloadHash" FROM "Happening" WHERE "organizationId" = $1::uuid AND ("chatId" = ANY($2::uuid[]) ${mentions}) FOR UPDATE`,
         ...params,
       );
-      const events = await tx.$queryRawUnsafe<{ id: string; payload: unknown }[]>(
-        `SELECT "id", "payload" FROM "NotificationEvent" WHERE "organizationId" = $1::uuid
-            AND ("chatId" = ANY($2::uuid[]) OR "happeningId" = ANY($${params.length + 1}::uuid[]) ${mentions}) FOR UPDATE`,
+      // With the chat's columns: a chat event's stored payload leaves its visitor to the chat (stored-event-payload.ts).
+      const events = await tx.$queryRawUnsafe<
+        (StoredEventColumns & {
+          id: string;
+          payload: unknown;
+          externalId: string | null;
+          visitorName: string | null;
+          visitorEmail: string | null;
+        })[]
+      >(
+        `SELECT e."id", e."payload", e."chatId", e."widgetId", e."subjectOperatorId", c."externalId", c."visitorName", c."visitorEmail"
+           FROM "NotificationEvent" e LEFT JOIN "Chat" c ON c."id" = e."chatId"
+          WHERE e."organizationId" = $1::uuid
+            AND (e."chatId" = ANY($2::uuid[]) OR e."happeningId" = ANY($${params.length + 1}::uuid[]) ${mentions.replace('"payload"', 'e."payload"')})
+          FOR UPDATE OF e`,
         ...params,
         happenings.map((h) => h.id),
       );
@@ -87,13 +100,18 @@ export async function eraseVisitorData(
         const erased = erasePersonalData(h.payload) as Record<string, unknown>;
         if (JSON.stringify(erased) === JSON.stringify(h.payload)) continue;
         collectTexts(h.payload, secrets);
-        await tx.happening.update({ where: { id: h.id }, data: { payload: erased as object, payloadHash: payloadHash(erased) } });
+        await tx.happening.update({
+          where: { id: h.id },
+          data: { payload: erased as object, payloadHash: h.payloadHash === null ? null : payloadHash(erased) },
+        });
         counts.Happening = (counts.Happening ?? 0) + 1;
       }
       const erasedEvents = new Map<string, Record<string, unknown>>();
       for (const e of events) {
+        const chat = e.externalId === null ? null : { externalId: e.externalId, visitorName: e.visitorName, visitorEmail: e.visitorEmail };
+        // Rendered again from the whole payload, erased (the chat's visitor is nulled above).
+        erasedEvents.set(e.id, erasePersonalData(eventPayloadOf(e.payload, e, chat)) as Record<string, unknown>);
         const erased = erasePersonalData(e.payload) as Record<string, unknown>;
-        erasedEvents.set(e.id, erased);
         if (JSON.stringify(erased) === JSON.stringify(e.payload)) continue;
         collectTexts(e.payload, secrets);
         await tx.notificationEvent.update({ where: { id: e.id }, data: { payload: erased as object } });

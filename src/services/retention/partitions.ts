@@ -76,6 +76,9 @@ export async function dropPartitionsBefore(sql: RetentionSql, table: Partitioned
     if (sql.kind === 'postgresql') {
       const how = partition.detachPending ? 'FINALIZE' : 'CONCURRENTLY';
       await sql.exec(`ALTER TABLE "${table}" DETACH PARTITION "${partition.name}" ${how}`);
+      // Emptied first, under a lock on that table alone: a DROP removes its files at commit while it
+      // holds locks on the tables its foreign keys name (inserts there wait), so it should have none.
+      await sql.exec(`TRUNCATE "${partition.name}"`);
     }
     await sql.exec(`DROP TABLE "${partition.name}"`);
     dropped.push(partition.name);
@@ -87,6 +90,7 @@ export async function dropPartitionsBefore(sql: RetentionSql, table: Partitioned
   );
   for (const { name } of leftovers) {
     if (name.slice(-8) >= dayName(table, cutoff).slice(-8)) continue;
+    await sql.exec(`TRUNCATE "${name}"`);
     await sql.exec(`DROP TABLE "${name}"`);
     dropped.push(name);
   }
