@@ -126,8 +126,11 @@ describe('unread escalation to email', () => {
     await pause(500);
     expect(smtp.to(address)).toHaveLength(1);
     expect(mails[0]?.subject).toMatch(/Still unread: .*quiet-unread/);
-    const settled = await server.app.database.prisma.delivery.findMany({ where: { operatorId: quinn.id }, include: { event: true } });
-    expect(Object.fromEntries(settled.map((d) => [(d.event.payload as { chatExternalId: string }).chatExternalId, d.status]))).toEqual({
+    const settled = await server.app.database.prisma.delivery.findMany({
+      where: { operatorId: quinn.id },
+      include: { event: { include: { chat: true } } },
+    });
+    expect(Object.fromEntries(settled.map((d) => [d.event.chat?.externalId, d.status]))).toEqual({
       'quiet-read': 'CANCELLED',
       'quiet-unread': 'DELIVERED',
     });
