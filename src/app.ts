@@ -105,13 +105,16 @@ export async function createApp(options: AppOptions): Promise<App> {
     presenceConcurrency: config.presenceConcurrency,
     maxBatchSize: config.maxBatchSize,
     streamBufferLimit: config.streamBufferLimit,
-    reportPresence: (organizationId, changes) =>
-      reportHappenings(
+    // Resolves to the decisions written: the batcher sizes its chunks by them.
+    reportPresence: async (organizationId, changes) => {
+      const results = await reportHappenings(
         services,
         organizationId,
         PRESENCE_REPORTER,
         changes.map((c) => ({ kind: 'PRESENCE_CHANGED', ...c })),
-      ),
+      );
+      return results.reduce((sum, r) => sum + r.events.reduce((n, e) => n + e.decisions.length, 0), 0);
+    },
     announceStoredPresence: () => announceStoredPresence(services),
   });
   services.live = live;
