@@ -1,23 +1,28 @@
 /**
  * npm run bench:storm — a shift start and end (issue 14). Prints, never asserts.
  *
- * For each N (BENCH_STORM_SIZES, default "100,300,1000"): a fresh organization of N operators, all
- * OFFLINE, on a fresh database (a new PostgreSQL database per N on POSTGRES_ADMIN_URL's server, and
- * in-memory PGlite for BENCH_STORM_PGLITE_SIZES, default "100,300"; BENCH_STORM_DB=postgres|pglite
- * runs one only). The server runs in this process; the N streams run in one forked process
- * (bench/storm-clients.ts) and an integrator reporting one visitor message after the other, every
- * ~100 ms, in another. Phases: quiet (reports only) → N streams opened at once → all closed at once.
+ * For each N (BENCH_STORM_SIZES, default "100,300"; add 1000 for the big one, ~8 minutes): a fresh
+ * organization of N operators, all OFFLINE, on a fresh database (a new PostgreSQL database per N on
+ * POSTGRES_ADMIN_URL's server, and in-memory PGlite for BENCH_STORM_PGLITE_SIZES, default "100");
+ * BENCH_STORM_DB=postgres|pglite runs one only. The defaults take ~3–4 minutes. The server runs in
+ * this process; the N streams run in one forked process (bench/storm-clients.ts) and an integrator
+ * reporting one visitor message after the other, every ~100 ms, in another. Phases: quiet (reports
+ * only) → N streams opened at once → all closed at once.
  * Printed per phase: time until every stream is acknowledged (connection_ack) and registered on the
  * server; visitor-message report p50/p99/max against the quiet p50 of the same run; deadlocks
  * (pg_stat_database); presence events raised (OPERATOR_ONLINE / OPERATOR_OFFLINE, expected N each);
  * operators whose stored presence disagrees with their open streams 2 s after the last stream opened
- * (closed, plus the grace period); below each row, how long until presence was stored and until
- * every change was announced (its events, inbox items and decisions written: reports are measured
- * until then).
+ * (closed, plus the grace period); how long until every change was announced (its events, inbox
+ * items and decisions written: reports are measured until then, at most BENCH_STORM_PATIENCE_MS);
+ * the machine's load average. Below each row: the slow reports, the event loop's delay and the
+ * database sessions' waits (pg_stat_activity sampled every 100 ms), rows and bytes written.
+ * BENCH_STORM_PROFILE=dir writes a CPU profile of the server over each open phase's first
+ * BENCH_STORM_PROFILE_MS (10 s).
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { loadavg } from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { createApp } from '../src/app.js';
@@ -181,6 +186,10 @@ interface Row {
   deadlocks: string;
   events: number;
   wrong: number;
+  /** Seconds from the last stream opening (closing, plus grace) until every change was announced. */
+  announced: string;
+  /** The machine's 1-minute load average at the end of the phase. */
+  load: number;
 }
 const rows: Row[] = [];
 
@@ -308,6 +317,8 @@ async function benchSize(kind: 'postgres' | 'pglite', n: number) {
       deadlocks: deadlocks0 === null || deadlocks1 === null ? '–' : String(deadlocks1 - deadlocks0),
       events: await presenceEvents(expected === 'ONLINE' ? 'OPERATOR_ONLINE' : 'OPERATOR_OFFLINE'),
       wrong,
+      announced: result.announcedMs === null ? 'not yet' : `${fmt(result.announcedMs / 1000, 1)} s`,
+      load: loadavg()[0] ?? Number.NaN,
     });
     printRow(rows.at(-1)!);
     const after = await footprint();
@@ -350,20 +361,20 @@ async function benchSize(kind: 'postgres' | 'pglite', n: number) {
   await fresh?.drop();
 }
 
-const HEADER = `| db | N | phase | all acked | all registered | quiet p50 | storm p50 | p99 | max | p99/quiet | reports (failed) | deadlocks | presence events | presence wrong 2 s after |`;
+const HEADER = `| db | N | phase | all acked | all registered | quiet p50 | storm p50 | p99 | max | p99/quiet | reports (failed) | deadlocks | presence events | presence wrong 2 s after | all announced | load |`;
 function printRow(r: Row) {
   console.log(
-    `| ${r.db} | ${fmt(r.n)} | ${r.phase} | ${r.acked} | ${r.registered} | ${fmt(r.quietP50, 1)} ms | ${fmt(r.p50, 1)} ms | ${fmt(r.p99, 1)} ms | ${fmt(r.max, 1)} ms | ${fmt(r.p99 / r.quietP50, 1)}× | ${r.reports} (${r.failed}) | ${r.deadlocks} | ${fmt(r.events)} / ${fmt(r.n)} | ${r.wrong} |`,
+    `| ${r.db} | ${fmt(r.n)} | ${r.phase} | ${r.acked} | ${r.registered} | ${fmt(r.quietP50, 1)} ms | ${fmt(r.p50, 1)} ms | ${fmt(r.p99, 1)} ms | ${fmt(r.max, 1)} ms | ${fmt(r.p99 / r.quietP50, 1)}× | ${r.reports} (${r.failed}) | ${r.deadlocks} | ${fmt(r.events)} / ${fmt(r.n)} | ${r.wrong} | ${r.announced} | ${fmt(r.load, 1)} |`,
   );
 }
 
 console.log(`grace period ${GRACE_MS} ms; reports every ${REPORT_EVERY_MS} ms, one after the other`);
 console.log(HEADER);
-console.log(`|${'---|'.repeat(14)}`);
+console.log(`|${'---|'.repeat(16)}`);
 if (WHICH !== 'pglite') for (const n of SIZES) await benchSize('postgres', n);
 if (WHICH !== 'postgres') for (const n of PGLITE_SIZES) await benchSize('pglite', n);
 console.log('\nsummary');
 console.log(HEADER);
-console.log(`|${'---|'.repeat(14)}`);
+console.log(`|${'---|'.repeat(16)}`);
 for (const r of rows) printRow(r);
 process.exit(0);
