@@ -10,11 +10,15 @@
  */
 import type { Db } from '../../db/database.js';
 import { readInRounds } from '../../db/read-in-rounds.js';
+import { PRODUCT_DEFAULT_PREFERENCES } from '../../domain/product-defaults.js';
 import type { QuietSettings, QuietWindow } from '../../domain/quiet-time.js';
 import { fillPreferenceGrid, type PreferenceCell } from '../preferences.js';
 
+/** What a stream needs of a preference cell. */
+export type StreamCell = Pick<PreferenceCell, 'event' | 'channel' | 'enabled' | 'sound'>;
+
 export interface StreamStart {
-  grid: PreferenceCell[];
+  grid: StreamCell[];
   quiet: QuietSettings | null;
   /** The operator's last inbox seq (0: none yet). */
   lastSeq: number;
@@ -54,7 +58,9 @@ async function readRound(prisma: Db, round: readonly Ask[]): Promise<StreamStart
     const quietRow = quietOf.get(operatorId)?.organizationId === organizationId ? quietOf.get(operatorId) : undefined;
     const rows = (preferencesOf.get(operatorId) ?? []).filter((p) => p.organizationId === organizationId);
     starts.push({
-      grid: await fillPreferenceGrid(prisma, { id: operatorId, organizationId }, rows),
+      grid: isComplete(rows)
+        ? rows.filter(isAvailable).map(cellOf)
+        : await fillPreferenceGrid(prisma, { id: operatorId, organizationId }, rows),
       quiet:
         quietRow === undefined
           ? null
@@ -69,6 +75,18 @@ async function readRound(prisma: Db, round: readonly Ask[]): Promise<StreamStart
   }
   return starts;
 }
+
+/** Every available (event, channel) pair stored: the rows are the grid (the usual case, no copying). */
+const AVAILABLE = new Set(PRODUCT_DEFAULT_PREFERENCES.map((p) => `${p.event}:${p.channel}`));
+const isAvailable = (row: { event: string; channel: string }) => AVAILABLE.has(`${row.event}:${row.channel}`);
+const isComplete = (rows: readonly { event: string; channel: string }[]) =>
+  rows.length >= AVAILABLE.size && rows.filter(isAvailable).length === AVAILABLE.size;
+const cellOf = (row: { event: StreamCell['event']; channel: string; enabled: boolean; sound: string | null }): StreamCell => ({
+  event: row.event,
+  channel: row.channel as StreamCell['channel'],
+  enabled: row.enabled,
+  sound: row.sound,
+});
 
 /** Streams whose starting state is filled in one turn of the event loop. */
 const YIELD_EVERY = 20;
