@@ -201,6 +201,8 @@ async function benchSize(kind: 'postgres' | 'pglite', n: number) {
     port: 0,
     tokenSecret: 'bench-secret',
     presenceGraceMs: GRACE_MS,
+    // A line per stream opened and closed would bury the table.
+    logLevel: process.env.LOG_LEVEL ?? 'warn',
     analyticsTickMs: 0,
     redisUrl: undefined,
     databaseUrl: fresh?.url,
