@@ -35,6 +35,7 @@ import { announceStoredPresence } from './services/ingestion/announce-stored-pre
 import { PRESENCE_REPORTER, reportHappenings } from './services/ingestion/report-happenings.js';
 import { useCompiledSubscriptions } from './services/live/compiled-subscriptions.js';
 import { corkPerTick } from './services/live/cork-per-tick.js';
+import { handshakeTurns } from './services/live/handshake-turns.js';
 import { createLive, registerConnectionCloser } from './services/live/live.js';
 import { createOutboundGuard, type ResolveHost } from './services/outbound/outbound-guard.js';
 import { createRateLimits } from './services/rate-limits/check-rate-limit.js';
@@ -44,6 +45,8 @@ import { createRetentionScheduler } from './services/retention/retention-schedul
 import type { Services } from './services/services.js';
 import { loadTokenSecret } from './services/token-secret.js';
 
+/** Stream handshake steps run per turn of the event loop during a connection burst. */
+const HANDSHAKES_PER_TURN = 16;
 export interface AppOptions {
   config: Config;
   /** An already open database (tests share one per file); otherwise opened from the config. */
@@ -226,11 +229,14 @@ export async function createApp(options: AppOptions): Promise<App> {
   server.headersTimeout = 66_000;
   const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
   wsServer.on('connection', corkPerTick);
+  // Handshakes of a connection burst take turns with everything else (handshake-turns.ts).
+  const handshakeTurn = handshakeTurns(HANDSHAKES_PER_TURN);
   const wsCleanup = useServer(
     {
       // Only operator tokens open streams: a bad, expired or revoked token, or an API key, closes the
       // socket with 4403 Forbidden (graphql-ws returns false → 4403).
       onConnect: async (ctx) => {
+        await handshakeTurn();
         const authorization = (ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization) as string | undefined;
         const viewer = await resolveViewer(authentication, authorization);
         if (viewer.kind !== 'operator') {
@@ -240,6 +246,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         return viewer.kind === 'operator';
       },
       onSubscribe: async (ctx, _id, params) => {
+        await handshakeTurn();
         const connectionAuth = (ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization) as string | undefined;
         const enveloped = yoga.getEnveloped({
           ...ctx,
