@@ -46,7 +46,9 @@ import type { Services } from './services/services.js';
 import { loadTokenSecret } from './services/token-secret.js';
 
 /** Stream handshake steps run per turn of the event loop during a connection burst. */
-const HANDSHAKES_PER_TURN = 16;
+const HANDSHAKES_PER_TURN = 48;
+/** Connections waiting to be accepted. */
+const LISTEN_BACKLOG = 4096;
 export interface AppOptions {
   config: Config;
   /** An already open database (tests share one per file); otherwise opened from the config. */
@@ -300,7 +302,9 @@ export async function createApp(options: AppOptions): Promise<App> {
         server.once('error', reject);
         // Started before listening: the first report of the day needs its partition.
         retentionStarted ??= retention.start();
-        server.listen(port, config.host, () => {
+        // A reconnect storm opens 1,000 sockets at once: Node's default backlog (511) dropped the rest
+        // (and any report's new connection) for a SYN retry of 1–3 s; the kernel caps it at somaxconn.
+        server.listen({ port, host: config.host, backlog: LISTEN_BACKLOG }, () => {
           const { port: actual } = server.address() as AddressInfo;
           deliveryWorker.start();
           dailySummary.start();
