@@ -66,7 +66,10 @@ describe('streams opened together', () => {
       // Only new items (colleagues coming online, the message): a stream starting at another
       // operator's inbox position would replay older ones, or skip its own.
       const items = streamOf(id).items;
-      expect(items.filter((i) => i.replayed), id).toEqual([]);
+      expect(
+        items.filter((i) => i.replayed),
+        id,
+      ).toEqual([]);
       expect(items.filter((i) => i.event === 'SYSTEM_MESSAGE').map((i) => i.title)).toEqual(['After open 0']);
     }
     // Do-not-disturb: the items are in the inbox but this stream shows and plays none of them.
