@@ -35,6 +35,7 @@ import { announceStoredPresence } from './services/ingestion/announce-stored-pre
 import { PRESENCE_REPORTER, reportHappenings } from './services/ingestion/report-happenings.js';
 import { useCompiledSubscriptions } from './services/live/compiled-subscriptions.js';
 import { corkPerTick } from './services/live/cork-per-tick.js';
+import { handshakeTurns } from './services/live/handshake-turns.js';
 import { createLive, registerConnectionCloser } from './services/live/live.js';
 import { createOutboundGuard, type ResolveHost } from './services/outbound/outbound-guard.js';
 import { createRateLimits } from './services/rate-limits/check-rate-limit.js';
@@ -44,6 +45,10 @@ import { createRetentionScheduler } from './services/retention/retention-schedul
 import type { Services } from './services/services.js';
 import { loadTokenSecret } from './services/token-secret.js';
 
+/** Stream handshake steps run per turn of the event loop during a connection burst. */
+const HANDSHAKES_PER_TURN = 48;
+/** Connections waiting to be accepted. */
+const LISTEN_BACKLOG = 4096;
 export interface AppOptions {
   config: Config;
   /** An already open database (tests share one per file); otherwise opened from the config. */
@@ -105,13 +110,16 @@ export async function createApp(options: AppOptions): Promise<App> {
     presenceConcurrency: config.presenceConcurrency,
     maxBatchSize: config.maxBatchSize,
     streamBufferLimit: config.streamBufferLimit,
-    reportPresence: (organizationId, changes) =>
-      reportHappenings(
+    // Resolves to the decisions written: the batcher sizes its chunks by them.
+    reportPresence: async (organizationId, changes) => {
+      const results = await reportHappenings(
         services,
         organizationId,
         PRESENCE_REPORTER,
         changes.map((c) => ({ kind: 'PRESENCE_CHANGED', ...c })),
-      ),
+      );
+      return results.reduce((sum, r) => sum + r.events.reduce((n, e) => n + e.decisions.length, 0), 0);
+    },
     announceStoredPresence: () => announceStoredPresence(services),
   });
   services.live = live;
@@ -233,11 +241,14 @@ export async function createApp(options: AppOptions): Promise<App> {
   server.headersTimeout = 66_000;
   const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
   wsServer.on('connection', corkPerTick);
+  // Handshakes of a connection burst take turns with everything else (handshake-turns.ts).
+  const handshakeTurn = handshakeTurns(HANDSHAKES_PER_TURN);
   const wsCleanup = useServer(
     {
       // Only operator tokens open streams: a bad, expired or revoked token, or an API key, closes the
       // socket with 4403 Forbidden (graphql-ws returns false → 4403).
       onConnect: async (ctx) => {
+        await handshakeTurn();
         const authorization = (ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization) as string | undefined;
         const viewer = await resolveViewer(authentication, authorization);
         if (viewer.kind !== 'operator') {
@@ -247,6 +258,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         return viewer.kind === 'operator';
       },
       onSubscribe: async (ctx, _id, params) => {
+        await handshakeTurn();
         const connectionAuth = (ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization) as string | undefined;
         const enveloped = yoga.getEnveloped({
           ...ctx,
@@ -300,7 +312,9 @@ export async function createApp(options: AppOptions): Promise<App> {
         server.once('error', reject);
         // Started before listening: the first report of the day needs its partition.
         retentionStarted ??= retention.start();
-        server.listen(port, config.host, () => {
+        // A reconnect storm opens 1,000 sockets at once: Node's default backlog (511) dropped the rest
+        // (and any report's new connection) for a SYN retry of 1–3 s; the kernel caps it at somaxconn.
+        server.listen({ port, host: config.host, backlog: LISTEN_BACKLOG }, () => {
           const { port: actual } = server.address() as AddressInfo;
           deliveryWorker.start();
           dailySummary.start();

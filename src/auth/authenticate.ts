@@ -17,6 +17,7 @@ import { parseApiKey, secretMatches } from './api-keys.js';
 import { CredentialCache, type CredentialScope } from './credential-cache.js';
 import type { HostSignInSettings } from './host-sign-in.js';
 import { JwksCache } from './jwks-cache.js';
+import { createOperatorLookup } from './operator-lookups.js';
 import { isTokenRevoked } from './tokens.js';
 import { createTokenVerifier, type VerifiedToken } from './verify-token.js';
 
@@ -88,24 +89,25 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     }
   };
   const unsubscribe = options.pubsub?.subscribe('credentials:changed', 'all', evict);
+  const lookUpOperator = createOperatorLookup(prisma);
 
   async function operatorViewer(token: VerifiedToken): Promise<Viewer> {
     const { organizationId, operator: ref } = token;
     if (!UUID.test(organizationId) || (ref.by === 'ID' && !UUID.test(ref.value)))
       return { kind: 'anonymous', reason: 'UNKNOWN_CREDENTIAL' };
-    const found = await prisma.operator.findMany({
-      where: {
-        organizationId,
-        deletedAt: null,
-        ...(ref.by === 'ID'
-          ? { id: ref.value }
-          : ref.by === 'EXTERNAL_ID'
-            ? { externalId: ref.value }
-            : { email: { equals: ref.value, mode: 'insensitive' as const } }),
-      },
-      select: { id: true, organizationId: true, tokensValidAfter: true, role: { select: { isAdmin: true } } },
-      take: 2,
-    });
+    // By id (the service's own tokens): looked up together with the other handshakes of the moment.
+    const found =
+      ref.by === 'ID'
+        ? [await lookUpOperator({ organizationId, operatorId: ref.value })].filter((row) => row !== null)
+        : await prisma.operator.findMany({
+            where: {
+              organizationId,
+              deletedAt: null,
+              ...(ref.by === 'EXTERNAL_ID' ? { externalId: ref.value } : { email: { equals: ref.value, mode: 'insensitive' as const } }),
+            },
+            select: { id: true, organizationId: true, tokensValidAfter: true, role: { select: { isAdmin: true } } },
+            take: 2,
+          });
     const [operator] = found;
     // An email two active operators share names nobody for sure.
     if (!operator || found.length > 1) return { kind: 'anonymous', reason: 'UNKNOWN_CREDENTIAL' };

@@ -54,6 +54,11 @@ describe('shift start and end', () => {
     expect(started.data?.reportHappenings.__typename).toMatch(/Success$/);
     const deadlocksBefore = await deadlocks();
 
+    const { prisma } = server.app.database;
+    const inboxOf = (operatorId: string) =>
+      prisma.inboxItem.findMany({ where: { operatorId }, orderBy: { seq: 'asc' }, select: { id: true, kind: true } });
+    const inboxBefore = new Set((await inboxOf(chatOperator)).map((row) => row.id));
+
     // The chat's operator is connected first, so the visitor message must reach their stream.
     const first = connect(server, tokenOf(chatOperator));
     const chatStream = subscribe(first.client);
@@ -81,13 +86,26 @@ describe('shift start and end', () => {
     const presence = async () => (await server.gql<Presence>(PRESENCE, {}, seeder.org.adminToken)).data?.operatorPresence ?? [];
     await eventually(presence, (all) => all.length === OPERATORS && all.every((p) => p.presence === 'ONLINE' && p.openStreams === 1));
 
+    // The chat operator's stream hears every colleague come online once, the visitor's message
+    // included: presence items go out in slices and an alert may overtake them (inbox-sink.ts); the
+    // stream reads what it skipped from the inbox and drops what it already has.
+    await eventually(
+      async () => chatStream.items.filter((i) => i.event === 'OPERATOR_ONLINE').length,
+      (n) => n >= OPERATORS - 1,
+      20_000,
+    );
+    const streamed = chatStream.items.map((i) => (i.inboxItemId === null ? null : rawId(i.inboxItemId)));
+    expect(new Set(streamed).size, 'no item twice').toBe(streamed.length);
+    const inboxNow = (await inboxOf(chatOperator)).filter((row) => !inboxBefore.has(row.id));
+    expect(streamed, 'every new inbox item, in seq order').toEqual(inboxNow.map((row) => row.id));
+    expect(inboxNow.filter((row) => row.kind === 'OPERATOR_ONLINE')).toHaveLength(OPERATORS - 1);
+
     for (const s of streams) s.dispose();
     await Promise.all([first, ...rest].map((c) => c.client.dispose()));
     await eventually(presence, (all) => all.every((p) => p.presence === 'OFFLINE' && p.openStreams === 0));
 
     // Presence is stored first; the announcements (events for every other operator) follow: wait
     // until every stored presence is announced, then nothing more may come.
-    const { prisma } = server.app.database;
     await eventually(
       () => prisma.operator.count({ where: { organizationId, presenceAnnounced: { not: 'OFFLINE' } } }),
       (n) => n === 0,

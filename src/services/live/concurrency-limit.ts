@@ -1,6 +1,6 @@
 /**
  * A counting semaphore: at most `slots` runs of `work` at once, the others waiting in FIFO order.
- * Used to keep bursts (presence writes, stream opens) from taking the whole database pool.
+ * Used to keep bursts (presence writes) from taking the whole database pool.
  */
 export function concurrencyLimit(slots: number): <T>(work: () => Promise<T>) => Promise<T> {
   let free = Math.max(1, slots);

@@ -3,7 +3,11 @@
  * numbered per operator from InboxCounter (rows upserted in operator-id order, so two transactions
  * never wait on each other in a cycle; each counter row stays locked until commit, so an operator's
  * items commit in seq order). After commit: every live candidate (decide-live-delivery.ts) is
- * published on its operator's `operator:notification` topic, in seq order.
+ * published on its operator's `operator:notification` topic, in seq order. Presence announcements
+ * (OPERATOR_*: one item for every other operator, ~300,000 in a 1,000-operator shift start) are
+ * published in slices, yielding the event loop between them (issue 14), so a visitor's report is not
+ * held up behind their fan-out; an alert published meanwhile may overtake them, and the stream then
+ * reads the items it skipped from the inbox (notification-stream.ts): none lost, none twice.
  *
  * Statements per ingestion: at most three, whatever the number of operators (widgets and names
  * only when the settings snapshot the ingestion decided with does not have them, then counters and
@@ -280,6 +284,10 @@ function itemsOf(candidates: readonly Candidate[], names: Record<string, string>
   return { counts, byEvent, inbox };
 }
 
+/** Presence items published per turn of the event loop (their serialization to each stream follows at once). */
+const PRESENCE_SLICE = 256;
+const isPresence = (kind: string) => kind.startsWith('OPERATOR_');
+
 const concernsLive = (events: readonly StoredEvent[]) =>
   events.some((e) => e.decisions.some((d) => d.channel === 'BROWSER' || d.channel === 'AUDIO'));
 
@@ -287,6 +295,21 @@ export function createInboxSink(pubsub: PubSub): DecisionSink {
   const pending = new Map<string, Pending>();
   const sweep = (now: number) => {
     for (const [key, entry] of pending) if (now - entry.at > PENDING_TTL_MS) pending.delete(key);
+  };
+  // Presence items still to publish, in commit order; a slice per turn of the event loop.
+  const presenceBacklog: Pending['items'][] = [];
+  let draining = false;
+  const drainPresence = () => {
+    let budget = PRESENCE_SLICE;
+    while (budget > 0 && presenceBacklog.length > 0) {
+      const items = presenceBacklog[0] as Pending['items'];
+      const slice = items.splice(0, budget);
+      budget -= slice.length;
+      for (const { operatorId, item } of slice) pubsub.publish('operator:notification', operatorId, item);
+      if (items.length === 0) presenceBacklog.shift();
+    }
+    if (presenceBacklog.length > 0) setImmediate(drainPresence);
+    else draining = false;
   };
   const remember = (byEvent: ReadonlyMap<string, Pending['items']>) => {
     const now = Date.now();
@@ -339,7 +362,12 @@ export function createInboxSink(pubsub: PubSub): DecisionSink {
         const entry = pending.get(event.id);
         if (entry === undefined) continue;
         pending.delete(event.id);
-        for (const { operatorId, item } of entry.items) pubsub.publish('operator:notification', operatorId, item);
+        if (isPresence(event.kind)) presenceBacklog.push(entry.items);
+        else for (const { operatorId, item } of entry.items) pubsub.publish('operator:notification', operatorId, item);
+      }
+      if (presenceBacklog.length > 0 && !draining) {
+        draining = true;
+        setImmediate(drainPresence);
       }
     },
   };

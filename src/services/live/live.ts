@@ -10,9 +10,9 @@ import { recordDeparturesAndReturns } from '../attention/departures.js';
 import type { DecisionSink } from '../decision-sinks.js';
 import { type ChatPanelPreferencesListener, onChatPanelPreferencesChanged } from '../preferences.js';
 import { onQuietTimeChanged, type QuietTimeListener } from '../quiet-time.js';
-import { concurrencyLimit } from './concurrency-limit.js';
 import { createInboxSink } from './inbox-sink.js';
 import type { StreamedNotification } from './live-item.js';
+import { createStreamStartLoader } from './load-stream-starts.js';
 import { openNotificationStream } from './notification-stream.js';
 import { createPresenceBatcher, type PresenceBatchReporter } from './presence-batcher.js';
 import { createPresenceTracker, type PresenceTracker } from './presence-tracker.js';
@@ -71,18 +71,11 @@ export function registerConnectionCloser(context: object, close: (code: number, 
   connectionClosers.set(context, close);
 }
 
-/**
- * Streams reading their starting state at once (3 queries each). 300 operators connecting at once
- * otherwise put ~900 queries in the pool's queue, and a visitor's report waited behind all of them
- * (issue 14: 1.5 s); with 4, a report waits behind at most ~12. The rest wait in memory, already
- * subscribed, so nothing published meanwhile is missed.
- */
-const STREAM_OPEN_CONCURRENCY = 4;
-
 export function createLive(options: LiveOptions): Live {
   const { prisma, pubsub } = options;
   const registry = createStreamRegistry();
-  const openSlot = concurrencyLimit(STREAM_OPEN_CONCURRENCY);
+  // Streams opening together read their starting state together (4 queries a round, one round at a time).
+  const loadStart = createStreamStartLoader(prisma);
   // With Redis, presence counts the streams of every instance; otherwise this process's.
   const batcher = createPresenceBatcher({
     report: options.reportPresence,
@@ -146,7 +139,7 @@ export function createLive(options: LiveOptions): Live {
         token: viewer.token,
         bufferLimit: options.streamBufferLimit,
         closeConnection: connectionClosers.get(context),
-        openSlot,
+        loadStart,
       }),
     async stop() {
       const index = onChatPanelPreferencesChanged.indexOf(forward);

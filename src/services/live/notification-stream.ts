@@ -24,9 +24,10 @@ import { deliverOnStream, type StreamPreferences } from '../../domain/decide-liv
 import { log } from '../../observability/logger.js';
 import { metrics } from '../../observability/metrics.js';
 import type { PubSub } from '../../pubsub.js';
-import { loadPreferenceGrid, type PreferenceChange } from '../preferences.js';
+import type { PreferenceChange } from '../preferences.js';
 import { expiredCursorError } from '../retention/cursor-expiry.js';
 import { encodeCursor, fromStoredParts, type LiveItem, partsOf, type StreamedNotification } from './live-item.js';
+import { loadStreamStartAlone, type StreamStartLoader } from './load-stream-starts.js';
 import type { PresenceTracker } from './presence-tracker.js';
 import { QuietTimeWatch } from './quiet-time-watch.js';
 import type { OpenStream, StreamRegistry } from './stream-registry.js';
@@ -52,8 +53,8 @@ export interface NotificationStreamOptions {
   token: { issuedAt: number; expiresAt: number };
   /** Closes the client connection (graphql-ws socket), when there is one. */
   closeConnection?: ((code: number, reason: string) => void) | undefined;
-  /** Runs the stream's starting reads; bounds how many streams read at once (live.ts). */
-  openSlot?: <T>(work: () => Promise<T>) => Promise<T>;
+  /** Reads the stream's starting state, together with other streams opening (load-stream-starts.ts). */
+  loadStart?: StreamStartLoader | undefined;
 }
 
 interface Ready {
@@ -147,26 +148,21 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
     try {
       // Subscribed (acknowledged by Redis) before the starting position is read: nothing committed
       // after that read can be missed. Likewise a revocation since the token was checked is read here.
-      await Promise.all(subscriptions.map((s) => s.ready));
-      const reads = () =>
-        Promise.all([
-          this.quiet.open().then(() => loadPreferenceGrid(prisma, organizationId, operatorId)),
-          afterSeq === null ? prisma.inboxCounter.findUnique({ where: { operatorId } }) : null,
-          prisma.operator.findUnique({ where: { id: operatorId }, select: { tokensValidAfter: true } }),
-        ]);
-      const [grid, counter, operator] = await (this.options.openSlot ?? ((work) => work()))(reads);
-      if (isTokenRevoked(this.options.token.issuedAt, operator?.tokensValidAfter ?? null)) {
+      await Promise.all([...subscriptions.map((s) => s.ready), this.quiet.subscribe()]);
+      const start = await (this.options.loadStart ?? ((org, op) => loadStreamStartAlone(prisma, org, op)))(organizationId, operatorId);
+      if (isTokenRevoked(this.options.token.issuedAt, start.tokensValidAfter)) {
         throw new GraphQLError('Token revoked: sign in again', { extensions: { code: 'TOKEN_REVOKED' } });
       }
+      this.quiet.start(start.quiet);
       // Retention (issue 15): a cursor older than the oldest kept item is refused with where to resync.
       const expired = afterSeq === null ? null : await expiredCursorError(prisma, operatorId, afterSeq);
       if (expired !== null) throw expired;
-      for (const cell of grid) {
+      for (const cell of start.grid) {
         if (cell.enabled)
           (cell.channel === 'BROWSER' ? this.prefs.browser : cell.channel === 'AUDIO' ? this.prefs.audio : null)?.add(cell.event);
         if (cell.channel === 'AUDIO' && cell.sound !== null) this.prefs.sounds[cell.event] = cell.sound;
       }
-      this.lastSeq = afterSeq ?? Number(counter?.lastSeq ?? 0);
+      this.lastSeq = afterSeq ?? start.lastSeq;
       this.replaying = afterSeq !== null;
     } catch (error) {
       this.release();

@@ -25,6 +25,8 @@ export class QuietTimeWatch {
   private timer: NodeJS.Timeout | null = null;
   private unsubscribe: Unsubscribe | null = null;
   private closed = false;
+  /** A change arrived after subscribing: newer than any load started before it. */
+  private heard = false;
 
   /** `onChange` is called with the new state at each boundary and each settings change. */
   constructor(
@@ -34,14 +36,23 @@ export class QuietTimeWatch {
 
   /** Subscribes, then loads the settings (nothing changed after the load can be missed). */
   async open(): Promise<void> {
-    const { pubsub, prisma, organizationId, operatorId } = this.options;
+    const { prisma, organizationId, operatorId } = this.options;
+    await this.subscribe();
+    this.start(await loadQuietTime(prisma, organizationId, operatorId));
+  }
+
+  /** Subscribes to changes; the caller then loads the settings and hands them to `start`. */
+  subscribe(): Promise<void> {
+    const { pubsub, operatorId } = this.options;
     this.unsubscribe = pubsub.subscribe('operator:quiet-time', operatorId, ({ settings }) => this.replace(fromQuietMessage(settings)));
-    await this.unsubscribe.ready;
-    const loaded = await loadQuietTime(prisma, organizationId, operatorId);
-    if (!this.closed) {
-      this.settings = loaded;
-      this.arm();
-    }
+    return this.unsubscribe.ready;
+  }
+
+  /** The settings loaded after `subscribe` (a change heard meanwhile is newer: it wins). */
+  start(loaded: QuietSettings | null): void {
+    if (this.closed || this.heard) return;
+    this.settings = loaded;
+    this.arm();
   }
 
   isQuiet(at = new Date()): boolean {
@@ -54,6 +65,7 @@ export class QuietTimeWatch {
 
   private replace(settings: QuietSettings | null): void {
     if (this.closed) return;
+    this.heard = true;
     this.settings = settings;
     this.arm();
     this.onChange(this.state());
