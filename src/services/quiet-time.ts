@@ -8,6 +8,7 @@
 import type { Db } from '../db/database.js';
 import { isValidTimeZone, parseLocalTime, type QuietSettings, type QuietWindow, quietTimeState } from '../domain/quiet-time.js';
 import { invalidInput, notFound } from '../errors.js';
+import { log } from '../observability/logger.js';
 
 export type QuietTimeListener = (operatorId: string, settings: QuietSettings | null) => void;
 
@@ -88,7 +89,7 @@ export async function setQuietTime(prisma: Db, input: SetQuietTimeInput): Promis
       listener(operatorId, settings);
     } catch (error) {
       // Committed: a failing listener must not turn the change into an error for the caller.
-      console.error('onQuietTimeChanged listener failed', error);
+      log.error({ err: error }, 'onQuietTimeChanged listener failed');
     }
   }
   return next;

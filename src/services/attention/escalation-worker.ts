@@ -15,6 +15,7 @@
  */
 import { cancelsEscalation } from '../../domain/escalation.js';
 import { AppError } from '../../errors.js';
+import { log } from '../../observability/logger.js';
 import { runAfterCommit, type StoredEvent } from '../decision-sinks.js';
 import { type Reporter, reportHappenings } from '../ingestion/report-happenings.js';
 import type { Services } from '../services.js';
@@ -83,7 +84,7 @@ export interface EscalationWorker {
 }
 
 /** Polls every `pollMs` (0: never starts) and fires every due escalation it finds. */
-export function createEscalationWorker(services: Services, pollMs: number, log = (m: string) => console.warn(m)): EscalationWorker {
+export function createEscalationWorker(services: Services, pollMs: number): EscalationWorker {
   let running = false;
   let loop: Promise<void> | null = null;
   let timer: NodeJS.Timeout | null = null;
@@ -99,7 +100,7 @@ export function createEscalationWorker(services: Services, pollMs: number, log =
         while (running && (await fireNextEscalation(services))) {}
       } catch (error) {
         // Left PENDING by the rollback: retried at the next poll, never dropped.
-        log(`escalation worker: ${(error as Error).message}`);
+        log.warn({ err: error }, 'escalation worker pass failed');
       }
       if (running) await sleep();
     }
