@@ -3,7 +3,9 @@
  * for the next round, which reads all of them in one go (at most `maxBatch` a round, at most
  * `concurrency` rounds at once). Used where a burst of identical small reads (300 operators opening
  * their streams at once, issue 14) would otherwise queue hundreds of round trips in the pool ahead
- * of everything else. `read` answers each ask of a round, in order.
+ * of everything else. `read` answers each ask of a round, in order. Not DataLoader: it dispatches
+ * one batch per tick however many are in flight, so a burst becomes many small queries queued in the
+ * pool; here asks wait while `concurrency` rounds are in flight and go together in the next one.
  */
 export interface RoundOptions {
   maxBatch: number;
