@@ -154,6 +154,11 @@ async function main() {
       where: { organizationId: { in: [small.organizationId, big.organizationId] } },
       data: { email: null, presence: 'ONLINE', presenceAnnounced: 'ONLINE' },
     });
+    // No missed-chat escalations (E4) either: chats started early would escalate in a later phase.
+    await database.prisma.organization.updateMany({
+      where: { id: { in: [small.organizationId, big.organizationId] } },
+      data: { escalateAfterSeconds: 0 },
+    });
 
     const services = await Promise.all(Array.from({ length: INSTANCES }, () => child<ServerReply>('./compare-server.ts')));
     /** With BENCH_PROFILE, `fn` runs while every service process records a CPU profile. */
