@@ -45,6 +45,25 @@ export async function listPartitions(sql: RetentionSql, table: PartitionedTable)
   return partitions.sort((a, b) => a.to.getTime() - b.to.getTime());
 }
 
+const LOCK_NOT_AVAILABLE = '55P03';
+
+/**
+ * Creating a partition locks its parent for a moment (ACCESS EXCLUSIVE), so under the session's
+ * short lock_timeout it gives up behind any transaction writing that table (a long announcement
+ * chunk). It is retried a few times rather than failing the pass: partitions ahead must exist.
+ */
+async function retryOnLockTimeout(run: () => Promise<unknown>, attempts = 6): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await run();
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== LOCK_NOT_AVAILABLE || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
+}
+
 /** Creates the missing day partitions from yesterday to `daysAhead` days after `now`; returns their names. */
 export async function ensurePartitions(sql: RetentionSql, table: PartitionedTable, now: Date, daysAhead = 7): Promise<string[]> {
   const existing = await listPartitions(sql, table);
@@ -55,8 +74,10 @@ export async function ensurePartitions(sql: RetentionSql, table: PartitionedTabl
     const overlaps = existing.some((p) => (p.from === null || p.from.getTime() < end) && p.to.getTime() > start);
     if (overlaps) continue;
     const name = dayName(table, new Date(start));
-    await sql.exec(
-      `CREATE TABLE IF NOT EXISTS "${name}" PARTITION OF "${table}" FOR VALUES FROM ('${sqlTimestamp(new Date(start))}') TO ('${sqlTimestamp(new Date(end))}')`,
+    await retryOnLockTimeout(() =>
+      sql.exec(
+        `CREATE TABLE IF NOT EXISTS "${name}" PARTITION OF "${table}" FOR VALUES FROM ('${sqlTimestamp(new Date(start))}') TO ('${sqlTimestamp(new Date(end))}')`,
+      ),
     );
     created.push(name);
   }
