@@ -6,15 +6,14 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
 import { type DocumentNode, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { createYoga, useReadinessCheck } from 'graphql-yoga';
+import { createYoga } from 'graphql-yoga';
 import type { DestinationStream } from 'pino';
 import { WebSocketServer } from 'ws';
 import { createAuthenticator } from './auth/authenticate.js';
 import type { Config } from './config.js';
-import { type Context, resolveViewer } from './context.js';
+import { type Context, resolveViewer, type Viewer } from './context.js';
 import { type Database, openDatabase } from './db/database.js';
 import { renderOfflineGraphiQL, useGraphiQLAssets } from './graphql/graphiql-offline.js';
 import { useIntrospectionGuard } from './graphql/introspection-guard.js';
@@ -23,6 +22,8 @@ import { schema } from './graphql/schema.js';
 import { configureLogging, log, logContext } from './observability/logger.js';
 import { metrics, registry as metricsRegistry } from './observability/metrics.js';
 import { metricsSink } from './observability/metrics-sink.js';
+import { useReadinessEndpoint } from './observability/readiness-endpoint.js';
+import { createRequestMetrics } from './observability/request-metrics.js';
 import { createMetricsHandler } from './observability/serve-metrics.js';
 import { createPubSub } from './pubsub.js';
 import { createDailySummaryScheduler } from './services/analytics/daily-summary-scheduler.js';
@@ -141,15 +142,21 @@ export async function createApp(options: AppOptions): Promise<App> {
     jwksCacheMs: config.jwksCacheMs,
   });
   services.authentication = authentication;
-  const contextFor = async (authorization: string | null | undefined): Promise<Context> => {
-    const viewer = await resolveViewer(authentication, authorization);
+  const contextOf = (viewer: Viewer): Context => {
     // From here on, this request's log lines name its organization and operator.
-    const logged = logContext.getStore();
-    if (logged && viewer.kind !== 'anonymous') {
-      logged.organizationId = viewer.organizationId;
-      if (viewer.kind === 'operator') logged.operatorId = viewer.operatorId;
+    if (viewer.kind !== 'anonymous') {
+      const logged = logContext.getStore();
+      if (logged) {
+        logged.organizationId = viewer.organizationId;
+        if (viewer.kind === 'operator') logged.operatorId = viewer.operatorId;
+      }
     }
     return { prisma: database.prisma, services, viewer };
+  };
+  // Synchronous when the viewer is known without I/O (the credential cache): one promise hop less.
+  const contextFor = (authorization: string | null | undefined): Context | Promise<Context> => {
+    const known = authentication.known(authorization);
+    return known ? contextOf(known) : resolveViewer(authentication, authorization).then(contextOf);
   };
 
   let shuttingDown = false;
@@ -159,6 +166,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const rateLimits = await createRateLimits(config, database.prisma);
   services.rateLimitDefaults = rateLimits.defaults;
   services.ingestionGate = new OrganizationGate(config.ingestionInFlightPerOrganization);
+  const requestMetrics = createRequestMetrics(metricsRegistry);
   const yoga = createYoga<{ authorization?: string | null }>({
     schema,
     graphiql: config.production ? false : { subscriptionsProtocol: 'WS' },
@@ -174,34 +182,12 @@ export async function createApp(options: AppOptions): Promise<App> {
     maskedErrors: { isDev: false },
     plugins: [
       // Request and operation durations on the service's registry; /metrics is served below, protected.
-      // Labels stay bounded: no operation names or URLs (a client chooses them).
-      usePrometheus({
-        registry: metricsRegistry,
-        endpoint: false,
-        // The durations the README lists, not the plugin's other defaults: those walked every document
-        // (deprecated fields), kept a t-digest per request (time summary) and inspected every live
-        // item of every stream (errors of the subscribe phase) — ~6% of a report's CPU, more of fan-out.
-        metrics: {
-          graphql_yoga_http_duration: true,
-          graphql_envelop_deprecated_field: false,
-          graphql_envelop_request: false,
-          graphql_envelop_request_time_summary: false,
-          graphql_envelop_schema_change: false,
-          graphql_envelop_error_result: ['parse', 'validate', 'context', 'execute'],
-        },
-        labels: { operationName: false, url: false },
-      }),
+      requestMetrics.plugin,
       useRateLimits(rateLimits),
       ...operationLimitPlugins(config),
       ...(config.production ? [useIntrospectionGuard()] : [useGraphiQLAssets()]),
       useCompiledSubscriptions(),
-      useReadinessCheck({
-        endpoint: '/readiness',
-        check: async ({ fetchAPI }) => {
-          const answer = await readiness();
-          return fetchAPI.Response.json(answer, { status: answer.ready ? 200 : 503 });
-        },
-      }),
+      useReadinessEndpoint('/readiness', readiness),
     ],
   });
 
@@ -210,9 +196,13 @@ export async function createApp(options: AppOptions): Promise<App> {
   const unanswered = new Set<ServerResponse>();
   const serveMetrics = createMetricsHandler({ token: config.metricsToken, prisma: database.prisma });
   const server: Server = createServer((request, response) => {
+    const startedAt = performance.now();
     if (shuttingDown) response.setHeader('connection', 'close');
     unanswered.add(response);
-    response.once('close', () => unanswered.delete(response));
+    response.once('close', () => {
+      unanswered.delete(response);
+      requestMetrics.observeHttp(request, response, startedAt);
+    });
     // The operator console (issue 9): static files at /console, a client of the public API only.
     if (serveConsole(request, response)) return;
     // /metrics on this port only with METRICS_TOKEN (serve-metrics.ts checks it).

@@ -41,6 +41,11 @@ export interface AuthenticatorOptions {
 export interface Authenticator {
   resolve(authorization: string | null | undefined): Promise<Viewer>;
   /**
+   * The viewer when it is known without I/O (no credential, a malformed one, or one in the cache),
+   * else undefined: the request path then skips a promise hop (`resolve` answers the rest).
+   */
+  known(authorization: string | null | undefined): Viewer | undefined;
+  /**
    * Evicts what `scope` covers here at once, and on every other instance through pub/sub: resolves
    * once Redis has handed the change to every instance (at most a second, then the TTL bounds it).
    */
@@ -134,14 +139,20 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     return check.ok ? operatorViewer(check.token) : { kind: 'anonymous', reason: check.reason };
   }
 
+  const credentialOf = (authorization: string | null | undefined) => authorization?.replace(/^Bearer\s+/i, '').trim();
+  const knownViewer = (credential: string | undefined): Viewer | undefined => {
+    if (!credential) return { kind: 'anonymous' };
+    if (credential.length > MAX_CREDENTIAL_LENGTH) return { kind: 'anonymous', reason: 'MALFORMED' };
+    return cache.get(credential);
+  };
+
   return {
     cache,
+    known: (authorization) => knownViewer(credentialOf(authorization)),
     async resolve(authorization) {
-      const credential = authorization?.replace(/^Bearer\s+/i, '').trim();
-      if (!credential) return { kind: 'anonymous' };
-      if (credential.length > MAX_CREDENTIAL_LENGTH) return { kind: 'anonymous', reason: 'MALFORMED' };
-      const cached = cache.get(credential);
-      if (cached) return cached;
+      const credential = credentialOf(authorization);
+      const known = knownViewer(credential);
+      if (known || !credential) return known ?? { kind: 'anonymous' };
       const generation = cache.generation;
       const viewer = await lookUp(credential);
       if (viewer.kind !== 'anonymous') cache.set(credential, viewer, generation);

@@ -76,19 +76,21 @@ export async function renderOfflineGraphiQL(options: GraphiQLOptions = {}): Prom
 </html>`;
 }
 
-/** Serves the assets the page names; other paths pass through. */
+/** Serves the assets the page names; other paths pass through (synchronously: every request asks). */
 export function useGraphiQLAssets(): Plugin {
+  const serve = async (pathname: string, endResponse: (response: Response) => void, fetchAPI: { Response: typeof Response }) => {
+    const { base, files } = await loadAssets();
+    const asset = pathname.startsWith(base) ? files.get(pathname.slice(base.length)) : undefined;
+    if (!asset) {
+      endResponse(new fetchAPI.Response('Not found', { status: 404 }));
+      return;
+    }
+    const headers = { 'content-type': asset.type, 'cache-control': 'public, max-age=31536000, immutable' };
+    endResponse(new fetchAPI.Response(asset.body, { status: 200, headers }));
+  };
   return {
-    async onRequest({ url, endResponse, fetchAPI }) {
-      if (!url.pathname.startsWith(PREFIX)) return;
-      const { base, files } = await loadAssets();
-      const asset = url.pathname.startsWith(base) ? files.get(url.pathname.slice(base.length)) : undefined;
-      if (!asset) {
-        endResponse(new fetchAPI.Response('Not found', { status: 404 }));
-        return;
-      }
-      const headers = { 'content-type': asset.type, 'cache-control': 'public, max-age=31536000, immutable' };
-      endResponse(new fetchAPI.Response(asset.body, { status: 200, headers }));
+    onRequest({ url, endResponse, fetchAPI }) {
+      if (url.pathname.startsWith(PREFIX)) return serve(url.pathname, endResponse, fetchAPI);
     },
   };
 }

@@ -118,6 +118,8 @@ describe('/metrics', () => {
     // graphql-yoga's request and operation durations.
     expect(grew('graphql_yoga_http_duration_count', { method: 'POST', statusCode: '200' })).toBeGreaterThan(0);
     expect(grew('graphql_envelop_phase_execute_count', { operationType: 'mutation' })).toBeGreaterThan(0);
+    for (const name of ['request_duration', 'phase_parse', 'phase_validate', 'phase_context'])
+      expect(grew(`graphql_envelop_${name}_count`, { operationType: 'mutation' })).toBeGreaterThan(0);
     // Bounded labels only: no client-chosen operation names or URLs.
     expect(after).not.toMatch(/operationName=|url=/);
 

@@ -187,9 +187,12 @@ export function useRateLimits(rateLimits: RateLimits): Plugin<LimitedContext> {
       endResponse(new fetchAPI.Response(body, { status: 429, headers }));
     },
     onSchemaChange: ({ schema }) => refuseLimitedCalls(schema),
-    onExecute: async ({ args }) => {
+    // Synchronous for anonymous callers: no promise hop where nothing is counted.
+    onExecute: ({ args }) => {
       refuseLimitedCalls(args.schema);
-      await check(args.schema, args, args.contextValue);
+      const viewer = args.contextValue.viewer;
+      if (!viewer || viewer.kind === 'anonymous') return;
+      return check(args.schema, args, args.contextValue).then(() => undefined);
     },
     onSubscribe: async ({ args, setResultAndStopExecution }) => {
       const refusal = await check(args.schema, args, args.contextValue);

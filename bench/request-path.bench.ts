@@ -1,0 +1,149 @@
+/**
+ * npx tsx bench/request-path.bench.ts — the generic HTTP/GraphQL request path alone (issue 8):
+ * `{ __typename }` against the minimal graphql-yoga baseline, in ROUNDS rounds, each service figure
+ * right after a baseline figure, in a rotating order (so no credential always runs first or last).
+ * Same processes as bench:compare (compare-server.ts, compare-load.ts), one small organization only,
+ * so a round takes seconds and the spread of repeated rounds shows how noisy the machine is.
+ * Prints, never asserts.
+ *
+ * Options (environment): BENCH_ROUNDS (5), BENCH_SECONDS per figure (3), BENCH_CONNECTIONS (32),
+ * BENCH_PROFILE=<dir> (CPU profiles of the service AND the baseline over every round, to diff with
+ * scripts/profile-summary.ts), DATABASE_URL (else a fresh database on the local PostgreSQL).
+ */
+import { execFileSync, fork } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { openDatabase } from '../src/db/database.js';
+import { issueOperatorToken } from '../src/services/organizations.js';
+import type { LoadCommand, LoadResult, Scenario } from './compare-load.js';
+import { seedOrganization } from './seed-organization.js';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const PROFILE = process.env.BENCH_PROFILE;
+const TOKEN_SECRET = 'bench-request-path-secret';
+const here = (file: string) => new URL(file, import.meta.url).pathname;
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+const load = () =>
+  loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' / ');
+
+interface Reply extends LoadResult {
+  url?: string;
+  cpuUs?: number;
+}
+
+async function child(file: string) {
+  const process_ = fork(here(file), [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  let pending: ((reply: Reply) => void) | null = null;
+  process_.on('message', (message) => {
+    const resolve = pending;
+    pending = null;
+    resolve?.(message as Reply);
+  });
+  await new Promise((resolve) => process_.once('message', resolve));
+  const ask = (command: object) =>
+    new Promise<Reply>((resolve, reject) => {
+      pending = (reply) => (reply.ok ? resolve(reply) : reject(new Error(reply.error)));
+      process_.send(command);
+    });
+  return { ask, kill: () => process_.kill() };
+}
+
+async function main() {
+  let databaseUrl = process.env.DATABASE_URL;
+  const fresh = databaseUrl === undefined;
+  databaseUrl ??= execFileSync('npx', ['tsx', here('../scripts/fresh-postgres.ts'), 'create'], { encoding: 'utf8' }).trim();
+  const cleanups: (() => unknown)[] = [];
+  try {
+    const database = await openDatabase({ databaseUrl });
+    cleanups.push(() => database.close());
+    const org = await seedOrganization(database.prisma, TOKEN_SECRET, 1);
+    const operatorToken = issueOperatorToken(TOKEN_SECRET, 3600, {
+      id: org.operatorIds[0] ?? '',
+      organizationId: org.organizationId,
+    }).token;
+    const service = await child('./compare-server.ts');
+    cleanups.push(() => service.ask({ cmd: 'stop' }));
+    const serviceUrl = (await service.ask({ cmd: 'start', mode: 'service', databaseUrl, tokenSecret: TOKEN_SECRET })).url ?? '';
+    const baseline = await child('./compare-server.ts');
+    cleanups.push(() => baseline.ask({ cmd: 'stop' }));
+    const baselineUrl = (await baseline.ask({ cmd: 'start', mode: 'baseline' })).url ?? '';
+    const loader = await child('./compare-load.ts');
+    cleanups.push(() => loader.kill());
+
+    const run = async (server: typeof service, url: string, scenario: Scenario, seconds = SECONDS) => {
+      const cpu0 = (await server.ask({ cmd: 'cpu' })).cpuUs ?? 0;
+      const result = await loader.ask({
+        cmd: 'autocannon',
+        urls: [url],
+        scenario,
+        connections: CONNECTIONS,
+        seconds,
+      } satisfies LoadCommand);
+      const cpu = ((await server.ask({ cmd: 'cpu' })).cpuUs ?? 0) - cpu0;
+      const rps = result.requestsPerSecond ?? 0;
+      if (result.failures) console.error(`  ${result.failures} failures`);
+      return { rps, cpuPerRequest: cpu / Math.max(1, rps * seconds) };
+    };
+    const cases: [string, Scenario][] = [
+      ['no credential', { kind: 'typename' }],
+      ['API key', { kind: 'typename', credential: org.apiKey }],
+      ['operator token', { kind: 'typename', credential: operatorToken }],
+    ];
+    // Warm-ups: JIT, connection pools, the credential cache.
+    await run(baseline, baselineUrl, { kind: 'typename' }, 2);
+    for (const [, scenario] of cases) await run(service, serviceUrl, scenario, 1);
+
+    if (PROFILE) {
+      mkdirSync(PROFILE, { recursive: true });
+      await Promise.all([service.ask({ cmd: 'profileStart' }), baseline.ask({ cmd: 'profileStart' })]);
+    }
+    console.log(`\n== request path: { __typename }, ${CONNECTIONS} connections, ${SECONDS} s per figure, load ${load()} ==`);
+    const ratios = new Map<string, { rps: number[]; cpu: number[]; baseCpu: number[] }>(
+      cases.map(([name]) => [name, { rps: [], cpu: [], baseCpu: [] }]),
+    );
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = cases.map((_, i) => cases[(i + round) % cases.length] as [string, Scenario]);
+      const line: string[] = [];
+      for (const [name, scenario] of order) {
+        const base = await run(baseline, baselineUrl, { kind: 'typename' });
+        const r = await run(service, serviceUrl, scenario);
+        const entry = ratios.get(name);
+        entry?.rps.push(r.rps / base.rps);
+        entry?.cpu.push(r.cpuPerRequest / base.cpuPerRequest);
+        entry?.baseCpu.push(base.cpuPerRequest);
+        line.push(
+          `${name}: ${fmt(r.rps)}/s = ${fmt((r.rps / base.rps) * 100, 1)}% of ${fmt(base.rps)}/s, ` +
+            `${fmt(r.cpuPerRequest)} µs/req = ${fmt(r.cpuPerRequest / base.cpuPerRequest, 2)}× ${fmt(base.cpuPerRequest)}`,
+        );
+      }
+      console.log(`round ${round + 1} (load ${load()}):\n  ${line.join('\n  ')}`);
+    }
+    if (PROFILE) {
+      await Promise.all([
+        service.ask({ cmd: 'profileStop', file: `${PROFILE}/request-path-service.cpuprofile` }),
+        baseline.ask({ cmd: 'profileStop', file: `${PROFILE}/request-path-baseline.cpuprofile` }),
+      ]);
+    }
+    console.log('\nmedians over the rounds:');
+    for (const [name, r] of ratios) {
+      console.log(
+        `  ${name.padEnd(15)} ${fmt(median(r.rps) * 100, 1)}% of the adjacent baseline's req/s ` +
+          `(${r.rps.map((x) => fmt(x * 100, 0)).join(', ')}), CPU ${fmt(median(r.cpu), 2)}× the baseline's ` +
+          `(${r.cpu.map((x) => fmt(x, 2)).join(', ')}; baseline ${fmt(median(r.baseCpu))} µs/req)`,
+      );
+    }
+    console.log(`load average at end ${load()}`);
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    if (fresh)
+      execFileSync('npx', ['tsx', here('../scripts/fresh-postgres.ts'), 'drop', databaseUrl.split('/').pop() ?? ''], { stdio: 'inherit' });
+  }
+}
+
+await main();
+process.exit(0);
