@@ -10,7 +10,8 @@
  * BENCH_PROFILE=<dir> (CPU profiles of the service AND the baseline over every round, to diff with
  * scripts/profile-summary.ts), BENCH_OTHER_TREE=<dir> (a second service from another checkout of
  * this repository, e.g. the commit before a change, measured in the same rounds: an A/B on a
- * shared machine), DATABASE_URL (else a fresh database on the local PostgreSQL).
+ * shared machine), BENCH_CREDENTIALS (comma list of none, api-key, token: the cases to run; default
+ * all, one alone gives a profile of that case), DATABASE_URL (else a fresh database on the local PostgreSQL).
  */
 import { execFileSync, fork } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -25,6 +26,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const PROFILE = process.env.BENCH_PROFILE;
 const OTHER_TREE = process.env.BENCH_OTHER_TREE;
+const CREDENTIALS = process.env.BENCH_CREDENTIALS?.split(',');
 const TOKEN_SECRET = 'bench-request-path-secret';
 const here = (file: string) => new URL(file, import.meta.url).pathname;
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -102,11 +104,15 @@ async function main() {
       if (result.failures) console.error(`  ${result.failures} failures`);
       return { rps, cpuPerRequest: cpu / Math.max(1, rps * seconds) };
     };
-    const credentials: [string, Scenario][] = [
-      ['no credential', { kind: 'typename' }],
-      ['API key', { kind: 'typename', credential: org.apiKey }],
-      ['operator token', { kind: 'typename', credential: operatorToken }],
-    ];
+    const credentials = (
+      [
+        ['none', 'no credential', { kind: 'typename' }],
+        ['api-key', 'API key', { kind: 'typename', credential: org.apiKey }],
+        ['token', 'operator token', { kind: 'typename', credential: operatorToken }],
+      ] as [string, string, Scenario][]
+    )
+      .filter(([key]) => CREDENTIALS === undefined || CREDENTIALS.includes(key))
+      .map(([, name, scenario]) => [name, scenario] as const);
     const cases = services.flatMap((service) =>
       credentials.map(([name, scenario]) => ({ name: services.length > 1 ? `${service.name}, ${name}` : name, service, scenario })),
     );
