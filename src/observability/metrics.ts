@@ -1,6 +1,6 @@
 /**
  * The service's own Prometheus metrics (prom-client), on one registry per process that /metrics
- * serves together with graphql-yoga's request and operation durations (@graphql-yoga/plugin-prometheus,
+ * serves together with graphql-yoga's request and operation durations (request-metrics.ts,
  * app.ts). Counters and the open-streams gauge are counted where things happen; what lives in the
  * database (queue depth, oldest due delivery, unread inbox, addons disabled by failures) is read
  * on scrape by `collectDatabaseGauges`, with capped counts so a scrape costs the same on any backlog.
