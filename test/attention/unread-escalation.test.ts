@@ -136,6 +136,29 @@ describe('unread escalation to email', () => {
     });
   });
 
+  it('an escalation asked for, then cleared, after the settings were cached applies from the next report on', async () => {
+    // The hot path leaves the escalation inserts out when the cached settings say nobody asked for
+    // one (inbox-sink.ts): asking (or clearing) must move the settings version those reports check.
+    const { seeder, operators } = await liveOrganization(server, ['Rae']);
+    const rae = operators.Rae as { id: string; globalId: string; token: string };
+    const widgetId = await seeder.widget();
+    const scheduledChats = async () => {
+      const ds = await server.app.database.prisma.delivery.findMany({
+        where: { operatorId: rae.id, inboxItemId: { not: null } },
+        include: { event: { include: { chat: true } } },
+      });
+      return ds.map((d) => d.event.chat?.externalId).sort();
+    };
+    await startChat(server, seeder.org.apiKey, 'before-asking', widgetId, rae.globalId);
+    expect(await scheduledChats()).toEqual([]);
+    expect(await ok(server, SET, { input: { event: 'NEW_CHAT_SESSION', minutes: 15 } }, rae.token)).toHaveLength(1);
+    await startChat(server, seeder.org.apiKey, 'after-asking', widgetId, rae.globalId);
+    expect(await scheduledChats()).toEqual(['after-asking']);
+    expect(await ok(server, SET, { input: { event: 'NEW_CHAT_SESSION', minutes: null } }, rae.token)).toEqual([]);
+    await startChat(server, seeder.org.apiKey, 'after-clearing', widgetId, rae.globalId);
+    expect(await scheduledChats()).toEqual(['after-asking']);
+  });
+
   it('refuses an event that never reaches the inbox, an N not offered, and another operator unless admin', async () => {
     const { seeder, operators } = await liveOrganization(server, ['Ola', 'Pia']);
     const ola = operators.Ola as { id: string; globalId: string; token: string };

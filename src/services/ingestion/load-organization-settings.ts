@@ -4,7 +4,7 @@
  * so a chat of a deleted widget still decides as before), active addons (with their configuration,
  * for the delivery queue) and the whole preference grid, together with the organization's
  * `settingsVersion` read by the same statement (so the snapshot is exactly that version). Admin
- * locks and quiet-time settings (extensions E1, E2) come with it.
+ * locks and quiet-time settings (extensions E1, E2) and the unread escalations asked for (E5) come with it.
  *
  * The per-kind operator settings the engine takes are built on first use and kept with the
  * snapshot, which is shared by every report of the organization until its version changes: treat
@@ -56,6 +56,8 @@ export interface OrganizationSettings {
   quietTimes: ReadonlyMap<string, QuietSettings>;
   /** The operators in quiet time at `at`. */
   quietOperatorsAt(at: Date): ReadonlySet<string>;
+  /** "operatorId:EVENT" of every unread email escalation its operators asked for (E5). */
+  unreadEscalations: ReadonlySet<string>;
 }
 
 interface SettingsRow {
@@ -66,6 +68,7 @@ interface SettingsRow {
   addons: string;
   locks: string;
   quietTimes: string;
+  unreadEscalations: string;
 }
 
 type OperatorJson = [id: string, name: string, email: string | null, roleOn: boolean, groupIds: string[], roleId: string];
@@ -113,7 +116,10 @@ export async function loadOrganizationSettings(db: Tx, organizationId: string): 
       (SELECT COALESCE(json_agg(json_build_object('roleId', l."roleId", 'event', l."event", 'channel', l."channel", 'value', l."value")), '[]')::text
          FROM "AdminLock" l WHERE l."organizationId" = org."id") AS "locks",
       (SELECT COALESCE(json_agg(json_build_array(q."operatorId", q."timeZone", q."windows", q."doNotDisturbUntil")), '[]')::text
-         FROM "OperatorQuietTime" q WHERE q."organizationId" = org."id") AS "quietTimes"
+         FROM "OperatorQuietTime" q WHERE q."organizationId" = org."id") AS "quietTimes",
+      (SELECT COALESCE(json_agg(u."operatorId"::text || ':' || u."event"::text), '[]')::text
+         FROM "UnreadEscalationPreference" u JOIN "Operator" o ON o."id" = u."operatorId"
+        WHERE o."organizationId" = org."id") AS "unreadEscalations"
     FROM "Organization" org WHERE org."id" = ${organizationId}::uuid`;
   const row = rows[0];
   if (row === undefined) return null;
@@ -204,6 +210,7 @@ export async function loadOrganizationSettings(db: Tx, organizationId: string): 
     operatorSettingsFor,
     locks,
     quietTimes,
+    unreadEscalations: new Set(JSON.parse(row.unreadEscalations) as string[]),
     quietOperatorsAt(at) {
       const quiet = new Set<string>();
       for (const [operatorId, settings] of quietTimes) if (isInQuietTime(settings, at)) quiet.add(operatorId);

@@ -70,15 +70,23 @@ function guardCtes(
     firstVisitorMessageAt: iso(c.firstVisitorMessageAt),
     finishedAt: iso(c.finishedAt),
   }));
-  return [
-    `guard AS (
+  // No chat read (a report starting its chat): nothing to lock or compare.
+  const guard =
+    rows.length === 0
+      ? `guard AS (SELECT NULL::uuid AS "id" WHERE false)`
+      : // The id list lets the cached generic plan fetch the chats by primary key: joined to the
+        // recordset alone (estimated at 100 rows), it hash-joins a scan of every chat stored.
+        `guard AS (
        SELECT c."id" FROM "Chat" c
          JOIN jsonb_to_recordset(${param(JSON.stringify(rows))}::jsonb) AS g("id" uuid, "widgetId" uuid, "operatorId" uuid, "visitorName" text,
               "visitorEmail" text, "firstVisitorMessageAt" timestamp(3), "finishedAt" timestamp(3)) ON c."id" = g."id"
-        WHERE c."widgetId" = g."widgetId" AND c."operatorId" IS NOT DISTINCT FROM g."operatorId"
+        WHERE c."id" = ANY(${param(`{${rows.map((r) => r.id).join(',')}}`)}::uuid[])
+          AND c."widgetId" = g."widgetId" AND c."operatorId" IS NOT DISTINCT FROM g."operatorId"
           AND c."visitorName" IS NOT DISTINCT FROM g."visitorName" AND c."visitorEmail" IS NOT DISTINCT FROM g."visitorEmail"
           AND c."firstVisitorMessageAt" IS NOT DISTINCT FROM g."firstVisitorMessageAt" AND c."finishedAt" IS NOT DISTINCT FROM g."finishedAt"
-        ORDER BY c."id" FOR NO KEY UPDATE OF c)`,
+        ORDER BY c."id" FOR NO KEY UPDATE OF c)`;
+  return [
+    guard,
     `guard_operators AS (
        SELECT o."id" FROM "Operator" o WHERE o."id" = ANY(${param(`{${[...operatorIds].sort().join(',')}}`)}::uuid[]) AND (SELECT count(*) FROM guard) >= 0
         ORDER BY o."id" FOR KEY SHARE)`,

@@ -142,7 +142,8 @@ type InboxRow = { operatorId: string; ordinal: number; item: LiveItem };
  * Reserves seqs on the operators' counters (upserted in operator-id order) and inserts the inbox
  * rows numbered from them: CTEs `inbox_counters` (RETURNING each operator's last seq) and
  * `inbox_items`, conditioned on `gate`. An item's seq is its operator's last seq − the operator's
- * item count + its ordinal among them (1-based).
+ * item count + its ordinal among them (1-based). `escalations` false leaves out the unread
+ * escalation CTEs (the caller knows no row can match them).
  */
 function inboxCtes(
   param: (value: string) => string,
@@ -150,6 +151,7 @@ function inboxCtes(
   organizationId: string,
   counts: ReadonlyMap<string, number>,
   items: readonly InboxRow[],
+  escalations = true,
 ): string[] {
   const counters = [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([o, n]) => ({ o, n }));
   const rows = items.map(({ operatorId, ordinal, item }) => ({
@@ -187,9 +189,19 @@ function inboxCtes(
        RETURNING "id", "organizationId", "operatorId", "eventId", "kind"
      )`,
     // Attention (E5): emails due when an item stays unread, scheduled with the rows.
-    ...unreadEscalationCtes(),
+    ...(escalations ? unreadEscalationCtes() : []),
   ];
 }
+
+/**
+ * Whether an unread escalation (E5) may be due for one of the rows: false only when the snapshot
+ * knows every row's operator and none asked for its event. Two fewer inserts (Delivery, Decision)
+ * to plan and run per report; the guard's settings version check covers a preference set since.
+ */
+const mayEscalate = (settings: OrganizationSettings, items: readonly InboxRow[]) =>
+  items.some(
+    ({ operatorId, item }) => !settings.operatorsById.has(operatorId) || settings.unreadEscalations.has(`${operatorId}:${item.kind}`),
+  );
 
 /** The inbox rows of a transaction, in one statement; returns the last seq of each operator. */
 async function insertInboxItems(
@@ -348,7 +360,7 @@ export function createInboxSink(pubsub: PubSub): DecisionSink {
       const { counts, byEvent, inbox } = itemsOf(candidates, names);
       if (inbox.length === 0) return { ctes: [], committed: () => remember(byEvent) };
       return {
-        ctes: inboxCtes(param, gate, candidates[0]?.event.organizationId ?? '', counts, inbox),
+        ctes: inboxCtes(param, gate, candidates[0]?.event.organizationId ?? '', counts, inbox, mayEscalate(settings, inbox)),
         result: `(SELECT coalesce(json_agg(json_build_array("operatorId", "lastSeq")), '[]'::json) FROM inbox_counters)`,
         committed(result) {
           const last = new Map((result as [string, number][]).map(([operatorId, seq]) => [operatorId, Number(seq)]));
