@@ -98,7 +98,17 @@ interface DecisionColumns {
  * pass, each event's time formatted once: this ran per decision, 30+ per new chat, in the profile.
  */
 function decisionColumns(events: readonly StoredEvent[]): DecisionColumns | null {
-  const c: DecisionColumns = { eventId: [], operatorId: [], addonId: [], channel: [], delivered: [], reason: [], createdAt: [], lock: null, dueAt: null };
+  const c: DecisionColumns = {
+    eventId: [],
+    operatorId: [],
+    addonId: [],
+    channel: [],
+    delivered: [],
+    reason: [],
+    createdAt: [],
+    lock: null,
+    dueAt: null,
+  };
   let extended = false;
   for (const e of events) {
     // createdAt: the event's (retention partitions Decision by day on it).
