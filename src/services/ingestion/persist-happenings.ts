@@ -114,9 +114,10 @@ function decisionColumns(events: readonly StoredEvent[]): DecisionColumns | null
     // createdAt: the event's (retention partitions Decision by day on it).
     const createdAt = e.createdAt.toISOString();
     for (const d of e.decisions) {
+      // `?? null`: some callers leave a target's other id undefined; an array literal needs NULL there.
       c.eventId.push(e.id);
-      c.operatorId.push(d.operatorId);
-      c.addonId.push(d.addonId);
+      c.operatorId.push(d.operatorId ?? null);
+      c.addonId.push(d.addonId ?? null);
       c.channel.push(d.channel);
       c.delivered.push(d.delivered);
       c.reason.push(d.reason);
