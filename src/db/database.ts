@@ -8,8 +8,10 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client.js';
+import { log } from '../observability/logger.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { applyMigrations, withMigrationLock } from './migrations.js';
 
@@ -35,24 +37,64 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** The hot path's one statement (report-in-one-statement.ts): its rows, json columns parsed. */
+export type HotQuery = (sql: string, values: readonly string[]) => Promise<Record<string, unknown>[]>;
+
+const hotQueries = new WeakMap<object, HotQuery>();
+
+/**
+ * How the ingestion hot path sends its one statement on this client: straight over the pg pool that
+ * Prisma's adapter also uses (PostgreSQL), else through Prisma. Prisma's raw-query layer (argument
+ * mapping, query interpreter, result re-mapping) cost about as much CPU as the rest of the report's
+ * own work; everything else stays on Prisma.
+ */
+export function hotQueryFor(prisma: object): HotQuery {
+  return hotQueries.get(prisma) ?? ((sql, values) => (prisma as Db).$queryRawUnsafe<Record<string, unknown>[]>(sql, ...values));
+}
+
+/** Statement names by text: hashing several KB of SQL per report showed in the profile. */
+const HOT_NAMES_CAPACITY = 256;
+const hotNames = new Map<string, string>();
+
 /**
  * The ingestion hot path's write (report-in-one-statement.ts, the one statement of most reports)
  * is a named statement: each connection has PostgreSQL parse and plan its several KB of SQL once,
  * not per report. Only it: its texts are few (one per combination of the CTEs a report needs),
  * while other statements' texts vary with their IN lists and would pile up on every connection.
  */
-function hotStatementName(query: { sql: string }): string {
-  // '': unnamed, as pg sends any statement without a name.
-  if (!query.sql.startsWith('WITH guard AS')) return '';
-  return `hot_${createHash('sha1').update(query.sql).digest('base64url')}`;
+function hotStatementName(sql: string): string | undefined {
+  if (!sql.startsWith('WITH guard AS')) return undefined;
+  let name = hotNames.get(sql);
+  if (name === undefined) {
+    name = `hot_${createHash('sha1').update(sql).digest('base64url')}`;
+    if (hotNames.size < HOT_NAMES_CAPACITY) hotNames.set(sql, name);
+  }
+  return name;
 }
 
-async function adapterFor(
-  options: DatabaseOptions,
-): Promise<{ factory: SqlMigrationAwareDriverAdapterFactory; kind: Database['kind']; closeDriver: () => Promise<void> }> {
+function hotQueryOver(pool: pg.Pool, onQuery: ((sql: string) => void) | undefined): HotQuery {
+  return async (sql, values) => {
+    onQuery?.(sql);
+    const result = await pool.query({ name: hotStatementName(sql), text: sql, values: values as string[] });
+    return result.rows;
+  };
+}
+
+async function adapterFor(options: DatabaseOptions): Promise<{
+  factory: SqlMigrationAwareDriverAdapterFactory;
+  /** The migrations' (PostgreSQL: a pool of their own, so no session state of theirs stays in the app's). */
+  migrationFactory: SqlMigrationAwareDriverAdapterFactory;
+  kind: Database['kind'];
+  pool?: pg.Pool;
+  closeDriver: () => Promise<void>;
+}> {
   if (options.databaseUrl) {
-    const factory = new PrismaPg({ connectionString: options.databaseUrl, max: 20 }, { statementNameGenerator: hotStatementName });
-    return { factory, kind: 'postgresql', closeDriver: async () => {} };
+    // One pool for Prisma and the hot path's statement (hotQueryFor): no connections of its own.
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 20 });
+    // An idle connection's error (server restart) must not crash the process; the next query reconnects.
+    pool.on('error', (error) => log.warn({ err: error }, 'idle PostgreSQL connection failed'));
+    const migrationFactory = new PrismaPg({ connectionString: options.databaseUrl });
+    return { factory: new PrismaPg(pool), migrationFactory, kind: 'postgresql', pool, closeDriver: () => pool.end() };
   }
   const dataDir = options.dataDir ?? 'memory://';
   const inMemory = dataDir.startsWith('memory://');
@@ -63,15 +105,20 @@ async function adapterFor(
     await pglite.close();
     unlock();
   };
-  return { factory: new PrismaPGlite(pglite), kind: 'pglite', closeDriver };
+  const factory = new PrismaPGlite(pglite);
+  return { factory, migrationFactory: factory, kind: 'pglite', closeDriver };
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  const { factory, kind, closeDriver } = await adapterFor(options);
+  const { factory, migrationFactory, kind, pool, closeDriver } = await adapterFor(options);
   const { databaseUrl } = options;
-  const appliedMigrations = databaseUrl
-    ? await withMigrationLock(databaseUrl, () => applyMigrations(factory))
-    : await applyMigrations(factory);
+  const appliedMigrations = await (databaseUrl
+    ? withMigrationLock(databaseUrl, () => applyMigrations(migrationFactory))
+    : applyMigrations(migrationFactory)
+  ).catch(async (error: unknown) => {
+    await closeDriver();
+    throw error;
+  });
   const prisma = new PrismaClient({
     adapter: factory,
     log: options.onQuery ? [{ emit: 'event', level: 'query' }] : [],
@@ -80,6 +127,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const onQuery = options.onQuery;
     (prisma as unknown as { $on(event: 'query', cb: (e: { query: string }) => void): void }).$on('query', (e) => onQuery(e.query));
   }
+  if (pool) hotQueries.set(prisma, hotQueryOver(pool, options.onQuery));
   return {
     prisma,
     kind,

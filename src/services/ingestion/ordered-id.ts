@@ -2,7 +2,23 @@
  * Time-ordered UUIDs (version 7 layout) with a per-process counter inside one millisecond, so rows
  * written in one statement sort in the order they were derived (`ORDER BY "createdAt", id`).
  */
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
+
+/** Random bytes drawn in bulk: one randomBytes call per id showed in the hot path's profile. */
+const POOL_IDS = 256;
+const pool = Buffer.alloc(16 * POOL_IDS);
+let pooled = POOL_IDS;
+
+function freshBytes(): Buffer {
+  if (pooled === POOL_IDS) {
+    randomFillSync(pool);
+    pooled = 0;
+  }
+  // A view: each 16 bytes are handed out once, then overwritten by the next fill.
+  const bytes = pool.subarray(16 * pooled, 16 * pooled + 16);
+  pooled += 1;
+  return bytes;
+}
 
 let lastMs = 0;
 let sequence = 0;
@@ -20,7 +36,7 @@ export function orderedId(): string {
     sequence = 0;
   }
   lastMs = ms;
-  const bytes = randomBytes(16);
+  const bytes = freshBytes();
   bytes.writeUIntBE(ms, 0, 6);
   bytes[6] = 0x70 | (sequence >> 8);
   bytes[7] = sequence & 0xff;

@@ -80,6 +80,59 @@ function storedEventPayload(event: Pick<StoredEvent, 'payload' | 'chatId' | 'wid
   return compactEventPayload(p, event, chat);
 }
 
+interface DecisionColumns {
+  eventId: string[];
+  operatorId: (string | null)[];
+  addonId: (string | null)[];
+  channel: string[];
+  delivered: boolean[];
+  reason: string[];
+  createdAt: string[];
+  /** Lock and due time (E1, E2) are rare: null unless some decision has one. */
+  lock: (string | null)[] | null;
+  dueAt: (string | null)[] | null;
+}
+
+/**
+ * The Decision rows as parallel arrays (unnest), in decision order; null when there are none. One
+ * pass, each event's time formatted once: this ran per decision, 30+ per new chat, in the profile.
+ */
+function decisionColumns(events: readonly StoredEvent[]): DecisionColumns | null {
+  const c: DecisionColumns = {
+    eventId: [],
+    operatorId: [],
+    addonId: [],
+    channel: [],
+    delivered: [],
+    reason: [],
+    createdAt: [],
+    lock: null,
+    dueAt: null,
+  };
+  let extended = false;
+  for (const e of events) {
+    // createdAt: the event's (retention partitions Decision by day on it).
+    const createdAt = e.createdAt.toISOString();
+    for (const d of e.decisions) {
+      // `?? null`: some callers leave a target's other id undefined; an array literal needs NULL there.
+      c.eventId.push(e.id);
+      c.operatorId.push(d.operatorId ?? null);
+      c.addonId.push(d.addonId ?? null);
+      c.channel.push(d.channel);
+      c.delivered.push(d.delivered);
+      c.reason.push(d.reason);
+      c.createdAt.push(createdAt);
+      extended ||= (d.lock ?? null) !== null || (d.dueAt ?? null) !== null;
+    }
+  }
+  if (c.eventId.length === 0) return null;
+  if (extended) {
+    c.lock = events.flatMap((e) => e.decisions.map((d) => d.lock ?? null));
+    c.dueAt = events.flatMap((e) => e.decisions.map((d) => (d.dueAt ? `"${d.dueAt.toISOString()}"` : null)));
+  }
+  return c;
+}
+
 /** Positional parameters of one statement: `param(value)` adds one and returns its placeholder. */
 export function statementParams() {
   const values: string[] = [];
@@ -183,20 +236,18 @@ export function persistCtes(
         FROM jsonb_to_recordset(${param(JSON.stringify(rows))}::jsonb) AS r("id" uuid, "happeningId" uuid, "kind" text, "chatId" uuid, "widgetId" uuid,
              "subjectOperatorId" uuid, "payload" jsonb, "createdAt" timestamp(3))
        WHERE ${gate})`);
-    // createdAt: the event's (retention partitions Decision by day on it).
-    const decisions = events.flatMap((e) => e.decisions.map((d) => ({ ...d, eventId: e.id, createdAt: e.createdAt.toISOString() })));
-    if (decisions.length > 0) {
-      const column = <K extends keyof (typeof decisions)[number]>(key: K) =>
-        param(arrayLiteral(decisions.map((d) => (d[key] ?? null) as string | boolean | null)));
-      // Lock and due time (E1, E2) are rare: their columns are written only when some decision has one.
-      const extended = decisions.some((d) => (d.lock ?? null) !== null || (d.dueAt ?? null) !== null);
-      const dueAt = () => param(arrayLiteral(decisions.map((d) => (d.dueAt ? `"${d.dueAt.toISOString()}"` : null))));
+    const columns = decisionColumns(events);
+    if (columns !== null) {
+      const column = (values: readonly (string | boolean | null)[]) => param(arrayLiteral(values));
+      const extended = columns.lock !== null;
       parts.push(`decisions AS (
         INSERT INTO "Decision" ("eventId", "operatorId", "addonId", "channel", "delivered", "reason", "createdAt"${extended ? ', "lock", "dueAt"' : ''})
         SELECT d."eventId", d."operatorId", d."addonId", d."channel", d."delivered", d."reason", d."createdAt"${extended ? ', d."lock", d."dueAt"' : ''}
-          FROM unnest(${column('eventId')}::uuid[], ${column('operatorId')}::uuid[], ${column('addonId')}::uuid[], ${column('channel')}::"Channel"[],
-                      ${column('delivered')}::boolean[], ${column('reason')}::"Reason"[], ${column('createdAt')}::timestamp(3)[]${
-                        extended ? `, ${column('lock')}::"DecisionLock"[], ${dueAt()}::timestamp(3)[]` : ''
+          FROM unnest(${column(columns.eventId)}::uuid[], ${column(columns.operatorId)}::uuid[], ${column(columns.addonId)}::uuid[], ${column(columns.channel)}::"Channel"[],
+                      ${column(columns.delivered)}::boolean[], ${column(columns.reason)}::"Reason"[], ${column(columns.createdAt)}::timestamp(3)[]${
+                        columns.lock !== null && columns.dueAt !== null
+                          ? `, ${column(columns.lock)}::"DecisionLock"[], ${column(columns.dueAt)}::timestamp(3)[]`
+                          : ''
                       })
                WITH ORDINALITY AS d("eventId", "operatorId", "addonId", "channel", "delivered", "reason", "createdAt"${extended ? ', "lock", "dueAt"' : ''}, "n")
          WHERE ${gate}

@@ -4,7 +4,7 @@
  * batch may start a chat and then message it.
  */
 import { isChannelAvailable, type NotificationEventKind, OPERATOR_CHANNELS } from '../../domain/catalog.js';
-import { type Decision, decideNotifications } from '../../domain/decide-notifications.js';
+import { type Decision, decideNotifications, type EventToDecide } from '../../domain/decide-notifications.js';
 import { type ChatState, type DerivedEvent, deriveEvents, type HappeningInput, type Presence } from '../../domain/derive-events.js';
 import { escalationAudience } from '../../domain/escalation.js';
 import { quietTimeState } from '../../domain/quiet-time.js';
@@ -152,7 +152,7 @@ export async function planHappenings(
   const candidates = escalating ? await loadEscalationCandidates(db, organizationId, state.settings) : [];
   const quietOperatorIds = state.settings.quietOperatorsAt(now);
   const quietUntil = quietEnds(state.settings, quietOperatorIds, now);
-  const decide = (event: DerivedEvent): Decision[] => {
+  const decide = (event: EventToDecide): Decision[] => {
     const widget = event.widgetId === null ? null : (state.widgets.get(event.widgetId) ?? null);
     const channels = options.allChannels ? OPERATOR_CHANNELS : OPERATOR_CHANNELS.filter((c) => isChannelAvailable(event.kind, c));
     const operators = state.settings.operatorSettingsFor(event.kind as NotificationEventKind);
@@ -170,8 +170,13 @@ export async function planHappenings(
         // Kept so explainEvent answers "was O in the audience?" as it stood when it was raised.
         payload.audienceOperatorIds = escalationAudience(candidates, widget?.groupId ?? null);
       }
-      const withAudience = { ...event, audienceOperatorIds: (payload.audienceOperatorIds as string[] | undefined) ?? null };
-      return { ...event, payload, id: orderedId(), decisions: decide(withAudience) };
+      const decisions = decide({
+        kind: event.kind,
+        widgetId: event.widgetId,
+        subjectOperatorId: event.subjectOperatorId,
+        audienceOperatorIds: (payload.audienceOperatorIds as string[] | undefined) ?? null,
+      });
+      return { ...event, payload, id: orderedId(), decisions };
     }),
   }));
   return {

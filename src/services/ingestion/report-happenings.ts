@@ -49,12 +49,13 @@ const RACE_SQLSTATES = ['23505', '40001', '40P01'];
 
 /**
  * A unique clash with a concurrent report (P2002), or a write conflict PostgreSQL resolved by
- * aborting us (P2034); from a raw statement (P2010), the same by its SQLSTATE.
+ * aborting us (P2034); from a raw statement (P2010), the same by its SQLSTATE; from the hot path's
+ * statement sent over pg directly (hotQueryFor), the SQLSTATE is the error's code.
  */
 const isRaceLost = (error: unknown) => {
   if (typeof error !== 'object' || error === null) return false;
   const { code, meta } = error as { code?: string; meta?: { driverAdapterError?: { cause?: { originalCode?: string } } } };
-  if (code === 'P2002' || code === 'P2034') return true;
+  if (code === 'P2002' || code === 'P2034' || RACE_SQLSTATES.includes(code ?? '')) return true;
   return code === 'P2010' && RACE_SQLSTATES.includes(meta?.driverAdapterError?.cause?.originalCode ?? '');
 };
 

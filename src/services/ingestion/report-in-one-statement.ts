@@ -26,6 +26,7 @@
  *    sink that cannot add its work to the statement (a delivery to enqueue, a name missing from the
  *    settings snapshot) takes the transactional path from the start.
  */
+import { hotQueryFor } from '../../db/database.js';
 import type { ChatState, HappeningInput } from '../../domain/derive-events.js';
 import { AppError } from '../../errors.js';
 import type { StatementWork, StoredEvent } from '../decision-sinks.js';
@@ -182,9 +183,9 @@ export async function reportInOneStatement(
     works.push(work);
   }
   const results = works.map((w, i) => `${w.result ?? 'NULL'} AS "r${i}"`);
-  const [row] = await db.$queryRawUnsafe<Record<string, unknown>[]>(
+  const [row] = await hotQueryFor(db)(
     `WITH ${ctes.join(',\n')} SELECT (SELECT "ok" FROM guard_ok) AS "ok"${results.map((r) => `, ${r}`).join('')}`,
-    ...values,
+    values,
   );
   const chatCache = chatStateCacheFor(db);
   if (row?.ok !== true) {

@@ -241,17 +241,18 @@ function itemsOf(candidates: readonly Candidate[], names: Record<string, string>
     counts.set(operatorId, ordinal);
     inbox.push({ operatorId, ordinal, item });
   };
-  // The same text for every recipient of an event (a presence event has N − 1 of them).
-  const renderedByEvent = new Map<string, ReturnType<typeof renderNotification>>();
+  // The same text and time for every recipient of an event (a presence event has N − 1 of them).
+  const renderedByEvent = new Map<string, ReturnType<typeof renderNotification> & { createdAt: string }>();
   for (const { event, operatorId, candidacy, required } of candidates) {
     let rendered = renderedByEvent.get(event.id);
     if (rendered === undefined) {
-      rendered = renderNotification({
+      const text = renderNotification({
         kind: event.kind,
         payload: event.payload,
         subjectOperatorId: event.subjectOperatorId,
         operatorNames: names,
       });
+      rendered = { ...text, createdAt: event.createdAt.toISOString() };
       renderedByEvent.set(event.id, rendered);
     }
     const sound = candidacy.audio ? rendered.sound : null;
@@ -284,7 +285,7 @@ function itemsOf(candidates: readonly Candidate[], names: Record<string, string>
       body: rendered.body,
       browser: candidacy.browser,
       sound,
-      createdAt: event.createdAt.toISOString(),
+      createdAt: rendered.createdAt,
       ...(required === null ? {} : { required }),
     };
     if (key !== null) collapsed.set(key, item);
