@@ -26,7 +26,7 @@ import { metrics } from '../../observability/metrics.js';
 import type { PubSub } from '../../pubsub.js';
 import type { PreferenceChange } from '../preferences.js';
 import { expiredCursorError } from '../retention/cursor-expiry.js';
-import { encodeCursor, fromStoredParts, type LiveItem, partsOf, type StreamedNotification } from './live-item.js';
+import { encodeCursor, fromStoredParts, type LiveItem, type StreamedNotification } from './live-item.js';
 import { loadStreamStartAlone, type StreamStartLoader } from './load-stream-starts.js';
 import type { PresenceTracker } from './presence-tracker.js';
 import { QuietTimeWatch } from './quiet-time-watch.js';
@@ -37,6 +37,9 @@ export const STREAM_OVERFLOW_CLOSE_CODE = 4008;
 export const CREDENTIAL_CLOSE_CODE = 4403;
 export const STREAM_OVERFLOW_REASON = 'STREAM_BUFFER_OVERFLOW: reading too slowly; reconnect with your last cursor';
 const REPLAY_PAGE = 200;
+/** The sent-items counter's two series, bound once (labels are not hashed per item). */
+const sentLive = metrics.liveItemsSent.labels({ replayed: 'false' });
+const sentReplayed = metrics.liveItemsSent.labels({ replayed: 'true' });
 
 export interface NotificationStreamOptions {
   prisma: Db;
@@ -255,7 +258,8 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
     const extensions = { required: item.required, quiet: this.quiet.isQuiet() };
     let showNotification = false;
     let sound: string | null = null;
-    for (const part of partsOf(item)) {
+    // A single event (the usual item) is its own part: no parts list is built for it.
+    for (const part of item.parts ?? [item]) {
       const one = deliverOnStream(part.kind, { browser: part.browser, audio: part.sound !== null }, this.prefs, extensions);
       showNotification ||= one?.showNotification === true;
       if (sound === null && one?.playSound === true) sound = this.prefs.sounds[part.kind] ?? part.sound;
@@ -284,7 +288,7 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
       if (ready !== undefined) {
         const out = this.evaluate(ready);
         if (out !== null) {
-          metrics.liveItemsSent.inc({ replayed: String(out.replayed) });
+          (out.replayed ? sentReplayed : sentLive).inc();
           return { done: false, value: out };
         }
       } else if (this.replaying) {
