@@ -58,8 +58,9 @@ export class QuietTimeWatch {
     this.arm();
   }
 
-  isQuiet(at = new Date()): boolean {
-    return this.settings !== null && quietTimeState(this.settings, at).quiet;
+  /** Asked per live item: no clock read without settings. */
+  isQuiet(at?: Date): boolean {
+    return this.settings !== null && quietTimeState(this.settings, at ?? new Date()).quiet;
   }
 
   state(at = new Date()): QuietState {
