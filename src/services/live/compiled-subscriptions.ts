@@ -3,7 +3,9 @@
  *
  * Compiled: each item of a subscription is resolved by code graphql-jit generates once per document
  * (aliases, fragments, `__typename`, @skip/@include, leaf serialization: the same result graphql-js
- * gives), instead of graphql-js walking the document again for every item of every stream. The
+ * gives), instead of graphql-js walking the document again for every item of every stream. One
+ * known difference, graphql-jit's since it first ran our subscriptions: a scalar's `serialize` that
+ * throws a plain Error (DateTime of an invalid date) is reported with its message, not masked. The
  * subscribe phase itself (the root field's `subscribe`, with its auth scopes) is graphql-js's
  * `createSourceEventStream`. Queries and mutations keep graphql-js.
  *
@@ -28,7 +30,7 @@ import {
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import type { Plugin } from 'graphql-yoga';
 
-/** Yoga's masking of one error (`yoga.maskedErrorsOpts`): an unexpected error becomes "Unexpected error.". */
+/** Yoga's masking of one error (app.ts: graphql-yoga's `maskError`, as configured): an unexpected error becomes "Unexpected error.". */
 export type MaskError = (error: unknown) => Error;
 
 const isSubscription = (document: DocumentNode) =>
