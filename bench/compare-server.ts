@@ -6,14 +6,15 @@
  *  - `plain`: a plain `ws` server that sends prepared bytes to every socket (the fan-out baseline).
  * Driven over IPC: `cpu`, `memory`, `publish` (pre-decided live items straight on the pub/sub),
  * `plainSend`, `profileStart` / `profileStop` (a CPU profile of one section, written as
- * `<file>.cpuprofile`: read it with scripts/profile-summary.ts), `stop`.
+ * `<file>.cpuprofile`: read it with scripts/profile-summary.ts), `heapSnapshot` (after a full GC,
+ * to `file`), `stop`.
  */
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { setFlagsFromString } from 'node:v8';
+import { setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
@@ -41,6 +42,7 @@ type Command =
   | { cmd: 'plainSend'; rounds: number; message: string }
   | { cmd: 'profileStart' }
   | { cmd: 'profileStop'; file: string }
+  | { cmd: 'heapSnapshot'; file: string }
   | { cmd: 'stop' };
 
 let app: App | null = null;
@@ -139,6 +141,10 @@ process.on('message', async (command: Command) => {
     if (command.cmd === 'plainSend') await plainSend(command.rounds, command.message);
     if (command.cmd === 'profileStart') await profileStart();
     if (command.cmd === 'profileStop') await profileStop(command.file);
+    if (command.cmd === 'heapSnapshot') {
+      gc();
+      writeHeapSnapshot(command.file);
+    }
     if (command.cmd === 'stop') {
       await app?.stop();
       await stopServer?.();

@@ -6,9 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { initContextCache } from '@pothos/core';
 import { type DocumentNode, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { createYoga } from 'graphql-yoga';
+import { createYoga, maskError } from 'graphql-yoga';
 import type { DestinationStream } from 'pino';
 import { WebSocketServer } from 'ws';
 import { createAuthenticator } from './auth/authenticate.js';
@@ -34,7 +35,7 @@ import { serveConsole } from './services/console/serve-console.js';
 import { createDeliveryWorker } from './services/delivery/delivery-worker.js';
 import { announceStoredPresence } from './services/ingestion/announce-stored-presence.js';
 import { PRESENCE_REPORTER, reportHappenings } from './services/ingestion/report-happenings.js';
-import { useCompiledSubscriptions } from './services/live/compiled-subscriptions.js';
+import { serveCompiled, useCompiledSubscriptions } from './services/live/compiled-subscriptions.js';
 import { corkPerTick } from './services/live/cork-per-tick.js';
 import { handshakeTurns } from './services/live/handshake-turns.js';
 import { createLive, registerConnectionCloser } from './services/live/live.js';
@@ -233,6 +234,12 @@ export async function createApp(options: AppOptions): Promise<App> {
   wsServer.on('connection', corkPerTick);
   // Handshakes of a connection burst take turns with everything else (handshake-turns.ts).
   const handshakeTurn = handshakeTurns(HANDSHAKES_PER_TURN);
+  // Yoga's masking (maskedErrors above), for the items of compiled subscriptions: the original is logged.
+  const maskStreamError = (error: unknown) => {
+    const masked = maskError(error, 'Unexpected error.', false);
+    if (masked !== error) log.error({ err: error }, 'yoga');
+    return masked;
+  };
   const wsCleanup = useServer(
     {
       // Only operator tokens open streams: a bad, expired or revoked token, or an API key, closes the
@@ -241,6 +248,9 @@ export async function createApp(options: AppOptions): Promise<App> {
         await handshakeTurn();
         const authorization = (ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization) as string | undefined;
         const viewer = await resolveViewer(authentication, authorization);
+        // The upgrade request (headers, raw headers) is not read after the handshake: a stream open for
+        // hours should not hold it.
+        (ctx.extra as { request?: unknown }).request = undefined;
         if (viewer.kind !== 'operator') {
           metrics.streamRefusals.inc();
           log.info({ viewer: viewer.kind, reason: viewer.kind === 'anonymous' ? viewer.reason : 'NOT_AN_OPERATOR' }, 'stream refused');
@@ -250,13 +260,10 @@ export async function createApp(options: AppOptions): Promise<App> {
       onSubscribe: async (ctx, _id, params) => {
         await handshakeTurn();
         const connectionAuth = (ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization) as string | undefined;
-        const enveloped = yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          params,
-          authorization: connectionAuth ?? null,
-        });
+        // What the context factory and plugins read (operation-cost.ts reads `params`); the subscription
+        // holds this context as long as it runs, so nothing else of the socket goes in.
+        // Pothos's request caches are keyed by initContextCache's key: released once the stream is open.
+        const enveloped = yoga.getEnveloped({ params, authorization: connectionAuth ?? null, ...initContextCache() });
         // The operation limits throw from parse and validate (refusing at the first excess).
         let document: DocumentNode;
         try {
@@ -279,7 +286,13 @@ export async function createApp(options: AppOptions): Promise<App> {
         };
       },
       execute: (args) => (args.rootValue as { execute: typeof import('graphql').execute }).execute(args),
-      subscribe: (args) => (args.rootValue as { subscribe: typeof import('graphql').subscribe }).subscribe(args),
+      // Compiled subscriptions are read straight from their stream, masked as yoga masks (compiled-subscriptions.ts).
+      subscribe: async (args) =>
+        serveCompiled(
+          args.contextValue,
+          await (args.rootValue as { subscribe: typeof import('graphql').subscribe }).subscribe(args),
+          maskStreamError,
+        ) as Awaited<ReturnType<typeof import('graphql').subscribe>>,
     },
     wsServer,
     config.wsKeepAliveMs,

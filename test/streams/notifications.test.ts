@@ -227,6 +227,47 @@ describe('Dashboard versus Chat Panel', () => {
   });
 });
 
+describe('preferences shared between streams', () => {
+  it("equal preferences are shared by the streams that hold them; a Chat Panel change on one operator's stream leaves the other's as it was", async () => {
+    const { seeder, operators } = await liveOrganization(server, ['Eva', 'Finn']);
+    const [eva, finn] = [operators.Eva!, operators.Finn!];
+    const [evaOpen, finnOpen] = [connect(server, eva.token), connect(server, finn.token)];
+    const [evaSub, finnSub] = [subscribe(evaOpen.client), subscribe(finnOpen.client)];
+    for (const op of [eva, finn]) {
+      await eventually(
+        () => server.gql<StreamsInEffect>(STREAMS, {}, op.token),
+        (r) => r.data?.streamsInEffect.streams.length === 1,
+      );
+    }
+    // Only the system messages of this test count (colleagues' presence items come too).
+    const titles = (sub: typeof evaSub) => sub.items.map((i) => i.title).filter((t) => /^s\d$/.test(t));
+    const received = (sub: typeof evaSub, count: number) =>
+      eventually(
+        async () => titles(sub),
+        (t) => t.length >= count,
+      );
+    const off = { changes: [{ event: 'SYSTEM_MESSAGE', channel: 'BROWSER', enabled: false }] };
+    await server.gql(CHAT_PANEL, { input: off }, finn.token);
+    await reportSystemMessages(server, seeder.org.apiKey, 's', 0, 1);
+    expect(await received(evaSub, 1)).toEqual(['s0']);
+    await pause(150);
+    expect(titles(finnSub)).toEqual([]);
+    const evaEffect = await server.gql<StreamsInEffect>(STREAMS, {}, eva.token);
+    expect(evaEffect.data?.streamsInEffect.streams[0]?.differences).toEqual([]);
+    const finnEffect = await server.gql<StreamsInEffect>(STREAMS, {}, finn.token);
+    expect(finnEffect.data?.streamsInEffect.streams[0]?.differences).toEqual([]);
+    expect(finnEffect.data?.streamsInEffect.saved).toContainEqual({ event: 'SYSTEM_MESSAGE', channel: 'BROWSER', enabled: false });
+
+    // Back on: Finn's stream (now holding preferences equal to Eva's again) receives, and so does Eva's.
+    await server.gql(CHAT_PANEL, { input: { changes: [{ ...off.changes[0], enabled: true }] } }, finn.token);
+    await reportSystemMessages(server, seeder.org.apiKey, 's', 1, 2);
+    expect(await received(finnSub, 1)).toEqual(['s1']);
+    expect(await received(evaSub, 2)).toEqual(['s0', 's1']);
+    await evaOpen.client.dispose();
+    await finnOpen.client.dispose();
+  });
+});
+
 describe('slow and departed clients', () => {
   it('a client that stops reading does not hold back a fast one, and its buffer stays bounded', async () => {
     const { seeder, operators } = await liveOrganization(server, ['Sam']);

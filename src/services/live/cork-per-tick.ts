@@ -16,31 +16,38 @@ import type { WebSocket } from 'ws';
 
 type SendCallback = (error?: Error) => void;
 
+/** Per socket: whether a cork is on, lifted at the next check phase (module-level: no closure per socket). */
+interface Cork {
+  raw: Socket;
+  corked: boolean;
+}
+
+function uncork(cork: Cork): void {
+  if (!cork.corked) return;
+  cork.corked = false;
+  cork.raw.uncork();
+}
+
 export function corkPerTick(socket: WebSocket): void {
   const raw = (socket as unknown as { _socket?: Socket })._socket;
   if (raw === undefined) return;
   const send = socket.send.bind(socket) as (data: unknown, options: object, cb?: SendCallback) => void;
-  let corked = false;
-  const flush = () => {
-    if (!corked) return;
-    corked = false;
-    raw.uncork();
-  };
+  const cork: Cork = { raw, corked: false };
   socket.send = ((data: unknown, options?: object | SendCallback, cb?: SendCallback) => {
     const callback = typeof options === 'function' ? (options as SendCallback) : cb;
     const opts = typeof options === 'object' ? options : {};
     if (socket.readyState !== socket.OPEN || raw.destroyed) return send(data, opts, callback);
-    if (!corked) {
-      corked = true;
+    if (!cork.corked) {
+      cork.corked = true;
       raw.cork();
-      setImmediate(flush);
+      setImmediate(uncork, cork);
     }
     if (raw.writableLength >= raw.writableHighWaterMark) {
       send(data, opts, callback);
-      flush();
+      uncork(cork);
       return;
     }
     send(data, opts);
-    if (callback !== undefined) queueMicrotask(() => callback());
+    if (callback !== undefined) queueMicrotask(callback as () => void);
   }) as WebSocket['send'];
 }

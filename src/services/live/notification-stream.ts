@@ -26,7 +26,7 @@ import { metrics } from '../../observability/metrics.js';
 import type { PubSub } from '../../pubsub.js';
 import type { PreferenceChange } from '../preferences.js';
 import { expiredCursorError } from '../retention/cursor-expiry.js';
-import { encodeCursor, fromStoredParts, type LiveItem, partsOf, type StreamedNotification } from './live-item.js';
+import { encodeCursor, fromStoredParts, type LiveItem, type StreamedNotification } from './live-item.js';
 import { loadStreamStartAlone, type StreamStartLoader } from './load-stream-starts.js';
 import type { PresenceTracker } from './presence-tracker.js';
 import { QuietTimeWatch } from './quiet-time-watch.js';
@@ -37,6 +37,10 @@ export const STREAM_OVERFLOW_CLOSE_CODE = 4008;
 export const CREDENTIAL_CLOSE_CODE = 4403;
 export const STREAM_OVERFLOW_REASON = 'STREAM_BUFFER_OVERFLOW: reading too slowly; reconnect with your last cursor';
 const REPLAY_PAGE = 200;
+const NO_PREFERENCES: Preferences = { browser: new Set(), audio: new Set(), sounds: {} };
+/** The sent-items counter's two series, bound once (labels are not hashed per item). */
+const sentLive = metrics.liveItemsSent.labels({ replayed: 'false' });
+const sentReplayed = metrics.liveItemsSent.labels({ replayed: 'true' });
 
 export interface NotificationStreamOptions {
   prisma: Db;
@@ -97,6 +101,40 @@ interface MutablePreferences {
   sounds: Partial<Record<NotificationEventKind, string>>;
 }
 
+/** What a stream evaluates with; the sets and sounds may be shared with other streams: never changed in place. */
+type Preferences = StreamPreferences & { sounds: Readonly<Partial<Record<NotificationEventKind, string>>> };
+
+/**
+ * Equal preferences are one shared value across streams (most operators keep their organization's
+ * defaults; two sets of ~20 events are ~1.3 KB a stream). Shared values are never changed (a change
+ * builds the stream's new ones, copyPreferences), so nothing here goes stale; the table stops
+ * taking new combinations at SHARED_MAX (later ones stay the stream's own).
+ */
+const SHARED_MAX = 1024;
+const shared = new Map<string, unknown>();
+
+function share<T>(key: string, value: T): T {
+  const known = shared.get(key);
+  if (known !== undefined) return known as T;
+  if (shared.size < SHARED_MAX) shared.set(key, value);
+  return value;
+}
+
+function sharedPreferences({ browser, audio, sounds }: MutablePreferences): Preferences {
+  const soundsKey = JSON.stringify(Object.entries(sounds).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return {
+    browser: share(`browser:${[...browser].sort().join()}`, browser),
+    audio: share(`audio:${[...audio].sort().join()}`, audio),
+    sounds: share(`sounds:${soundsKey}`, sounds),
+  };
+}
+
+const copyPreferences = (p: Preferences): MutablePreferences => ({
+  browser: new Set(p.browser),
+  audio: new Set(p.audio),
+  sounds: { ...p.sounds },
+});
+
 function applyChanges(preferences: MutablePreferences, changes: readonly PreferenceChange[]) {
   for (const { event, channel, enabled, sound } of changes) {
     if (channel === 'AUDIO' && sound !== undefined) {
@@ -115,7 +153,7 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
   readonly openedAt = new Date();
   readonly organizationId: string;
   readonly operatorId: string;
-  private readonly prefs: MutablePreferences = { browser: new Set(), audio: new Set(), sounds: {} };
+  private prefs: Preferences = NO_PREFERENCES;
   private queue: LiveItem[] = [];
   private ready: Ready[] = [];
   private lastSeq = 0;
@@ -157,11 +195,12 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
       // Retention (issue 15): a cursor older than the oldest kept item is refused with where to resync.
       const expired = afterSeq === null ? null : await expiredCursorError(prisma, operatorId, afterSeq);
       if (expired !== null) throw expired;
+      const prefs: MutablePreferences = { browser: new Set(), audio: new Set(), sounds: {} };
       for (const cell of start.grid) {
-        if (cell.enabled)
-          (cell.channel === 'BROWSER' ? this.prefs.browser : cell.channel === 'AUDIO' ? this.prefs.audio : null)?.add(cell.event);
-        if (cell.channel === 'AUDIO' && cell.sound !== null) this.prefs.sounds[cell.event] = cell.sound;
+        if (cell.enabled) (cell.channel === 'BROWSER' ? prefs.browser : cell.channel === 'AUDIO' ? prefs.audio : null)?.add(cell.event);
+        if (cell.channel === 'AUDIO' && cell.sound !== null) prefs.sounds[cell.event] = cell.sound;
       }
+      this.prefs = sharedPreferences(prefs);
       this.lastSeq = afterSeq ?? start.lastSeq;
       this.replaying = afterSeq !== null;
     } catch (error) {
@@ -203,7 +242,9 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
   }
 
   private change(changes: readonly PreferenceChange[]): void {
-    applyChanges(this.prefs, changes);
+    const prefs = copyPreferences(this.prefs);
+    applyChanges(prefs, changes);
+    this.prefs = sharedPreferences(prefs);
     if (this.registered && !this.finished) this.options.presence.streamChanged(this);
   }
 
@@ -244,7 +285,7 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
   }
 
   /** What this stream emits for an item, or null (duplicate, or off by this stream's preferences). */
-  private evaluate({ item, replayed }: Ready): StreamedNotification | null {
+  private evaluate(item: LiveItem, replayed: boolean): StreamedNotification | null {
     if (item.seq !== null) {
       if (item.seq <= this.lastSeq) return null;
       this.lastSeq = item.seq;
@@ -255,7 +296,8 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
     const extensions = { required: item.required, quiet: this.quiet.isQuiet() };
     let showNotification = false;
     let sound: string | null = null;
-    for (const part of partsOf(item)) {
+    // A single event (the usual item) is its own part: no parts list is built for it.
+    for (const part of item.parts ?? [item]) {
       const one = deliverOnStream(part.kind, { browser: part.browser, audio: part.sound !== null }, this.prefs, extensions);
       showNotification ||= one?.showNotification === true;
       if (sound === null && one?.playSound === true) sound = this.prefs.sounds[part.kind] ?? part.sound;
@@ -281,26 +323,29 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
       }
       if (this.finished) return { done: true, value: undefined };
       const ready = this.ready.shift();
+      let out: StreamedNotification | null = null;
       if (ready !== undefined) {
-        const out = this.evaluate(ready);
-        if (out !== null) {
-          metrics.liveItemsSent.inc({ replayed: String(out.replayed) });
-          return { done: false, value: out };
-        }
+        out = this.evaluate(ready.item, ready.replayed);
       } else if (this.replaying) {
         const page = await this.readInbox(this.lastSeq, null);
         if (page.length === 0) this.replaying = false;
         this.ready.push(...page);
       } else {
         const live = this.queue.shift();
-        if (live !== undefined) {
-          if (live.seq !== null && live.seq > this.lastSeq + 1) this.ready.push(...(await this.readInbox(this.lastSeq, live.seq)));
-          this.ready.push({ item: live, replayed: false });
-        } else {
+        if (live === undefined) {
           await new Promise<void>((resolve) => {
             this.wake = resolve;
           });
+        } else if (live.seq !== null && live.seq > this.lastSeq + 1) {
+          // Some were not received: the inbox has them, in order, before this one.
+          this.ready.push(...(await this.readInbox(this.lastSeq, live.seq)), { item: live, replayed: false });
+        } else {
+          out = this.evaluate(live, false);
         }
+      }
+      if (out !== null) {
+        (out.replayed ? sentReplayed : sentLive).inc();
+        return { done: false, value: out };
       }
     }
   }

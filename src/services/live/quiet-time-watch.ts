@@ -17,6 +17,9 @@ const fromQuietMessage = (message: QuietSettingsMessage | null): QuietSettings |
     ? null
     : { ...message, doNotDisturbUntil: message.doNotDisturbUntil === null ? null : new Date(message.doNotDisturbUntil) };
 
+/** A stream's watch only answers `isQuiet` (one shared no-op, not a closure per stream). */
+const ignoreChange = () => {};
+
 /** setTimeout's longest delay; a later boundary re-arms on the way. */
 const MAX_DELAY_MS = 2 ** 31 - 1;
 
@@ -31,7 +34,7 @@ export class QuietTimeWatch {
   /** `onChange` is called with the new state at each boundary and each settings change. */
   constructor(
     private readonly options: { prisma: Db; pubsub: PubSub; organizationId: string; operatorId: string },
-    private readonly onChange: (state: QuietState) => void = () => {},
+    private readonly onChange: (state: QuietState) => void = ignoreChange,
   ) {}
 
   /** Subscribes, then loads the settings (nothing changed after the load can be missed). */
@@ -55,8 +58,9 @@ export class QuietTimeWatch {
     this.arm();
   }
 
-  isQuiet(at = new Date()): boolean {
-    return this.settings !== null && quietTimeState(this.settings, at).quiet;
+  /** Asked per live item: no clock read without settings. */
+  isQuiet(at?: Date): boolean {
+    return this.settings !== null && quietTimeState(this.settings, at ?? new Date()).quiet;
   }
 
   state(at = new Date()): QuietState {
