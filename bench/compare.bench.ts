@@ -17,7 +17,7 @@
  * (comma list of typename, singles, batch, latency, fanout: the sections to run; default all),
  * DATABASE_URL (else a fresh database on the local PostgreSQL, dropped at the end).
  */
-import { execFileSync, fork } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -25,6 +25,7 @@ import { performance } from 'node:perf_hooks';
 import { openDatabase } from '../src/db/database.js';
 import { issueOperatorToken } from '../src/services/organizations.js';
 import type { LoadCommand, LoadResult, Scenario } from './compare-load.js';
+import { forkChild } from './ipc-child.js';
 import { type SeededOrganization, seedOrganization } from './seed-organization.js';
 
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -48,23 +49,8 @@ const fmt = (n: number | undefined, digits = 0) =>
   n === undefined || Number.isNaN(n) ? 'n/a' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const toGlobal = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64');
 
-/** A forked process answering one IPC command at a time. */
-async function child<Reply extends { ok: boolean; error?: string }>(file: string, execArgv: string[] = []) {
-  const process_ = fork(here(file), [], { execArgv: ['--import', 'tsx', ...execArgv], stdio: 'inherit' });
-  let pending: ((reply: Reply) => void) | null = null;
-  process_.on('message', (message) => {
-    const resolve = pending;
-    pending = null;
-    resolve?.(message as Reply);
-  });
-  await new Promise((resolve) => process_.once('message', resolve));
-  const ask = (command: object) =>
-    new Promise<Reply>((resolve, reject) => {
-      pending = (reply) => (reply.ok ? resolve(reply) : reject(new Error(reply.error)));
-      process_.send(command);
-    });
-  return { ask, kill: () => process_.kill() };
-}
+const child = <Reply extends { ok: boolean; error?: string }>(file: string, execArgv: string[] = []) =>
+  forkChild<Reply>(here(file), execArgv);
 
 interface ServerReply {
   ok: boolean;

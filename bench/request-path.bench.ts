@@ -13,12 +13,13 @@
  * shared machine), BENCH_CREDENTIALS (comma list of none, api-key, token: the cases to run; default
  * all, one alone gives a profile of that case), DATABASE_URL (else a fresh database on the local PostgreSQL).
  */
-import { execFileSync, fork } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { openDatabase } from '../src/db/database.js';
 import { issueOperatorToken } from '../src/services/organizations.js';
 import type { LoadCommand, LoadResult, Scenario } from './compare-load.js';
+import { forkChild } from './ipc-child.js';
 import { seedOrganization } from './seed-organization.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -41,22 +42,7 @@ interface Reply extends LoadResult {
   cpuUs?: number;
 }
 
-async function child(path: string) {
-  const process_ = fork(path, [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
-  let pending: ((reply: Reply) => void) | null = null;
-  process_.on('message', (message) => {
-    const resolve = pending;
-    pending = null;
-    resolve?.(message as Reply);
-  });
-  await new Promise((resolve) => process_.once('message', resolve));
-  const ask = (command: object) =>
-    new Promise<Reply>((resolve, reject) => {
-      pending = (reply) => (reply.ok ? resolve(reply) : reject(new Error(reply.error)));
-      process_.send(command);
-    });
-  return { ask, kill: () => process_.kill() };
-}
+const child = (path: string) => forkChild<Reply>(path);
 
 async function main() {
   let databaseUrl = process.env.DATABASE_URL;

@@ -8,12 +8,13 @@
  * fresh database on the local PostgreSQL, dropped at the end), BENCH_SNAPSHOTS=<dir> keeps the
  * snapshots there (else a temporary directory, removed).
  */
-import { execFileSync, fork } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../src/db/database.js';
 import { issueOperatorToken } from '../src/services/organizations.js';
+import { forkChild } from './ipc-child.js';
 import { seedOrganization } from './seed-organization.js';
 
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 600);
@@ -22,22 +23,7 @@ const TOKEN_SECRET = 'bench-heap-secret';
 const here = (file: string) => new URL(file, import.meta.url).pathname;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function child(file: string) {
-  const process_ = fork(here(file), [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
-  let pending: ((reply: { ok: boolean; error?: string; url?: string }) => void) | null = null;
-  process_.on('message', (message) => {
-    const resolve = pending;
-    pending = null;
-    resolve?.(message as { ok: boolean });
-  });
-  await new Promise((resolve) => process_.once('message', resolve));
-  const ask = (command: object) =>
-    new Promise<{ ok: boolean; error?: string; url?: string }>((resolve, reject) => {
-      pending = (reply) => (reply.ok ? resolve(reply) : reject(new Error(reply.error)));
-      process_.send(command);
-    });
-  return { ask, kill: () => process_.kill() };
-}
+const child = (file: string) => forkChild<{ ok: boolean; error?: string; url?: string }>(here(file));
 
 interface Snapshot {
   snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
