@@ -26,8 +26,13 @@ export interface Topics {
   'operator:preferences': { changes: readonly PreferenceChange[] };
   /** The operator's tokens issued at or before `validAfter` (ms) were revoked: their open streams close. */
   'operator:tokens-revoked': { validAfter: number };
-  /** What a credential resolves to changed (id `all`): every instance evicts it from its credential cache. */
-  'credentials:changed': CredentialScope;
+  /**
+   * What a credential resolves to changed (id `all`): every instance evicts it from its credential
+   * cache, then acknowledges on `credentials:applied` keyed by `origin` (the publishing instance).
+   */
+  'credentials:changed': { scope: CredentialScope; origin: string; nonce: string };
+  /** An instance has applied the `credentials:changed` message `nonce` (id: the publishing instance). */
+  'credentials:applied': { nonce: string };
   /** Inbox items of one operator were marked read (from any tab or device): the others follow. */
   'operator:inbox-read': InboxReadChange;
   /** The operator's quiet time changed (E2); null: none. Open streams apply it at once. */
@@ -49,8 +54,12 @@ export type Unsubscribe = (() => void) & { ready: Promise<void> };
 
 export interface PubSub {
   publish<T extends TopicName>(topic: T, id: string, payload: Topics[T]): void;
-  /** Like publish, resolving once Redis has handed the message to every subscribed instance (at once without Redis). */
-  publishConfirmed<T extends TopicName>(topic: T, id: string, payload: Topics[T]): Promise<void>;
+  /**
+   * Like publish, resolving once Redis has queued the message for every subscribed instance, to the
+   * number of instances it was queued for (without Redis: delivered at once, to the listeners here).
+   * Queued is not yet applied: a caller that needs that waits for their acknowledgements.
+   */
+  publishConfirmed<T extends TopicName>(topic: T, id: string, payload: Topics[T]): Promise<number>;
   subscribe<T extends TopicName>(topic: T, id: string, listener: (payload: Topics[T]) => void): Unsubscribe;
   /** The command connection and key prefix when Redis is configured (presence shares them). */
   readonly redis: { client: Redis; prefix: string } | null;
@@ -78,7 +87,9 @@ function createLocalPubSub(): PubSub {
       else for (const listener of [...set]) (listener as (p: typeof payload) => void)(payload);
     },
     async publishConfirmed(topic, id, payload) {
+      const receivers = listeners.has(`${topic}:${id}`) ? 1 : 0;
       this.publish(topic, id, payload);
+      return receivers;
     },
     subscribe(topic, id, listener) {
       const name = `${topic}:${id}`;
@@ -116,7 +127,8 @@ function createRedisPubSub(url: string, prefix: string): PubSub {
       client.publish(`${prefix}${topic}:${id}`, JSON.stringify(payload)).catch(warn('PUBLISH'));
     },
     async publishConfirmed(topic, id, payload) {
-      await client.publish(`${prefix}${topic}:${id}`, JSON.stringify(payload)).catch(warn('PUBLISH'));
+      // PUBLISH answers with the number of subscribed connections: one per instance listening.
+      return (await client.publish(`${prefix}${topic}:${id}`, JSON.stringify(payload)).catch(warn('PUBLISH'))) ?? 0;
     },
     subscribe(topic, id, listener) {
       const channel = `${prefix}${topic}:${id}`;

@@ -17,6 +17,7 @@ import { parseApiKey, secretMatches } from './api-keys.js';
 import { CredentialCache, type CredentialScope } from './credential-cache.js';
 import type { HostSignInSettings } from './host-sign-in.js';
 import { JwksCache } from './jwks-cache.js';
+import { createInvalidationBroadcast } from './invalidation-broadcast.js';
 import { createOperatorLookup } from './operator-lookups.js';
 import { isTokenRevoked } from './tokens.js';
 import { createTokenVerifier, type VerifiedToken } from './verify-token.js';
@@ -47,15 +48,15 @@ export interface Authenticator {
   known(authorization: string | null | undefined): Viewer | undefined;
   /**
    * Evicts what `scope` covers here at once, and on every other instance through pub/sub: resolves
-   * once Redis has handed the change to every instance (at most a second, then the TTL bounds it).
+   * once every instance has acknowledged applying it (at most a second, then the TTL bounds it).
    */
   invalidate(scope: CredentialScope): Promise<void>;
   readonly cache: CredentialCache;
   close(): void;
 }
 
-/** How long a change waits for Redis to confirm the invalidation before answering anyway. */
-const PUBLISH_WAIT_MS = 1_000;
+/** How long a change waits for the other instances to apply the invalidation before answering anyway. */
+const APPLY_WAIT_MS = 1_000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -93,7 +94,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       jwks.clear();
     }
   };
-  const unsubscribe = options.pubsub?.subscribe('credentials:changed', 'all', evict);
+  const broadcast = options.pubsub ? createInvalidationBroadcast(options.pubsub, evict, APPLY_WAIT_MS) : undefined;
   const lookUpOperator = createOperatorLookup(prisma);
 
   async function operatorViewer(token: VerifiedToken): Promise<Viewer> {
@@ -160,16 +161,10 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     },
     async invalidate(scope) {
       evict(scope);
-      if (!options.pubsub) return;
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, PUBLISH_WAIT_MS);
-      });
-      await Promise.race([options.pubsub.publishConfirmed('credentials:changed', 'all', scope), late]);
-      clearTimeout(timer);
+      await broadcast?.broadcast(scope);
     },
     close() {
-      unsubscribe?.();
+      broadcast?.close();
     },
   };
 }
