@@ -12,5 +12,10 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     globalSetup: ['test/helpers/global-setup.ts'],
+    setupFiles: ['test/helpers/setup-file.ts'],
+    // Vitest's default on 2 cores is a single worker (cores − 1), yet most of a file's time is spent
+    // waiting (sockets, timers, the database): files run side by side, each in its own process with
+    // its own database (PGlite in memory, or a PostgreSQL clone: setup-file.ts).
+    maxWorkers: 3,
   },
 });

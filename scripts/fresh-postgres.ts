@@ -14,6 +14,11 @@ try {
     url.pathname = `/${database}`;
     console.log(url.toString());
   } else if (command === 'drop' && name && /^nb_test_\d+_\d+$/.test(name)) {
+    // With it go the per-file clones the test run made of it (test/helpers/file-database.ts).
+    const { rows } = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [
+      `${name.replaceAll('_', '\\_')}\\_f%`,
+    ]);
+    for (const { datname } of rows) await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
     await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   } else {
     throw new Error('usage: fresh-postgres create | drop <nb_test_…>');
