@@ -84,6 +84,8 @@ async function adapterFor(options: DatabaseOptions): Promise<{
   factory: SqlMigrationAwareDriverAdapterFactory;
   /** The migrations' (PostgreSQL: a pool of their own, so no session state of theirs stays in the app's). */
   migrationFactory: SqlMigrationAwareDriverAdapterFactory;
+  /** Ends the migrations' own connections once they are done (PostgreSQL). */
+  closeMigrations: () => Promise<void>;
   kind: Database['kind'];
   pool?: pg.Pool;
   closeDriver: () => Promise<void>;
@@ -93,8 +95,19 @@ async function adapterFor(options: DatabaseOptions): Promise<{
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 20 });
     // An idle connection's error (server restart) must not crash the process; the next query reconnects.
     pool.on('error', (error) => log.warn({ err: error }, 'idle PostgreSQL connection failed'));
-    const migrationFactory = new PrismaPg({ connectionString: options.databaseUrl });
-    return { factory: new PrismaPg(pool), migrationFactory, kind: 'postgresql', pool, closeDriver: () => pool.end() };
+    // Ended right after the migrations: the schema engine leaves its advisory lock (72707369) held by
+    // an idle connection, and the next instance opening this database would wait for the pool's idle
+    // timeout (10 s) to close it.
+    const migrationPool = new pg.Pool({ connectionString: options.databaseUrl });
+    migrationPool.on('error', (error) => log.warn({ err: error }, 'idle PostgreSQL migration connection failed'));
+    return {
+      factory: new PrismaPg(pool),
+      migrationFactory: new PrismaPg(migrationPool),
+      closeMigrations: () => migrationPool.end(),
+      kind: 'postgresql',
+      pool,
+      closeDriver: () => pool.end(),
+    };
   }
   const dataDir = options.dataDir ?? 'memory://';
   const inMemory = dataDir.startsWith('memory://');
@@ -106,14 +119,14 @@ async function adapterFor(options: DatabaseOptions): Promise<{
     unlock();
   };
   const factory = new PrismaPGlite(pglite);
-  return { factory, migrationFactory: factory, kind: 'pglite', closeDriver };
+  return { factory, migrationFactory: factory, closeMigrations: async () => {}, kind: 'pglite', closeDriver };
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  const { factory, migrationFactory, kind, pool, closeDriver } = await adapterFor(options);
+  const { factory, migrationFactory, closeMigrations, kind, pool, closeDriver } = await adapterFor(options);
   const { databaseUrl } = options;
   const appliedMigrations = await (databaseUrl
-    ? withMigrationLock(databaseUrl, () => applyMigrations(migrationFactory))
+    ? withMigrationLock(databaseUrl, () => applyMigrations(migrationFactory).finally(closeMigrations))
     : applyMigrations(migrationFactory)
   ).catch(async (error: unknown) => {
     await closeDriver();
