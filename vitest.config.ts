@@ -13,9 +13,10 @@ export default defineConfig({
     hookTimeout: 60_000,
     globalSetup: ['test/helpers/global-setup.ts'],
     setupFiles: ['test/helpers/setup-file.ts'],
-    // Vitest's default on 2 cores is a single worker (cores − 1), yet most of a file's time is spent
-    // waiting (sockets, timers, the database): files run side by side, each in its own process with
-    // its own database (PGlite in memory, or a PostgreSQL clone: setup-file.ts).
-    maxWorkers: 3,
+    // Vitest's default on 2 cores is a single worker (cores − 1), which leaves a core idle while a
+    // file waits (sockets, timers, the database): two files run side by side, each in its own process
+    // with its own database (PGlite in memory, or a PostgreSQL clone: setup-file.ts). Not three: on
+    // a machine shared with other runs, three starved each other past the 60 s hook timeout.
+    maxWorkers: 2,
   },
 });
