@@ -22,6 +22,7 @@
  *    through the usual path, so each gets exactly the answer it would have had without joining.
  */
 import type { HappeningInput } from '../../domain/derive-events.js';
+import { metrics } from '../../observability/metrics.js';
 import type { Reporter } from './persist-happenings.js';
 
 /** How the pipeline runs a group and a single report (report-happenings.ts). */
@@ -112,10 +113,12 @@ export class ReportCoalescer<Result> {
       )
       .catch(() => null);
     if (results !== null) {
+      metrics.reportGroups.inc({ outcome: 'written' });
       for (const [i, member] of group.entries()) member.resolve(results[i] as Result);
       return;
     }
     // The group wrote nothing: each member alone, as if never joined (the lane need not wait for them).
+    metrics.reportGroups.inc({ outcome: 'rerun' });
     for (const member of group) void alone(member);
   }
 }
