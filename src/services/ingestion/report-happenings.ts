@@ -10,7 +10,8 @@
  * the same way and is answered CHAT_ALREADY_STARTED.
  *
  * Most reports take the hot path first (report-in-one-statement.ts: one statement, no interactive
- * transaction); what it cannot write safely comes back here, to the transaction.
+ * transaction); what it cannot write safely comes back here, to the transaction. Single reports
+ * in flight together are joined into one such statement first (coalesce-reports.ts).
  */
 import type { HappeningInput } from '../../domain/derive-events.js';
 import type { Prisma } from '../../generated/prisma/client.js';
