@@ -17,6 +17,11 @@ const gauge = (name: string, help: string) => new Gauge({ name, help, registers:
 
 export const metrics = {
   happenings: counter('notifications_happenings_total', 'Happenings stored, by kind.', ['kind']),
+  reportGroups: counter(
+    'notifications_report_groups_total',
+    'Groups of concurrent single reports joined into one statement, by outcome (written together, or rerun alone).',
+    ['outcome'],
+  ),
   decisions: counter('notifications_decisions_total', 'Decisions taken, by event kind, channel and reason.', [
     'event',
     'channel',

@@ -10,14 +10,17 @@
  * the same way and is answered CHAT_ALREADY_STARTED.
  *
  * Most reports take the hot path first (report-in-one-statement.ts: one statement, no interactive
- * transaction); what it cannot write safely comes back here, to the transaction.
+ * transaction); what it cannot write safely comes back here, to the transaction. Single reports
+ * in flight together are joined into one such statement first (coalesce-reports.ts).
  */
 import type { HappeningInput } from '../../domain/derive-events.js';
 import type { Prisma } from '../../generated/prisma/client.js';
+import { log } from '../../observability/logger.js';
 import { metrics } from '../../observability/metrics.js';
 import { runAfterCommit, type StoredEvent } from '../decision-sinks.js';
 import type { Services } from '../services.js';
 import { chatStateCacheFor } from './chat-state-cache.js';
+import { ReportCoalescer } from './coalesce-reports.js';
 import { persistHappenings, type Reporter, storedEventsOf } from './persist-happenings.js';
 import { planHappenings } from './plan-happenings.js';
 import { findReplays, loadStoredEvents } from './replay-happenings.js';
@@ -89,40 +92,34 @@ async function reportWithin(
   return { results, events };
 }
 
-/**
- * Validates all inputs (AppError with `field` like `happenings.3.chatId`; nothing stored if any is
- * bad), then decides and stores them in one transaction (or inside `options.tx`). The same
- * idempotency key again returns the first result with `replayed: true`.
- */
-export async function reportHappenings(
+/** The hot path alone: the results, or null when the batch must take the transaction (nothing written). */
+async function reportHot(services: Services, organizationId: string, reporter: Reporter, inputs: readonly HappeningInput[]) {
+  const fast = await reportInOneStatement(services, organizationId, reporter, inputs);
+  if (fast === null) return null;
+  // Committed: from here nothing may throw (a joined group that threw would be written again alone).
+  try {
+    fast.committed();
+  } catch (error) {
+    log.error({ err: error }, 'hot path: committed work failed');
+  }
+  runAfterCommit(services.sinks, fast.events.flat());
+  for (const input of inputs) metrics.happenings.inc({ kind: input.kind });
+  return fast.happeningIds.map((happeningId, i): ReportResult => ({ happeningId, replayed: false, events: fast.events[i] ?? [] }));
+}
+
+/** The hot path, then the transaction for what it could not write. */
+async function reportAlone(
   services: Services,
   organizationId: string,
   reporter: Reporter,
   inputs: readonly HappeningInput[],
-  options: ReportOptions = {},
 ): Promise<ReportResult[]> {
-  validateHappenings(inputs, services.maxBatchSize);
-  // The transactional path changes chats behind the hot path's cache: their next report reads them.
-  const forgetChats = () =>
-    chatStateCacheFor(services.prisma).forget(
-      organizationId,
-      inputs.flatMap((i) => ('chatId' in i ? [i.chatId] : [])),
-    );
-  if (options.tx) {
-    forgetChats();
-    return (await reportWithin(options.tx, services, organizationId, reporter, inputs)).results;
-  }
-  const fast = await reportInOneStatement(services, organizationId, reporter, inputs).catch((error: unknown) => {
+  const fast = await reportHot(services, organizationId, reporter, inputs).catch((error: unknown) => {
     // A concurrent report won a race: nothing was written; the transaction below replays or refuses.
     if (isRaceLost(error)) return null;
     throw error;
   });
-  if (fast !== null) {
-    fast.committed();
-    runAfterCommit(services.sinks, fast.events.flat());
-    for (const input of inputs) metrics.happenings.inc({ kind: input.kind });
-    return fast.happeningIds.map((happeningId, i) => ({ happeningId, replayed: false, events: fast.events[i] ?? [] }));
-  }
+  if (fast !== null) return fast;
   const run = () => services.prisma.$transaction((tx) => reportWithin(tx, services, organizationId, reporter, inputs), TRANSACTION_OPTIONS);
   const runOnce = async () => {
     try {
@@ -135,10 +132,62 @@ export async function reportHappenings(
   };
   // Fairness: one organization's reports hold a bounded share of this instance at once.
   const outcome = services.ingestionGate ? await services.ingestionGate.run(organizationId, inputs.length, runOnce) : await runOnce();
-  forgetChats();
+  // The transactional path changes chats behind the hot path's cache: their next report reads them.
+  forgetChats(services, organizationId, inputs);
   runAfterCommit(services.sinks, outcome.events);
   outcome.results.forEach((result, i) => {
     if (!result.replayed) metrics.happenings.inc({ kind: inputs[i]?.kind ?? 'UNKNOWN' });
   });
   return outcome.results;
+}
+
+const forgetChats = (services: Services, organizationId: string, inputs: readonly HappeningInput[]) =>
+  chatStateCacheFor(services.prisma).forget(
+    organizationId,
+    inputs.flatMap((i) => ('chatId' in i ? [i.chatId] : [])),
+  );
+
+const coalescers = new WeakMap<Services, ReportCoalescer<ReportResult>>();
+
+/** The group commit of this service's single reports (coalesce-reports.ts). */
+function coalescerFor(services: Services): ReportCoalescer<ReportResult> {
+  let coalescer = coalescers.get(services);
+  if (coalescer === undefined) {
+    coalescer = new ReportCoalescer<ReportResult>(
+      {
+        together: (organizationId, reporter, inputs) => reportHot(services, organizationId, reporter, inputs),
+        alone: async (organizationId, reporter, input) =>
+          (await reportAlone(services, organizationId, reporter, [input]))[0] as ReportResult,
+      },
+      { maxGroupSize: services.maxBatchSize, maxInFlight: 1 },
+    );
+    coalescers.set(services, coalescer);
+  }
+  return coalescer;
+}
+
+/**
+ * Validates all inputs (AppError with `field` like `happenings.3.chatId`; nothing stored if any is
+ * bad), then decides and stores them in one transaction (or inside `options.tx`). The same
+ * idempotency key again returns the first result with `replayed: true`. A single report may be
+ * written together with concurrent ones (coalesce-reports.ts); its answer is the same.
+ */
+export async function reportHappenings(
+  services: Services,
+  organizationId: string,
+  reporter: Reporter,
+  inputs: readonly HappeningInput[],
+  options: ReportOptions = {},
+): Promise<ReportResult[]> {
+  validateHappenings(inputs, services.maxBatchSize);
+  if (options.tx) {
+    forgetChats(services, organizationId, inputs);
+    return (await reportWithin(options.tx, services, organizationId, reporter, inputs)).results;
+  }
+  const [single] = inputs;
+  // Presence changes never take the hot path: nothing to join.
+  if (inputs.length === 1 && single !== undefined && single.kind !== 'PRESENCE_CHANGED') {
+    return [await coalescerFor(services).report(organizationId, reporter, single)];
+  }
+  return reportAlone(services, organizationId, reporter, inputs);
 }
