@@ -8,9 +8,23 @@
  * `nodes(ids)`, as long as its argument.
  * GraphQL Armor's own cost limit adds list fields up instead, which is why this one is separate.
  * Introspection costs nothing here: graphql-js bounds its nesting itself (MaxIntrospectionDepthRule).
+ *
+ * The estimate depends on the variables, so it runs for every request: yoga's validation cache
+ * answers a document it has validated without running any rule, so a document seen valid before
+ * (`isValidated`) is estimated directly, before validation (its cost is reused when its operations
+ * take no variables: then nothing else can change it).
  */
 
-import { GraphQLError, type GraphQLField, getNullableType, isListType, type ValidationContext } from 'graphql';
+import {
+  type DocumentNode,
+  GraphQLError,
+  type GraphQLField,
+  type GraphQLSchema,
+  getNullableType,
+  isListType,
+  Kind,
+  type ValidationContext,
+} from 'graphql';
 import { type ComplexityEstimator, getComplexity } from 'graphql-query-complexity';
 import type { Plugin } from 'graphql-yoga';
 import { connectionPageSize } from './connection-size.js';
@@ -36,11 +50,49 @@ interface CostContext {
   params?: { variables?: Record<string, unknown> | null; operationName?: string | null };
 }
 
-export function useOperationCostLimit(options: { maxCost: number; code: string }): Plugin<CostContext> {
+export interface OperationCostOptions {
+  maxCost: number;
+  code: string;
+  /** Whether `document` passed validation with every limit before (operation-limits.ts). */
+  isValidated?: (document: DocumentNode) => boolean;
+}
+
+const takesNoVariables = (document: DocumentNode) =>
+  document.definitions.every((d) => d.kind !== Kind.OPERATION_DEFINITION || !d.variableDefinitions?.length);
+
+export function useOperationCostLimit(options: OperationCostOptions): Plugin<CostContext> {
+  /** Validated documents without variables: the operation names ('' for none) found below the limit. */
+  const withinLimit = new WeakMap<DocumentNode, Set<string>>();
+  const refuseOver = (schema: GraphQLSchema, document: DocumentNode, context: CostContext) => {
+    const variables = context.params?.variables ?? undefined;
+    const operationName = context.params?.operationName ?? undefined;
+    let cost: number;
+    try {
+      cost = operationCost({ schema, query: document, variables, operationName });
+    } catch {
+      return; // bad arguments or variables: the other rules and execution refuse them
+    }
+    if (cost > options.maxCost)
+      throw new GraphQLError(`Operation cost limit of ${options.maxCost} exceeded, estimated ${cost}.`, {
+        extensions: { code: options.code, limit: options.maxCost, found: cost, http: { status: 400 } },
+      });
+    return cost;
+  };
   return {
-    onValidate({ addValidationRule, context }) {
-      const variables = context.params?.variables ?? undefined;
-      const operationName = context.params?.operationName ?? undefined;
+    onValidate({ addValidationRule, context, params }) {
+      const document = params.documentAST;
+      if (options.isValidated?.(document)) {
+        if (!takesNoVariables(document)) {
+          refuseOver(params.schema, document, context);
+          return;
+        }
+        // Below the limit once without variables: below it every time.
+        const names = withinLimit.get(document) ?? new Set<string>();
+        const name = context.params?.operationName ?? '';
+        if (names.has(name)) return;
+        if (refuseOver(params.schema, document, context) !== undefined) withinLimit.set(document, names.add(name));
+        return;
+      }
       let estimated = false;
       addValidationRule((validation: ValidationContext) => ({
         // On entering the first operation, after Armor's structural limits and before any rule
@@ -49,17 +101,7 @@ export function useOperationCostLimit(options: { maxCost: number; code: string }
         OperationDefinition() {
           if (estimated) return;
           estimated = true;
-          const document = validation.getDocument();
-          let cost: number;
-          try {
-            cost = operationCost({ schema: validation.getSchema(), query: document, variables, operationName });
-          } catch {
-            return; // bad arguments or variables: the other rules and execution refuse them
-          }
-          if (cost > options.maxCost)
-            throw new GraphQLError(`Operation cost limit of ${options.maxCost} exceeded, estimated ${cost}.`, {
-              extensions: { code: options.code, limit: options.maxCost, found: cost, http: { status: 400 } },
-            });
+          refuseOver(validation.getSchema(), validation.getDocument(), context);
         },
       }));
     },

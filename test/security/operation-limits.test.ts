@@ -134,6 +134,22 @@ describe('each limit on its own', () => {
     expect(capped.errors).toBeUndefined();
   });
 
+  it('a document already validated (answered from the validation cache) is still costed with its new variables', async () => {
+    const org = await server.newOrganization();
+    // Its own text, so no other test has validated it before.
+    const twoPages = `query CachedShape($roles: Int, $operators: Int) { roles(first: $roles) { edges { node { id
+      operators(first: $operators) { edges { node { id name } } } } } } }`;
+    for (let i = 0; i < 2; i++) expect((await post(server, twoPages, org.adminToken, { roles: 5, operators: 5 })).errors).toBeUndefined();
+    const refused = await post(server, twoPages, org.adminToken, { roles: 100, operators: 100 });
+    expect(refused.status).toBe(400);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: OPERATION_LIMIT_CODES.cost, limit: 20_000 });
+    // A refused bomb stays refused when sent again, and a fixed document is costed once and still answered.
+    for (let i = 0; i < 2; i++)
+      expect((await post(server, nestedBomb(3), org.adminToken)).errors?.[0]?.extensions?.code).toBe(OPERATION_LIMIT_CODES.depth);
+    for (let i = 0; i < 2; i++)
+      expect((await post(server, '{ roles(first: 3) { edges { node { id } } } }', org.adminToken)).errors).toBeUndefined();
+  });
+
   it('connection pages keep their cap of 100 rows', async () => {
     const seed = await seedOrganization(server, 'many operators');
     await seedOperatorsInBulk(server, seed.org.organizationId, 120);

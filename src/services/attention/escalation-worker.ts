@@ -33,6 +33,17 @@ interface DueTimer {
   played: boolean | null;
 }
 
+/**
+ * Whether any timer is due: one autocommit read on the (status, dueAt) index. An idle poll asks
+ * this instead of opening the firing transaction (three round trips and Prisma's transaction
+ * machinery, every second on every instance, for nothing).
+ */
+export async function hasDueEscalation(services: Services): Promise<boolean> {
+  const due = await services.prisma.$queryRaw<unknown[]>`
+    SELECT 1 FROM "EscalationTimer" WHERE "status" = 'PENDING' AND "dueAt" <= (now() AT TIME ZONE 'UTC') LIMIT 1`;
+  return due.length > 0;
+}
+
 /** Settles the most overdue timer, if any; returns whether there was one. */
 export async function fireNextEscalation(services: Services): Promise<boolean> {
   let raised: StoredEvent[] = [];
@@ -97,7 +108,7 @@ export function createEscalationWorker(services: Services, pollMs: number): Esca
   async function run() {
     while (running) {
       try {
-        while (running && (await fireNextEscalation(services))) {}
+        if (await hasDueEscalation(services)) while (running && (await fireNextEscalation(services))) {}
       } catch (error) {
         // Left PENDING by the rollback: retried at the next poll, never dropped.
         log.warn({ err: error }, 'escalation worker pass failed');

@@ -13,16 +13,19 @@
 import type { Config } from '../../config.js';
 import type { Viewer } from '../../context.js';
 import type { Db } from '../../db/database.js';
-import { OrganizationLimitsCache, type RateLimitDefaults } from './organization-limits.js';
-import { type CredentialKind, createRateLimitCounters, type RateLimitCounters } from './rate-limit-counters.js';
+import { type OrganizationLimits, OrganizationLimitsCache, type RateLimitDefaults } from './organization-limits.js';
+import { type Count, type CredentialKind, createRateLimitCounters, type RateLimitCounters } from './rate-limit-counters.js';
 import { RateLimitedError } from './rate-limited-error.js';
 
 export interface RateLimits {
   defaults: RateLimitDefaults;
   /** How long an organization's limits are reused before being read again (RATE_LIMIT_CACHE_SECONDS). */
   cacheSeconds: number;
-  /** Null when the call may go on; otherwise the refusal to answer (nothing of the call may run). */
-  check(viewer: Viewer, points: number): Promise<RateLimitedError | null>;
+  /**
+   * Null when the call may go on; otherwise the refusal to answer (nothing of the call may run).
+   * Answers at once when the organization's limits are cached and the counters are in memory.
+   */
+  check(viewer: Viewer, points: number): RateLimitedError | null | Promise<RateLimitedError | null>;
   close(): Promise<void>;
 }
 
@@ -40,24 +43,36 @@ export async function createRateLimits(config: Config, prisma: Db, counters?: Ra
   const counting =
     counters ??
     (await createRateLimitCounters({ windowSeconds: defaults.windowSeconds, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix }));
+  const refusal = (limits: OrganizationLimits, unit: string, limit: number, points: number, count: Count) => {
+    const retryAfterSeconds = Math.max(1, Math.ceil(count.msBeforeNext / 1000));
+    const message = `Over the limit of ${limit} ${unit} per ${limits.windowSeconds} s for this credential: retry after ${retryAfterSeconds} s`;
+    return new RateLimitedError(message, retryAfterSeconds, null, count.consumed - points >= limit);
+  };
+  const checkWithin = (viewer: Exclude<Viewer, { kind: 'anonymous' }>, points: number, limits: OrganizationLimits) => {
+    const [kind, id, unit]: [CredentialKind, string, string] =
+      viewer.kind === 'integrator' ? ['api-key', viewer.apiKeyId, 'happenings'] : ['operator', viewer.operatorId, 'requests'];
+    const limit = kind === 'api-key' ? limits.apiKeyHappenings : limits.operatorRequests;
+    if (points > limit)
+      return new RateLimitedError(
+        `${points} ${unit} in one call exceed the limit of ${limit} per ${limits.windowSeconds} s: send smaller batches`,
+        null,
+      );
+    const decide = (count: Count) => {
+      if (count.consumed <= limit) return null;
+      const refunded = counting.refund(kind, id, points);
+      const refused = refusal(limits, unit, limit, points, count);
+      return refunded instanceof Promise ? refunded.then(() => refused) : refused;
+    };
+    const count = counting.consume(kind, id, points);
+    return count instanceof Promise ? count.then(decide) : decide(count);
+  };
   return {
     defaults,
     cacheSeconds: config.rateLimitCacheSeconds,
-    async check(viewer, points) {
+    check(viewer, points) {
       if (viewer.kind === 'anonymous') return null;
-      const [kind, id, unit]: [CredentialKind, string, string] =
-        viewer.kind === 'integrator' ? ['api-key', viewer.apiKeyId, 'happenings'] : ['operator', viewer.operatorId, 'requests'];
-      const limits = await cache.get(viewer.organizationId);
-      const limit = kind === 'api-key' ? limits.apiKeyHappenings : limits.operatorRequests;
-      const per = `per ${limits.windowSeconds} s`;
-      if (points > limit)
-        return new RateLimitedError(`${points} ${unit} in one call exceed the limit of ${limit} ${per}: send smaller batches`, null);
-      const count = await counting.consume(kind, id, points);
-      if (count.consumed <= limit) return null;
-      await counting.refund(kind, id, points);
-      const retryAfterSeconds = Math.max(1, Math.ceil(count.msBeforeNext / 1000));
-      const message = `Over the limit of ${limit} ${unit} ${per} for this credential: retry after ${retryAfterSeconds} s`;
-      return new RateLimitedError(message, retryAfterSeconds, null, count.consumed - points >= limit);
+      const limits = cache.get(viewer.organizationId);
+      return limits instanceof Promise ? limits.then((read) => checkWithin(viewer, points, read)) : checkWithin(viewer, points, limits);
     },
     close: () => counting.close(),
   };

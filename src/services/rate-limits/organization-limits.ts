@@ -75,7 +75,8 @@ export async function setOrganizationLimits(
 
 /** The hot-path reader: one query per organization per RATE_LIMIT_CACHE_SECONDS on each instance. */
 export class OrganizationLimitsCache {
-  readonly #entries = new Map<string, { limits: Promise<OrganizationLimits>; expiresAt: number }>();
+  /** `limits` is the read in flight, then its result: a cached entry answers without a promise. */
+  readonly #entries = new Map<string, { limits: OrganizationLimits | Promise<OrganizationLimits>; expiresAt: number }>();
 
   constructor(
     private readonly prisma: Db,
@@ -83,17 +84,23 @@ export class OrganizationLimitsCache {
     private readonly ttlMs: number,
   ) {}
 
-  get(organizationId: string): Promise<OrganizationLimits> {
+  get(organizationId: string): OrganizationLimits | Promise<OrganizationLimits> {
     const now = Date.now();
     const cached = this.#entries.get(organizationId);
     if (cached && cached.expiresAt > now) return cached.limits;
     // Concurrent requests of one organization share the one read in flight.
     const limits = readOrganizationLimits(this.prisma, organizationId, this.defaults);
+    const entry = { limits: limits as OrganizationLimits | Promise<OrganizationLimits>, expiresAt: now + this.ttlMs };
     this.#entries.delete(organizationId);
-    this.#entries.set(organizationId, { limits, expiresAt: now + this.ttlMs });
-    limits.catch(() => {
-      if (this.#entries.get(organizationId)?.limits === limits) this.#entries.delete(organizationId);
-    });
+    this.#entries.set(organizationId, entry);
+    limits.then(
+      (read) => {
+        entry.limits = read;
+      },
+      () => {
+        if (this.#entries.get(organizationId) === entry) this.#entries.delete(organizationId);
+      },
+    );
     if (this.#entries.size > CACHE_CAPACITY) {
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);

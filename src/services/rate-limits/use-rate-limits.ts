@@ -155,22 +155,31 @@ function exhaustedCredentials() {
 
 export function useRateLimits(rateLimits: RateLimits): Plugin<LimitedContext> {
   const exhausted = exhaustedCredentials();
-  const check = async (schema: GraphQLSchema, args: Parameters<typeof pointsOf>[1], context: LimitedContext) => {
-    if (!context.viewer || context.viewer.kind === 'anonymous') return null;
-    const refusal = await rateLimits.check(context.viewer, pointsOf(schema, args, context.viewer));
-    if (refusal) {
-      metrics.rateLimitRefusals.inc({ credential: context.viewer.kind });
-      log.info(
-        { credential: context.viewer.kind, retryAfterSeconds: refusal.retryAfterSeconds, exhausted: refusal.exhausted },
-        'rate limit refused',
-      );
-      refusals.set(context, refusal);
-      if (context.request) refusals.set(context.request, refusal);
-      const authorization = context.request?.headers.get('authorization');
-      if (refusal.exhausted && authorization && refusal.retryAfterSeconds)
-        exhausted.remember(authorization, refusal.retryAfterSeconds * 1000, rateLimits.cacheSeconds * 1000);
-    }
+  const settle = (refusal: RateLimitedError | null, context: LimitedContext & { viewer: Viewer }) => {
+    if (!refusal) return null;
+    metrics.rateLimitRefusals.inc({ credential: context.viewer.kind });
+    log.info(
+      { credential: context.viewer.kind, retryAfterSeconds: refusal.retryAfterSeconds, exhausted: refusal.exhausted },
+      'rate limit refused',
+    );
+    refusals.set(context, refusal);
+    if (context.request) refusals.set(context.request, refusal);
+    const authorization = context.request?.headers.get('authorization');
+    if (refusal.exhausted && authorization && refusal.retryAfterSeconds)
+      exhausted.remember(authorization, refusal.retryAfterSeconds * 1000, rateLimits.cacheSeconds * 1000);
     return refusal;
+  };
+  /** Synchronous when the limits are cached and counted in memory: no promise hop on the request path. */
+  const check = (
+    schema: GraphQLSchema,
+    args: Parameters<typeof pointsOf>[1],
+    context: LimitedContext,
+  ): RateLimitedError | null | Promise<RateLimitedError | null> => {
+    const viewer = context.viewer;
+    if (!viewer || viewer.kind === 'anonymous') return null;
+    const refusal = rateLimits.check(viewer, pointsOf(schema, args, viewer));
+    const limited = context as LimitedContext & { viewer: Viewer };
+    return refusal instanceof Promise ? refusal.then((r) => settle(r, limited)) : settle(refusal, limited);
   };
   return {
     onRequest: async ({ request, endResponse, fetchAPI }) => {
@@ -187,12 +196,10 @@ export function useRateLimits(rateLimits: RateLimits): Plugin<LimitedContext> {
       endResponse(new fetchAPI.Response(body, { status: 429, headers }));
     },
     onSchemaChange: ({ schema }) => refuseLimitedCalls(schema),
-    // Synchronous for anonymous callers: no promise hop where nothing is counted.
     onExecute: ({ args }) => {
       refuseLimitedCalls(args.schema);
-      const viewer = args.contextValue.viewer;
-      if (!viewer || viewer.kind === 'anonymous') return;
-      return check(args.schema, args, args.contextValue).then(() => undefined);
+      const checked = check(args.schema, args, args.contextValue);
+      if (checked instanceof Promise) return checked.then(() => undefined);
     },
     onSubscribe: async ({ args, setResultAndStopExecution }) => {
       const refusal = await check(args.schema, args, args.contextValue);
