@@ -5,7 +5,7 @@
  * message costs.
  *
  * Backpressure is kept: graphql-ws awaits each send's callback before it pulls the next item. Under
- * the cork the callback is released at once (the message is queued, nothing else waits on it);
+ * the cork the callback is called at once, synchronously (the message is queued, nothing else waits on it);
  * once a high-water mark of bytes is queued, the cork is lifted at once and that message's
  * callback waits for the real write, exactly as without the cork. A slow reader so holds at most
  * one high-water mark of bytes more here, and the stream's own bounded buffer
@@ -16,7 +16,7 @@ import type { WebSocket } from 'ws';
 
 type SendCallback = (error?: Error) => void;
 
-/** Per socket: whether a cork is on, lifted at the next check phase (module-level: no closure per socket). */
+/** Per socket: whether a cork is on (module-level functions: no closure per socket). */
 interface Cork {
   raw: Socket;
   corked: boolean;
@@ -28,19 +28,33 @@ function uncork(cork: Cork): void {
   cork.raw.uncork();
 }
 
+/**
+ * The sockets corked during this turn, all uncorked by one check-phase callback: one Immediate a
+ * turn rather than one per socket (each is an object, and an async-hooks resource while
+ * AsyncLocalStorage is on).
+ */
+let corkedThisTurn: Cork[] = [];
+
+function uncorkAll(): void {
+  const corks = corkedThisTurn;
+  corkedThisTurn = [];
+  for (const cork of corks) uncork(cork);
+}
+
 export function corkPerTick(socket: WebSocket): void {
   const raw = (socket as unknown as { _socket?: Socket })._socket;
   if (raw === undefined) return;
-  const send = socket.send.bind(socket) as (data: unknown, options: object, cb?: SendCallback) => void;
+  const send = socket.send.bind(socket) as (data: unknown, options: object | undefined, cb?: SendCallback) => void;
   const cork: Cork = { raw, corked: false };
   socket.send = ((data: unknown, options?: object | SendCallback, cb?: SendCallback) => {
     const callback = typeof options === 'function' ? (options as SendCallback) : cb;
-    const opts = typeof options === 'object' ? options : {};
+    const opts = typeof options === 'object' ? options : undefined;
     if (socket.readyState !== socket.OPEN || raw.destroyed) return send(data, opts, callback);
     if (!cork.corked) {
       cork.corked = true;
       raw.cork();
-      setImmediate(uncork, cork);
+      if (corkedThisTurn.length === 0) setImmediate(uncorkAll);
+      corkedThisTurn.push(cork);
     }
     if (raw.writableLength >= raw.writableHighWaterMark) {
       send(data, opts, callback);
@@ -48,6 +62,8 @@ export function corkPerTick(socket: WebSocket): void {
       return;
     }
     send(data, opts);
-    if (callback !== undefined) queueMicrotask(callback as () => void);
+    // Queued: released at once, before send returns (graphql-ws's send only settles a promise with
+    // it; a queued microtask is an async resource of its own per message).
+    callback?.();
   }) as WebSocket['send'];
 }
