@@ -10,13 +10,13 @@
 import SchemaBuilder, { BasePlugin, isThenable, type PothosOutputFieldConfig, type SchemaTypes } from '@pothos/core';
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import {
+  defaultFieldResolver,
   GraphQLError,
   type GraphQLField,
   type GraphQLFieldResolver,
   type GraphQLInputObjectType,
   type GraphQLInputType,
   type GraphQLSchema,
-  defaultFieldResolver,
   getNullableType,
   isInputObjectType,
   isInterfaceType,
@@ -176,7 +176,8 @@ export class InputChecksPlugin<Types extends SchemaTypes> extends BasePlugin<Typ
   ): GraphQLFieldResolver<unknown, Types['Context'], object> | undefined {
     if (!subscribe || fieldConfig.kind !== 'Subscription' || Object.keys(fieldConfig.args).length === 0) return subscribe;
     const { parentType, name } = fieldConfig;
-    return (parent, args, context, info) => subscribe(parent, checkArguments(args as Record<string, unknown>, info.schema, parentType, name), context, info);
+    return (parent, args, context, info) =>
+      subscribe(parent, checkArguments(args as Record<string, unknown>, info.schema, parentType, name), context, info);
   }
 
   override wrapArgMappers(

@@ -1,6 +1,6 @@
 /**
- * Socket writes corked per tick: every message a WebSocket sends during one turn of the event loop
- * leaves in one `writev` (one system call) instead of one each. A fan-out burst sends several
+ * Socket writes corked per tick: every message a WebSocket sends during one callback of the event
+ * loop (and the microtasks it starts) leaves in one `writev` (one system call) instead of one each. A fan-out burst sends several
  * notifications to the same operator within a turn; the system call, not the framing, is what a
  * message costs.
  *
@@ -29,9 +29,11 @@ function uncork(cork: Cork): void {
 }
 
 /**
- * The sockets corked during this turn, all uncorked by one check-phase callback: one Immediate a
- * turn rather than one per socket (each is an object, and an async-hooks resource while
- * AsyncLocalStorage is on).
+ * The sockets corked during this turn, all uncorked by one `process.nextTick`: it runs once the
+ * microtasks of the current callback are done (graphql-ws sends a burst's items in microtasks, so
+ * they still leave together), and before the event loop runs any other callback: a report's
+ * notification does not wait behind the rest of the poll phase (other requests, other commits), as
+ * it did with one setImmediate per socket.
  */
 let corkedThisTurn: Cork[] = [];
 
@@ -53,7 +55,7 @@ export function corkPerTick(socket: WebSocket): void {
     if (!cork.corked) {
       cork.corked = true;
       raw.cork();
-      if (corkedThisTurn.length === 0) setImmediate(uncorkAll);
+      if (corkedThisTurn.length === 0) process.nextTick(uncorkAll);
       corkedThisTurn.push(cork);
     }
     if (raw.writableLength >= raw.writableHighWaterMark) {
