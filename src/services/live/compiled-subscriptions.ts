@@ -177,7 +177,8 @@ class ServedResults implements AsyncIterableIterator<ExecutionResult> {
 
   /**
    * An item the source has at hand (`takeReady`, notification-stream.ts) is resolved and masked at
-   * once, one settled promise; otherwise one hop: the source's item, resolved and masked in the same callback.
+   * once, one settled promise; otherwise one hop: the source's item, resolved and masked in the
+   * same callback.
    */
   next(): Promise<Step> {
     const { source } = this.compiled;

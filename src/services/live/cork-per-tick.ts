@@ -1,12 +1,12 @@
 /**
  * Socket writes corked per tick: every message a WebSocket sends during one callback of the event
- * loop (and the microtasks it starts) leaves in one `writev` (one system call) instead of one each. A fan-out burst sends several
- * notifications to the same operator within a turn; the system call, not the framing, is what a
- * message costs.
+ * loop (and the microtasks it starts) leaves in one `writev` (one system call) instead of one each.
+ * A fan-out burst sends several notifications to the same operator within a turn; the system call,
+ * not the framing, is what a message costs.
  *
  * Backpressure is kept: graphql-ws awaits each send's callback before it pulls the next item. Under
- * the cork the callback is called at once, synchronously (the message is queued, nothing else waits on it);
- * once a high-water mark of bytes is queued, the cork is lifted at once and that message's
+ * the cork the callback is called at once, synchronously (the message is queued, nothing else
+ * waits on it); once a high-water mark of bytes is queued, the cork is lifted at once and that message's
  * callback waits for the real write, exactly as without the cork. A slow reader so holds at most
  * one high-water mark of bytes more here, and the stream's own bounded buffer
  * (notification-stream.ts) does the rest.
