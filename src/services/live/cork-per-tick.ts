@@ -6,9 +6,9 @@
  *
  * Backpressure is kept: graphql-ws awaits each send's callback before it pulls the next item. Under
  * the cork the callback is called at once, synchronously (the message is queued, nothing else
- * waits on it); once a high-water mark of bytes is queued, the cork is lifted at once and that message's
- * callback waits for the real write, exactly as without the cork. A slow reader so holds at most
- * one high-water mark of bytes more here, and the stream's own bounded buffer
+ * waits on it); once a high-water mark of bytes is queued, the cork is lifted at once and that
+ * message's callback waits for the real write, exactly as without the cork. A slow reader so holds
+ * at most one high-water mark of bytes more here, and the stream's own bounded buffer
  * (notification-stream.ts) does the rest.
  */
 import type { Socket } from 'node:net';
