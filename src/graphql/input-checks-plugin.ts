@@ -10,6 +10,7 @@
 import SchemaBuilder, { BasePlugin, isThenable, type PothosOutputFieldConfig, type SchemaTypes } from '@pothos/core';
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import {
+  defaultFieldResolver,
   GraphQLError,
   type GraphQLField,
   type GraphQLFieldResolver,
@@ -155,6 +156,10 @@ function exposeAppError(error: unknown): never {
 export class InputChecksPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
   override onOutputFieldConfig(fieldConfig: PothosOutputFieldConfig<Types>): PothosOutputFieldConfig<Types> {
     if (Object.keys(fieldConfig.args).length === 0) return fieldConfig;
+    // A subscription field's arguments are checked once, when it subscribes (wrapSubscribe): its
+    // resolve runs again for every item with the same arguments, and an argument mapper would run
+    // there too. No subscription field takes a global id, so no other plugin maps them first.
+    if (fieldConfig.kind === 'Subscription') return fieldConfig;
     // First, so malformed global ids are refused here before plugin-relay tries to decode them.
     // Argument mappers also run with a partial info (plugin-prisma's nested selections): find the
     // field by its parent type's name.
@@ -165,10 +170,22 @@ export class InputChecksPlugin<Types extends SchemaTypes> extends BasePlugin<Typ
     };
   }
 
+  override wrapSubscribe(
+    subscribe: GraphQLFieldResolver<unknown, Types['Context'], object> | undefined,
+    fieldConfig: PothosOutputFieldConfig<Types>,
+  ): GraphQLFieldResolver<unknown, Types['Context'], object> | undefined {
+    if (!subscribe || fieldConfig.kind !== 'Subscription' || Object.keys(fieldConfig.args).length === 0) return subscribe;
+    const { parentType, name } = fieldConfig;
+    return (parent, args, context, info) =>
+      subscribe(parent, checkArguments(args as Record<string, unknown>, info.schema, parentType, name), context, info);
+  }
+
   override wrapArgMappers(
     resolver: GraphQLFieldResolver<unknown, Types['Context'], object>,
   ): GraphQLFieldResolver<unknown, Types['Context'], object> {
-    if (!resolver) return resolver;
+    // The default resolver reads a property and throws no AppError; left unwrapped, graphql-jit
+    // (compiled subscriptions) inlines the read instead of calling a resolver with its info per item.
+    if (!resolver || resolver === defaultFieldResolver) return resolver;
     return (parent, args, context, info) => {
       try {
         const result = resolver(parent, args, context, info);

@@ -28,7 +28,15 @@ export const metrics = {
     'reason',
   ]),
   liveStreamsOpen: gauge('notifications_live_streams_open', 'Notification streams open on this instance.'),
-  liveItemsSent: counter('notifications_live_items_sent_total', 'Items sent on notification streams, replayed or live.', ['replayed']),
+  liveItemsSent: new Counter({
+    name: 'notifications_live_items_sent_total',
+    help: 'Items sent on notification streams, replayed or live.',
+    labelNames: ['replayed'] as const,
+    registers: [registry],
+    collect() {
+      flushSentItems(this);
+    },
+  }),
   liveStreamsClosed: counter('notifications_live_streams_closed_total', 'Notification streams ended, by why.', ['reason']),
   deliveryAttempts: counter(
     'notifications_delivery_attempts_total',
@@ -53,6 +61,24 @@ export const metrics = {
   inboxBacklog: gauge('notifications_inbox_unread', 'Unread inbox items of all operators (capped at DB_GAUGE_CAP).'),
   addonsDisabledByFailures: gauge('notifications_addons_disabled_by_failures', 'Addons currently disabled with dead deliveries in a row.'),
 };
+
+/**
+ * Items sent on streams, counted as plain numbers and added to `liveItemsSent` when it is read
+ * (scrape): a labelled `inc` hashes its labels on every call, once per item of a fan-out.
+ */
+const sentItems = { live: 0, replayed: 0 };
+
+export function countSentItem(replayed: boolean): void {
+  if (replayed) sentItems.replayed++;
+  else sentItems.live++;
+}
+
+function flushSentItems(counter: Counter<'replayed'>): void {
+  if (sentItems.live > 0) counter.inc({ replayed: 'false' }, sentItems.live);
+  if (sentItems.replayed > 0) counter.inc({ replayed: 'true' }, sentItems.replayed);
+  sentItems.live = 0;
+  sentItems.replayed = 0;
+}
 
 /** Counts read on scrape stop here: the scrape's cost stays bounded whatever the backlog. */
 export const DB_GAUGE_CAP = 100_000;

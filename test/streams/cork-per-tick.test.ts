@@ -59,6 +59,24 @@ describe('corkPerTick', () => {
     expect(writes()).toBeLessThanOrEqual(5);
   });
 
+  it('what a callback sends is written once its microtasks are done, before the event loop runs any other callback', async () => {
+    const socket = await serverSocket;
+    const writes = writesOf(socket);
+    received.length = 0;
+    // Queued before the sends: a check-phase uncork (one setImmediate) would come after it.
+    const writtenBeforeOtherCallbacks = new Promise<number>((resolve) => setImmediate(() => resolve(writes())));
+    socket.send('first');
+    await Promise.resolve();
+    socket.send('second');
+    expect(writes()).toBe(0);
+    expect(await writtenBeforeOtherCallbacks).toBe(1);
+    await new Promise<void>((resolve) => {
+      const check = () => (received.length >= 2 ? resolve() : setTimeout(check, 5));
+      check();
+    });
+    expect(received).toEqual(['first', 'second']);
+  });
+
   it('a reader that stops reading holds the callbacks back (backpressure kept)', async () => {
     const socket = await serverSocket;
     received.length = 0;

@@ -50,6 +50,15 @@ describe('authentication', () => {
     expect(JSON.stringify(bad)).toMatch(/Unknown argument .{0,4}operatorId/);
     await client.dispose();
   });
+
+  it('refuses an over-long cursor when subscribing, with TOO_LONG on `after` (checked once, not per item)', async () => {
+    const org = await server.newOrganization();
+    const { client } = connect(server, org.adminToken);
+    const sub = subscribe(client, 'x'.repeat(1_001));
+    expect(JSON.stringify(await sub.waitForError())).toMatch(/"code":"TOO_LONG","field":"after"/);
+    expect(sub.items).toEqual([]);
+    await client.dispose();
+  });
 });
 
 describe('delivery', () => {

@@ -157,6 +157,13 @@ function releaseRequestCaches(context: object): void {
   if (keyed[contextCacheSymbol] !== undefined) keyed[contextCacheSymbol] = {};
 }
 
+/** A source that can hand over an item without a promise when one is ready (undefined: call `next()`). */
+interface TakesReady {
+  takeReady(): IteratorResult<unknown> | undefined;
+}
+
+const isTakingReady = (source: object): source is TakesReady => typeof (source as Partial<TakesReady>).takeReady === 'function';
+
 class ServedResults implements AsyncIterableIterator<ExecutionResult> {
   private ended = false;
   private readonly onStep = this.step.bind(this);
@@ -168,9 +175,17 @@ class ServedResults implements AsyncIterableIterator<ExecutionResult> {
     private readonly maskError: MaskError,
   ) {}
 
-  /** One hop per item: the source's item, resolved and masked in the same callback. */
+  /**
+   * An item the source has at hand (`takeReady`, notification-stream.ts) is resolved and masked at
+   * once, one settled promise; otherwise one hop: the source's item, resolved and masked in the
+   * same callback.
+   */
   next(): Promise<Step> {
-    return this.compiled.source.next().then(this.onStep, this.onError);
+    const { source } = this.compiled;
+    const now = isTakingReady(source) ? source.takeReady() : undefined;
+    if (now === undefined) return source.next().then(this.onStep, this.onError);
+    const step = this.step(now);
+    return isPromise<Step>(step) ? step : Promise.resolve(step);
   }
 
   private step(step: IteratorResult<unknown>): Step | Promise<Step> {

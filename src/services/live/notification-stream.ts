@@ -22,11 +22,11 @@ import type { Db } from '../../db/database.js';
 import type { NotificationEventKind } from '../../domain/catalog.js';
 import { deliverOnStream, type StreamPreferences } from '../../domain/decide-live-delivery.js';
 import { log } from '../../observability/logger.js';
-import { metrics } from '../../observability/metrics.js';
+import { countSentItem, metrics } from '../../observability/metrics.js';
 import type { PubSub } from '../../pubsub.js';
 import type { PreferenceChange } from '../preferences.js';
 import { expiredCursorError } from '../retention/cursor-expiry.js';
-import { encodeCursor, fromStoredParts, type LiveItem, type StreamedNotification } from './live-item.js';
+import { encodeCursor, fromStoredParts, type LiveItem, type LivePart, type StreamedNotification } from './live-item.js';
 import { loadStreamStartAlone, type StreamStartLoader } from './load-stream-starts.js';
 import type { PresenceTracker } from './presence-tracker.js';
 import { QuietTimeWatch } from './quiet-time-watch.js';
@@ -38,9 +38,6 @@ export const CREDENTIAL_CLOSE_CODE = 4403;
 export const STREAM_OVERFLOW_REASON = 'STREAM_BUFFER_OVERFLOW: reading too slowly; reconnect with your last cursor';
 const REPLAY_PAGE = 200;
 const NO_PREFERENCES: Preferences = { browser: new Set(), audio: new Set(), sounds: {} };
-/** The sent-items counter's two series, bound once (labels are not hashed per item). */
-const sentLive = metrics.liveItemsSent.labels({ replayed: 'false' });
-const sentReplayed = metrics.liveItemsSent.labels({ replayed: 'true' });
 
 export interface NotificationStreamOptions {
   prisma: Db;
@@ -297,7 +294,10 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
     let showNotification = false;
     let sound: string | null = null;
     // A single event (the usual item) is its own part: no parts list is built for it.
-    for (const part of item.parts ?? [item]) {
+    const { parts } = item;
+    const count = parts === undefined ? 1 : parts.length;
+    for (let i = 0; i < count; i++) {
+      const part = parts === undefined ? item : (parts[i] as LivePart);
       const one = deliverOnStream(part.kind, { browser: part.browser, audio: part.sound !== null }, this.prefs, extensions);
       showNotification ||= one?.showNotification === true;
       if (sound === null && one?.playSound === true) sound = this.prefs.sounds[part.kind] ?? part.sound;
@@ -314,38 +314,56 @@ class NotificationStream implements AsyncIterableIterator<StreamedNotification>,
     };
   }
 
+  /**
+   * The next item when it can be served without waiting (no inbox read, no wait for a live item),
+   * else undefined and `next()` does the rest. compiled-subscriptions.ts serves from it directly: a
+   * fan-out burst then costs no promise per item here.
+   */
+  takeReady(): IteratorResult<StreamedNotification> | undefined {
+    for (;;) {
+      if (this.failure !== null) return undefined;
+      if (this.finished) return { done: true, value: undefined };
+      const ready = this.ready.shift();
+      let out: StreamedNotification | null;
+      if (ready !== undefined) {
+        out = this.evaluate(ready.item, ready.replayed);
+      } else {
+        const live = this.queue[0];
+        // Replay pages and a gap before a live item are read from the inbox first (next()).
+        if (this.replaying || live === undefined || (live.seq !== null && live.seq > this.lastSeq + 1)) return undefined;
+        this.queue.shift();
+        out = this.evaluate(live, false);
+      }
+      if (out !== null) {
+        countSentItem(out.replayed);
+        return { done: false, value: out };
+      }
+    }
+  }
+
   async next(): Promise<IteratorResult<StreamedNotification>> {
     for (;;) {
+      const now = this.takeReady();
+      if (now !== undefined) return now;
       if (this.failure !== null) {
         const failure = this.failure;
         this.failure = null;
         throw failure;
       }
-      if (this.finished) return { done: true, value: undefined };
-      const ready = this.ready.shift();
-      let out: StreamedNotification | null = null;
-      if (ready !== undefined) {
-        out = this.evaluate(ready.item, ready.replayed);
-      } else if (this.replaying) {
+      if (this.replaying) {
         const page = await this.readInbox(this.lastSeq, null);
         if (page.length === 0) this.replaying = false;
         this.ready.push(...page);
-      } else {
-        const live = this.queue.shift();
-        if (live === undefined) {
-          await new Promise<void>((resolve) => {
-            this.wake = resolve;
-          });
-        } else if (live.seq !== null && live.seq > this.lastSeq + 1) {
-          // Some were not received: the inbox has them, in order, before this one.
-          this.ready.push(...(await this.readInbox(this.lastSeq, live.seq)), { item: live, replayed: false });
-        } else {
-          out = this.evaluate(live, false);
-        }
+        continue;
       }
-      if (out !== null) {
-        (out.replayed ? sentReplayed : sentLive).inc();
-        return { done: false, value: out };
+      const live = this.queue.shift();
+      if (live === undefined) {
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+        });
+      } else {
+        // Some were not received (takeReady stops at the gap): the inbox has them, in order, before this one.
+        this.ready.push(...(await this.readInbox(this.lastSeq, live.seq as number)), { item: live, replayed: false });
       }
     }
   }
