@@ -173,6 +173,17 @@ async function main() {
     const baseline = await child<ServerReply>('./compare-server.ts');
     cleanups.push(() => baseline.ask({ cmd: 'stop' }));
     const baselineUrl = (await baseline.ask({ cmd: 'start', mode: 'baseline' })).url ?? '';
+    /** With BENCH_PROFILE, the adjacent baseline is profiled too: the two profiles side by side show what the service adds. */
+    const profiledBaseline = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+      if (!PROFILE) return fn();
+      mkdirSync(PROFILE, { recursive: true });
+      await baseline.ask({ cmd: 'profileStart' });
+      try {
+        return await fn();
+      } finally {
+        await baseline.ask({ cmd: 'profileStop', file: `${PROFILE}/${name.replace(/[^\w.]+/g, '-')}.cpuprofile` });
+      }
+    };
     const load = await child<LoadResult & { ok: boolean }>('./compare-load.ts');
     cleanups.push(() => load.kill());
     const url = urls[0] ?? '';
@@ -249,7 +260,7 @@ async function main() {
     const cpuNote = (r: { cpuPerRequest: number; postgresPerRequest: number }) =>
       `server CPU ${fmt(r.cpuPerRequest)} µs/req = ${fmt(r.cpuPerRequest / adjacentCpu, 1)}× the adjacent baseline's ${fmt(adjacentCpu)} µs, PostgreSQL ${fmt(r.postgresPerRequest)} µs/req`;
     const measure = async (section: string, targets: string[], scenario: Scenario) => {
-      const near = await run([baselineUrl], { kind: 'typename' }, BASELINE_SECONDS);
+      const near = await profiledBaseline(`${section}.baseline`, () => run([baselineUrl], { kind: 'typename' }, BASELINE_SECONDS));
       adjacent = near.requestsPerSecond ?? Number.NaN;
       adjacentCpu = near.cpuPerRequest;
       return profiled(section, () => run(targets, scenario));
