@@ -9,10 +9,13 @@
  * GraphQL Armor's own cost limit adds list fields up instead, which is why this one is separate.
  * Introspection costs nothing here: graphql-js bounds its nesting itself (MaxIntrospectionDepthRule).
  *
- * The estimate depends on the variables, so it runs for every request: yoga's validation cache
- * answers a document it has validated without running any rule, so a document seen valid before
- * (`isValidated`) is estimated directly, before validation (its cost is reused when its operations
- * take no variables: then nothing else can change it).
+ * The estimate may depend on the variables: yoga's validation cache answers a document it has
+ * validated without running any rule, so a document seen valid before (`isValidated`) is estimated
+ * directly, before validation, on every request whose variables could change its cost. Its cost is
+ * reused when they cannot: no variable reaches an argument the estimate reads (a page size, a list's
+ * `ids`) or a directive (`@include(if: $x)` drops a subtree). A report mutation's `input: $input`
+ * is such a variable: the estimate (a walk of the document with its variables coerced) ran on every
+ * report for nothing.
  */
 
 import {
@@ -23,13 +26,21 @@ import {
   getNullableType,
   isListType,
   Kind,
+  TypeInfo,
   type ValidationContext,
+  type ValueNode,
+  visit,
+  visitWithTypeInfo,
 } from 'graphql';
 import { type ComplexityEstimator, getComplexity } from 'graphql-query-complexity';
 import type { Plugin } from 'graphql-yoga';
 import { connectionPageSize } from './connection-size.js';
 
 const isConnection = (field: GraphQLField<unknown, unknown>) => field.args.some((arg) => arg.name === 'first' || arg.name === 'last');
+
+/** Whether the estimate of `field` reads its arguments (below): a connection's page, a list's `ids`. */
+const readsArguments = (field: GraphQLField<unknown, unknown>) =>
+  !field.name.startsWith('__') && (isConnection(field) || isListType(getNullableType(field.type)));
 
 export const estimateFieldCost: ComplexityEstimator = ({ field, args, childComplexity }) => {
   if (field.name.startsWith('__')) return 0;
@@ -57,12 +68,50 @@ export interface OperationCostOptions {
   isValidated?: (document: DocumentNode) => boolean;
 }
 
-const takesNoVariables = (document: DocumentNode) =>
-  document.definitions.every((d) => d.kind !== Kind.OPERATION_DEFINITION || !d.variableDefinitions?.length);
+const usesVariable = (value: ValueNode): boolean => {
+  if (value.kind === Kind.VARIABLE) return true;
+  if (value.kind === Kind.LIST) return value.values.some(usesVariable);
+  if (value.kind === Kind.OBJECT) return value.fields.some((f) => usesVariable(f.value));
+  return false;
+};
+
+/**
+ * Whether a variable can change the estimate of `document` (validated: every field is known): one
+ * reaches a directive or an argument of a field whose estimate reads its arguments. A field the
+ * schema does not know counts as reading them.
+ */
+export function costDependsOnVariables(schema: GraphQLSchema, document: DocumentNode): boolean {
+  const typeInfo = new TypeInfo(schema);
+  let depends = false;
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Directive(node) {
+        if (node.arguments?.some((a) => usesVariable(a.value))) depends = true;
+      },
+      Field(node) {
+        if (!node.arguments?.some((a) => usesVariable(a.value))) return;
+        const field = typeInfo.getFieldDef();
+        if (field === null || field === undefined || readsArguments(field)) depends = true;
+      },
+    }),
+  );
+  return depends;
+}
 
 export function useOperationCostLimit(options: OperationCostOptions): Plugin<CostContext> {
-  /** Validated documents without variables: the operation names ('' for none) found below the limit. */
+  /** Validated documents whose cost no variable changes: the operation names ('' for none) found below the limit. */
   const withinLimit = new WeakMap<DocumentNode, Set<string>>();
+  /** Validated documents: whether a variable can change their cost (costDependsOnVariables). */
+  const variableCost = new WeakMap<DocumentNode, boolean>();
+  const dependsOnVariables = (schema: GraphQLSchema, document: DocumentNode) => {
+    let depends = variableCost.get(document);
+    if (depends === undefined) {
+      depends = costDependsOnVariables(schema, document);
+      variableCost.set(document, depends);
+    }
+    return depends;
+  };
   const refuseOver = (schema: GraphQLSchema, document: DocumentNode, context: CostContext) => {
     const variables = context.params?.variables ?? undefined;
     const operationName = context.params?.operationName ?? undefined;
@@ -82,11 +131,11 @@ export function useOperationCostLimit(options: OperationCostOptions): Plugin<Cos
     onValidate({ addValidationRule, context, params }) {
       const document = params.documentAST;
       if (options.isValidated?.(document)) {
-        if (!takesNoVariables(document)) {
+        if (dependsOnVariables(params.schema, document)) {
           refuseOver(params.schema, document, context);
           return;
         }
-        // Below the limit once without variables: below it every time.
+        // Below the limit once with variables that cannot change its cost: below it every time.
         const names = withinLimit.get(document) ?? new Set<string>();
         const name = context.params?.operationName ?? '';
         if (names.has(name)) return;

@@ -150,6 +150,26 @@ describe('each limit on its own', () => {
       expect((await post(server, '{ roles(first: 3) { edges { node { id } } } }', org.adminToken)).errors).toBeUndefined();
   });
 
+  it('a cached document is costed again when a list argument or a directive takes a variable (its cost is reused only when no variable can change it)', async () => {
+    const org = await server.newOrganization();
+    // Each its own text, so no other test has validated it before.
+    const byIds = `query CachedIds($ids: [ID!]!) { nodes(ids: $ids) { id ... on Role {
+      operators(first: 100) { edges { node { id name email } } } } } }`;
+    const small = { ids: ['Um9sZTpub25l'] };
+    for (let i = 0; i < 2; i++)
+      expect((await post(server, byIds, org.adminToken, small)).errors?.[0]?.extensions?.code).not.toBe('QUERY_TOO_COSTLY');
+    const manyIds = await post(server, byIds, org.adminToken, { ids: Array.from({ length: 100 }, () => 'Um9sZTpub25l') });
+    expect(manyIds.status).toBe(400);
+    expect(manyIds.errors?.[0]?.extensions).toMatchObject({ code: OPERATION_LIMIT_CODES.cost, limit: 20_000 });
+
+    const included = `query CachedInclude($all: Boolean!) { roles(first: 100) { edges { node { id
+      operators(first: 100) @include(if: $all) { edges { node { id name email } } } } } } }`;
+    for (let i = 0; i < 2; i++) expect((await post(server, included, org.adminToken, { all: false })).errors).toBeUndefined();
+    const all = await post(server, included, org.adminToken, { all: true });
+    expect(all.status).toBe(400);
+    expect(all.errors?.[0]?.extensions).toMatchObject({ code: OPERATION_LIMIT_CODES.cost, limit: 20_000 });
+  });
+
   it('connection pages keep their cap of 100 rows', async () => {
     const seed = await seedOrganization(server, 'many operators');
     await seedOperatorsInBulk(server, seed.org.organizationId, 120);
