@@ -139,6 +139,17 @@ async function loadEscalationCandidates(db: Tx, organizationId: string, settings
   }));
 }
 
+/** The operator channels an event kind offers: fixed by the catalog, so listed once per kind. */
+const offered = new Map<string, readonly (typeof OPERATOR_CHANNELS)[number][]>();
+function offeredChannels(kind: EventToDecide['kind']) {
+  let channels = offered.get(kind);
+  if (channels === undefined) {
+    channels = OPERATOR_CHANNELS.filter((c) => isChannelAvailable(kind, c));
+    offered.set(kind, channels);
+  }
+  return channels;
+}
+
 export async function planHappenings(
   db: Tx,
   organizationId: string,
@@ -154,7 +165,7 @@ export async function planHappenings(
   const quietUntil = quietEnds(state.settings, quietOperatorIds, now);
   const decide = (event: EventToDecide): Decision[] => {
     const widget = event.widgetId === null ? null : (state.widgets.get(event.widgetId) ?? null);
-    const channels = options.allChannels ? OPERATOR_CHANNELS : OPERATOR_CHANNELS.filter((c) => isChannelAvailable(event.kind, c));
+    const channels = options.allChannels ? OPERATOR_CHANNELS : offeredChannels(event.kind);
     const operators = state.settings.operatorSettingsFor(event.kind as NotificationEventKind);
     return decideNotifications(event, { operators, widget, addons: state.settings.addons, quietOperatorIds }, { channels });
   };

@@ -93,10 +93,31 @@ export function validateHappenings(inputs: readonly HappeningInput[], maxBatchSi
   });
 }
 
-/** The happening as stored: its input without the idempotency key, dates as ISO strings. */
+/** A value JSON keeps as it is (undefined: JSON leaves the key out). */
+const isPlainJson = (value: unknown) =>
+  value === null ||
+  value === undefined ||
+  typeof value === 'string' ||
+  typeof value === 'boolean' ||
+  (typeof value === 'number' && Number.isFinite(value));
+
+/**
+ * The happening as stored: its input without the idempotency key, dates as ISO strings (what a
+ * JSON round trip makes of it). Most inputs hold only strings: copied as they are, without the
+ * round trip (it ran for every report).
+ */
 export function storedPayload(input: HappeningInput): Record<string, unknown> {
-  const { idempotencyKey: _key, ...rest } = input;
-  return JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
+  const stored: Record<string, unknown> = {};
+  for (const key in input) {
+    if (key === 'idempotencyKey' || !Object.hasOwn(input, key)) continue;
+    const value = (input as Record<string, unknown>)[key];
+    if (!isPlainJson(value)) {
+      const { idempotencyKey: _key, ...rest } = input;
+      return JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
+    }
+    if (value !== undefined) stored[key] = value;
+  }
+  return stored;
 }
 
 function canonical(value: unknown): string {
