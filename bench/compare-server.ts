@@ -190,11 +190,16 @@ function watchStart() {
     }
   });
   gc.observe({ entryTypes: ['gc'] });
-  // A 5 ms tick: one arriving late by ≥ STALL_MS is a turn of the event loop that long.
+  // A 5 ms tick: one arriving late by ≥ STALL_MS is a turn of the event loop that long. The CPU the
+  // process used meanwhile tells work (CPU ≈ wall) from waiting for a core (CPU ≪ wall).
   let expected = epoch() + 5;
+  let cpu = process.cpuUsage();
   const ticker = setInterval(() => {
     const t = epoch();
-    if (t - expected >= STALL_MS) stalls.push({ at: expected, ms: t - expected, what: 'event loop' });
+    const used = process.cpuUsage(cpu);
+    cpu = process.cpuUsage();
+    if (t - expected >= STALL_MS)
+      stalls.push({ at: expected, ms: t - expected, what: `event loop (CPU ${Math.round((used.user + used.system) / 1000)} ms)` });
     expected = t + 5;
   }, 5);
   watch = { loop, gc, ticker, stalls };

@@ -135,6 +135,8 @@ export interface Stall {
   what: string;
 }
 
+const oneLine = (text: string | null) => (text ?? '').replace(/\s+/g, ' ').trim();
+
 /** Lines that put each slow sample beside what overlapped it: service stalls, PostgreSQL, CPU. */
 export function explain(
   t0: number,
@@ -153,11 +155,15 @@ export function explain(
       .map((x) => `${x.what.slice(0, 34)} ${x.ms.toFixed(0)} ms @${rel(x.at)}`);
     const during = samples.filter((x) => x.at >= s.at - TICK_MS && x.at <= s.at + s.ms + TICK_MS);
     const busy = during.length ? Math.max(...during.map((x) => x.busy)) : Number.NaN;
+    // PostgreSQL's own background work (autovacuum, checkpointer, …) by name; other databases' sessions counted.
     const others = new Set<string>();
+    let elsewhere = 0;
     for (const x of during)
-      for (const session of x.sessions)
-        if (session.datname !== ownDatabase || session.backend_type !== 'client backend')
-          others.add(`${session.backend_type}${session.datname ? `@${session.datname}` : ''} ${session.query}`.slice(0, 90));
+      for (const session of x.sessions) {
+        if (session.backend_type !== 'client backend') others.add(`${session.backend_type} ${oneLine(session.query)}`.slice(0, 70));
+        else if (session.datname !== ownDatabase) elsewhere++;
+      }
+    if (elsewhere) others.add(`${elsewhere} busy sessions of other databases`);
     const cpu = new Map<string, number>();
     for (const x of during) for (const c of x.cpu) cpu.set(c.name, (cpu.get(c.name) ?? 0) + c.us);
     const top = [...cpu]
@@ -167,7 +173,7 @@ export function explain(
     lines.push(
       `  sent @${rel(s.at)}: ${s.ms.toFixed(1)} ms; machine busy ≤ ${(busy * 100).toFixed(0)}%; ` +
         `service: ${overlapping.join(', ') || 'no stall ≥ 10 ms'}; CPU then: ${top.join(', ')}` +
-        (others.size ? `; PostgreSQL besides this bench's sessions: ${[...others].join(' | ')}` : ''),
+        (others.size ? `; PostgreSQL besides this bench's queries: ${[...others].join(' | ')}` : ''),
     );
   }
   return lines;
@@ -182,7 +188,10 @@ export function summarize(samples: Sample[], ownDatabase: string): string[] {
   for (const x of samples)
     for (const s of x.sessions)
       if (s.backend_type !== 'client backend' || s.datname !== ownDatabase) {
-        const key = `${s.backend_type}${s.datname ? `@${s.datname}` : ''}: ${s.query || s.wait}`.slice(0, 100);
+        const key =
+          s.backend_type === 'client backend'
+            ? 'sessions of other databases'
+            : `${s.backend_type}: ${oneLine(s.query) || s.wait}`.slice(0, 100);
         background.set(key, (background.get(key) ?? 0) + 1);
       }
   for (const x of samples) for (const v of x.vacuums) background.set(`vacuum ${v}`, (background.get(`vacuum ${v}`) ?? 0) + 1);

@@ -6,16 +6,29 @@
  * (bench/compare-load.ts: autocannon) and the stream clients (bench/live-clients.ts).
  *
  * Each throughput ratio is against the baseline measured just before it (2 s): the load of a
- * shared machine moves within a run.
+ * shared machine moves within a run. One such pair moved ±20 points between runs, so each section
+ * runs BENCH_REPEATS interleaved pairs (baseline, service, baseline, service, …); every pair's
+ * ratio is printed, and the figure is the median ratio (and the median CPU per request). The
+ * report → receive windows (3 s each) run BENCH_REPEATS rounds, the rates alternating, the first
+ * still right after the batch section; the figure pools every window's samples (p99 at 100/s
+ * then rests on the 9th worst of 900, not the 3rd worst of 300) and each window's p99 is printed.
  *
  * Options (environment): BENCH_SECONDS per throughput figure (default 5), BENCH_LATENCY_SECONDS
- * per latency figure (3), BENCH_RATES (100,300), BENCH_CONNECTIONS (32), BENCH_BATCH (98),
+ * per latency window (3), BENCH_REPEATS pairs or windows per figure (3; 1 gives the single-pair
+ * run of earlier rounds), BENCH_RATES (100,300), BENCH_CONNECTIONS (32), BENCH_BATCH (98),
  * BENCH_FANOUT_STREAMS (1000), BENCH_FANOUT_TOTAL notifications (100000), BENCH_INSTANCES (1;
  * 2 runs two service processes on one database and REDIS_URL, default redis://127.0.0.1:6379),
  * BENCH_PROFILE=<dir> (a CPU profile of the service processes for each measured section, written
- * there as <section>.<instance>.cpuprofile; scripts/profile-summary.ts reads them), BENCH_ONLY
- * (comma list of typename, singles, batch, latency, fanout: the sections to run; default all),
- * DATABASE_URL (else a fresh database on the local PostgreSQL, dropped at the end).
+ * there as <section>.<instance>.cpuprofile, later pairs as <section>.r<n>; the adjacent baseline's
+ * as <section>.baseline.cpuprofile; scripts/profile-summary.ts and profile-diff.ts read them),
+ * BENCH_ONLY (comma list of typename, singles, batch, latency, fanout: the sections to run;
+ * default all), BENCH_WATCH=1 (for each latency window: the service's event-loop delay, GC pauses,
+ * slow pg queries and pool checkouts, the sender's lateness, and every 100 ms PostgreSQL's
+ * non-idle sessions of all databases (autovacuum included), running vacuums, checkpointer
+ * counters and the CPU of every process; the slowest samples are lined up against all of it:
+ * bench/compare-watch.ts), BENCH_ANALYZE=1 (ANALYZE the database before the latency windows,
+ * printed with its duration: an experiment on stale statistics, off by default), DATABASE_URL
+ * (else a fresh database on the local PostgreSQL, dropped at the end).
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -448,7 +461,7 @@ async function main() {
         const rel = (t: number) => `${((t - t0) / 1000).toFixed(3)} s`;
         const kinds = new Map<string, { n: number; ms: number; max: number }>();
         for (const x of stalls) {
-          const kind = x.what.startsWith('query') ? `${x.what.slice(0, 26)}…` : x.what;
+          const kind = x.what.startsWith('query') ? `${x.what.slice(0, 26)}…` : x.what.replace(/ \(CPU .*/, '');
           const k = kinds.get(kind) ?? { n: 0, ms: 0, max: 0 };
           kinds.set(kind, { n: k.n + 1, ms: k.ms + x.ms, max: Math.max(k.max, x.ms) });
         }
@@ -459,6 +472,11 @@ async function main() {
               .map((x) => `${fmt(x.ms, 0)} ms @${rel(x.at)}`)
               .join(', ')}`,
         );
+        // Event-loop stalls: how much of their wall time the process spent on a core (the rest it waited for one).
+        const loopStalls = stalls.filter((x) => x.what.startsWith('event loop'));
+        const onCore = loopStalls.reduce((sum, x) => sum + Number(x.what.match(/CPU (\d+)/)?.[1] ?? 0), 0);
+        const stalled = loopStalls.reduce((sum, x) => sum + x.ms, 0);
+        console.log(`  service event-loop stalls ≥ 10 ms: ${fmt(stalled)} ms, of which the process was on a core ${fmt(onCore)} ms`);
         console.log(
           `  service waits ≥ 10 ms (count, total, longest): ${
             [...kinds]
@@ -468,7 +486,7 @@ async function main() {
           }`,
         );
         for (const line of summarize(machine, ownDatabase)) console.log(line);
-        for (const line of explain(t0, samples.slice(0, 8), stalls, machine, ownDatabase)) console.log(line);
+        for (const line of explain(t0, samples.slice(0, 5), stalls, machine, ownDatabase)) console.log(line);
       }
       return { samples: samples.map((x) => x.ms), sent, cpu, pg, clientLoopMax: clientStats.loopDelayMax ?? Number.NaN };
     };
