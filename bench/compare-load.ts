@@ -36,6 +36,11 @@ export interface LoadResult {
   p50?: number;
   p99?: number;
   sent?: number;
+  /** Rate mode: how late the sender itself was (ms past each request's scheduled time). */
+  lateP99?: number;
+  lateMax?: number;
+  /** Rate mode: the slowest HTTP answers, with when each was sent (epoch ms). */
+  slowAnswers?: { at: number; ms: number }[];
 }
 
 const SINGLE_VISITOR =
@@ -146,23 +151,41 @@ function post(url: string, apiKey: string, body: string): Promise<{ status: numb
   });
 }
 
-/** Open loop: request i leaves at start + i/rate whatever happened to the others. */
+/**
+ * Open loop: request i leaves at start + i/rate whatever happened to the others. Each carries the
+ * time it actually left, so a stall of this process delays sends (reported as lateness) and is not
+ * counted as the service's latency.
+ */
 async function runRate(urls: string[], apiKey: string, chats: string[], rate: number, seconds: number): Promise<LoadResult> {
   const total = Math.round(rate * seconds);
   const started = now();
   const inFlight: Promise<boolean>[] = [];
+  const late: number[] = [];
+  const answers: { at: number; ms: number }[] = [];
   for (let i = 0; i < total; i++) {
-    const wait = started + (i * 1000) / rate - now();
+    const scheduled = started + (i * 1000) / rate;
+    const wait = scheduled - now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    const body = JSON.stringify({ query: SINGLE_VISITOR, variables: { input: { chatId: chats[i % chats.length], text: `t:${now()}` } } });
+    const sent = now();
+    late.push(sent - scheduled);
+    const body = JSON.stringify({ query: SINGLE_VISITOR, variables: { input: { chatId: chats[i % chats.length], text: `t:${sent}` } } });
     inFlight.push(
-      post(`${urls[i % urls.length]}/graphql`, apiKey, body).then(({ status, text }) =>
-        succeeded({ kind: 'visitorMessage', apiKey, chats }, status, text),
-      ),
+      post(`${urls[i % urls.length]}/graphql`, apiKey, body).then(({ status, text }) => {
+        answers.push({ at: sent, ms: now() - sent });
+        return succeeded({ kind: 'visitorMessage', apiKey, chats }, status, text);
+      }),
     );
   }
   const outcomes = await Promise.all(inFlight);
-  return { ok: true, sent: total, failures: outcomes.filter((ok) => !ok).length };
+  late.sort((a, b) => a - b);
+  return {
+    ok: true,
+    sent: total,
+    failures: outcomes.filter((ok) => !ok).length,
+    lateP99: late[Math.floor(late.length * 0.99)] ?? 0,
+    lateMax: late.at(-1) ?? 0,
+    slowAnswers: answers.sort((a, b) => b.ms - a.ms).slice(0, 12),
+  };
 }
 
 process.on('message', async (command: LoadCommand) => {

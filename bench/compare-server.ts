@@ -13,10 +13,11 @@ import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
-import { performance } from 'node:perf_hooks';
+import { type IntervalHistogram, monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
 import { setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createSchema, createYoga } from 'graphql-yoga';
+import pg from 'pg';
 import { WebSocketServer } from 'ws';
 import { type App, createApp } from '../src/app.js';
 import { readConfig } from '../src/config.js';
@@ -43,6 +44,8 @@ type Command =
   | { cmd: 'profileStart' }
   | { cmd: 'profileStop'; file: string }
   | { cmd: 'heapSnapshot'; file: string }
+  | { cmd: 'watchStart' }
+  | { cmd: 'watchStop' }
   | { cmd: 'stop' };
 
 let app: App | null = null;
@@ -123,6 +126,96 @@ async function profileStop(file: string): Promise<void> {
   profiler = null;
 }
 
+const epoch = () => performance.timeOrigin + performance.now();
+/** What the process did while a section was watched: stalls of its own, each with when it began. */
+export interface Stall {
+  at: number;
+  ms: number;
+  what: string;
+}
+const STALL_MS = 10;
+let watch: { loop: IntervalHistogram; gc: PerformanceObserver; ticker: NodeJS.Timeout; stalls: Stall[] } | null = null;
+
+/**
+ * The pg clients' queries and pool checkouts, timed while a section is watched (the service uses
+ * this process's `pg` for Prisma's adapter and its hot statement alike). Installed once, idle
+ * (one `watch` test) when nothing is watched.
+ */
+function timePostgres() {
+  const note = (started: number, what: string) => {
+    const ms = epoch() - started;
+    if (watch && ms >= STALL_MS) watch.stalls.push({ at: started, ms, what });
+  };
+  const sqlOf = (args: unknown[]) => {
+    const first = args[0] as string | { text?: string } | undefined;
+    const text = typeof first === 'string' ? first : (first?.text ?? '?');
+    return `query ${text.replace(/\s+/g, ' ').slice(0, 70)}`;
+  };
+  const patch = (proto: object, method: string, what: (args: unknown[]) => string) => {
+    const target = proto as Record<string, (...args: unknown[]) => unknown>;
+    const original = target[method];
+    if (!original) return;
+    target[method] = function (this: unknown, ...args: unknown[]) {
+      if (!watch) return original.apply(this, args);
+      const started = epoch();
+      const last = args.length - 1;
+      const callback = args[last];
+      if (typeof callback === 'function') {
+        args[last] = (...results: unknown[]) => {
+          note(started, what(args));
+          return (callback as (...r: unknown[]) => unknown)(...results);
+        };
+        return original.apply(this, args);
+      }
+      const result = original.apply(this, args);
+      const settled = () => note(started, what(args));
+      if (result instanceof Promise) result.then(settled, settled);
+      return result;
+    };
+  };
+  patch(pg.Client.prototype, 'query', sqlOf);
+  patch(pg.Pool.prototype, 'connect', () => 'pool checkout');
+}
+timePostgres();
+
+function watchStart() {
+  const stalls: Stall[] = [];
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  const gc = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+      const name = { 1: 'scavenge', 2: 'mark-compact', 4: 'incremental', 8: 'weak-callbacks' }[kind ?? 0] ?? `kind ${kind}`;
+      if (entry.duration >= 2) stalls.push({ at: performance.timeOrigin + entry.startTime, ms: entry.duration, what: `gc ${name}` });
+    }
+  });
+  gc.observe({ entryTypes: ['gc'] });
+  // A 5 ms tick: one arriving late by ≥ STALL_MS is a turn of the event loop that long. The CPU the
+  // process used meanwhile tells work (CPU ≈ wall) from waiting for a core (CPU ≪ wall).
+  let expected = epoch() + 5;
+  let cpu = process.cpuUsage();
+  const ticker = setInterval(() => {
+    const t = epoch();
+    const used = process.cpuUsage(cpu);
+    cpu = process.cpuUsage();
+    if (t - expected >= STALL_MS)
+      stalls.push({ at: expected, ms: t - expected, what: `event loop (CPU ${Math.round((used.user + used.system) / 1000)} ms)` });
+    expected = t + 5;
+  }, 5);
+  watch = { loop, gc, ticker, stalls };
+}
+
+function watchStop() {
+  if (!watch) return {};
+  const { loop, gc, ticker, stalls } = watch;
+  watch = null;
+  loop.disable();
+  gc.disconnect();
+  clearInterval(ticker);
+  const ms = (ns: number) => ns / 1e6;
+  return { loopDelay: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) }, stalls };
+}
+
 process.on('message', async (command: Command) => {
   try {
     let reply: object = {};
@@ -141,6 +234,8 @@ process.on('message', async (command: Command) => {
     if (command.cmd === 'plainSend') await plainSend(command.rounds, command.message);
     if (command.cmd === 'profileStart') await profileStart();
     if (command.cmd === 'profileStop') await profileStop(command.file);
+    if (command.cmd === 'watchStart') watchStart();
+    if (command.cmd === 'watchStop') reply = watchStop();
     if (command.cmd === 'heapSnapshot') {
       gc();
       writeHeapSnapshot(command.file);

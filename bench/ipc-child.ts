@@ -19,5 +19,5 @@ export async function forkChild<Reply extends { ok: boolean; error?: string }>(p
       pending = (reply) => (reply.ok ? resolve(reply) : reject(new Error(reply.error)));
       process_.send(command);
     });
-  return { ask, kill: () => process_.kill() };
+  return { ask, kill: () => process_.kill(), pid: process_.pid ?? 0 };
 }

@@ -5,7 +5,7 @@
  * (`t:<epoch ms>`). `stats` also returns the last notification received, as sent (bench:compare
  * has a plain `ws` server send the same bytes).
  */
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 
@@ -14,13 +14,19 @@ type Command =
   | { cmd: 'plain'; url: string; count: number }
   | { cmd: 'reset' }
   | { cmd: 'stats' }
+  | { cmd: 'slowest'; count: number }
   | { cmd: 'close' };
 
 const now = () => performance.timeOrigin + performance.now();
 let received = 0;
 let latencies: number[] = [];
+/** Each sample's send time (epoch ms), beside its latency: when the slow ones were sent. */
+let sentAt: number[] = [];
 let last: unknown = null;
 const closers: (() => void)[] = [];
+// This process's own stalls count in every latency it measures: its event-loop delay since `reset`.
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 
 type Received = { title?: string; body?: string } | undefined;
 
@@ -28,7 +34,10 @@ function record(notification: Received) {
   received++;
   last = notification ?? last;
   const stamp = [notification?.title, notification?.body].find((text) => text?.startsWith('t:'));
-  if (stamp !== undefined) latencies.push(now() - Number(stamp.slice(2)));
+  if (stamp === undefined) return;
+  const sent = Number(stamp.slice(2));
+  latencies.push(now() - sent);
+  sentAt.push(sent);
 }
 
 async function inBatches<T>(items: T[], size: number, open: (item: T) => Promise<void>) {
@@ -93,13 +102,24 @@ process.on('message', async (command: Command) => {
     if (command.cmd === 'reset') {
       received = 0;
       latencies = [];
+      sentAt = [];
+      loopDelay.reset();
     }
     if (command.cmd === 'close') {
       for (const close of closers.splice(0)) close();
     }
     const sorted = command.cmd === 'stats' ? [...latencies].sort((a, b) => a - b) : [];
+    const slowest =
+      command.cmd === 'slowest'
+        ? latencies
+            .map((ms, i) => ({ at: sentAt[i] ?? 0, ms }))
+            .sort((a, b) => b.ms - a.ms)
+            .slice(0, command.count)
+        : undefined;
     process.send?.({
       ok: true,
+      slowest,
+      loopDelayMax: loopDelay.max / 1e6,
       received,
       samples: sorted.length,
       p50: percentile(sorted, 50),
