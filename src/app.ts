@@ -19,6 +19,7 @@ import { type Database, openDatabase } from './db/database.js';
 import { renderOfflineGraphiQL, useGraphiQLAssets } from './graphql/graphiql-offline.js';
 import { useIntrospectionGuard } from './graphql/introspection-guard.js';
 import { operationLimitPlugins } from './graphql/operation-limits.js';
+import { useRequestBodyLimit } from './graphql/request-body-limit.js';
 import { schema } from './graphql/schema.js';
 import { configureLogging, log, logContext } from './observability/logger.js';
 import { metrics, registry as metricsRegistry } from './observability/metrics.js';
@@ -181,6 +182,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       error: (...args) => log.error({ err: args.find((a) => a instanceof Error), args: args.filter((a) => !(a instanceof Error)) }, 'yoga'),
     },
     maskedErrors: { isDev: false },
+    // The same limit, without a stream per request (request-body-limit.ts).
+    maxRequestBodySize: false,
     plugins: [
       // Request and operation durations on the service's registry; /metrics is served below, protected.
       requestMetrics.plugin,
@@ -189,6 +192,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       ...(config.production ? [useIntrospectionGuard()] : [useGraphiQLAssets()]),
       useCompiledSubscriptions(),
       useReadinessEndpoint('/readiness', readiness),
+      useRequestBodyLimit(),
     ],
   });
 

@@ -2,9 +2,12 @@
  * Issue 7, operation limits through the real server, over HTTP and over a real graphql-ws socket:
  * the issue's bomb queries are refused with a coded error before anything executes, each limit on
  * its own, while the deep admin queries a person really sends still pass and page sizes keep their cap.
+ * Request bodies keep yoga's size limit, declared or streamed.
  */
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATION_LIMIT_CODES } from '../../src/graphql/operation-limits.js';
+import { MAX_REQUEST_BODY_BYTES } from '../../src/graphql/request-body-limit.js';
 import { report, seedOperatorsInBulk, seedOrganization } from '../helpers/seed.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { connect } from '../streams/stream-client.js';
@@ -249,5 +252,57 @@ describe('over graphql-ws the same limits apply', () => {
     const fine = await overSocket(server, org.adminToken, `query { roles { edges { node { name } } } }`);
     expect(fine.errors).toBeUndefined();
     expect(fine.data).toMatchObject({ roles: { edges: expect.any(Array) } });
+  });
+});
+
+describe('request bodies stay within the size limit', () => {
+  /** POSTs `chunks` to /graphql with node:http; `contentLength` null sends it chunked. */
+  function postRaw(chunks: Iterable<string>, contentLength: number | null) {
+    return new Promise<{ status: number; body: string }>((resolve, reject) => {
+      // A connection each: after a refusal mid-body the server does not read the rest of that body.
+      const request = httpRequest(`${server.url}/graphql`, {
+        agent: false,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(contentLength === null ? {} : { 'content-length': String(contentLength) }) },
+      });
+      request.on('response', (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      });
+      // The server may answer and close before the whole body is sent: that is the point.
+      request.on('error', reject);
+      (async () => {
+        for (const chunk of chunks) {
+          if (request.destroyed || request.writableEnded) return;
+          if (!request.write(chunk)) await new Promise((drain) => request.once('drain', drain));
+        }
+        request.end();
+      })().catch(() => undefined);
+    });
+  }
+  const padded = function* (bytes: number) {
+    yield '{"query":"{ __typename }","extensions":{"pad":"';
+    const piece = 'x'.repeat(1 << 20);
+    for (let sent = 0; sent < bytes; sent += piece.length) yield piece;
+    yield '"}}';
+  };
+
+  it('a declared length over the limit is refused before the body is read', async () => {
+    const refused = await postRaw(['{"query":"{ __typename }"'], MAX_REQUEST_BODY_BYTES + 1);
+    expect(refused.status).toBe(413);
+    expect(JSON.parse(refused.body).errors[0].extensions.code).toBe('REQUEST_ENTITY_TOO_LARGE');
+  });
+
+  it('a chunked body (no declared length) is counted as it streams: refused past the limit, answered below it', async () => {
+    const refused = await postRaw(padded(MAX_REQUEST_BODY_BYTES + (1 << 20)), null);
+    expect(refused.status).toBe(413);
+    expect(JSON.parse(refused.body).errors[0].extensions.code).toBe('REQUEST_ENTITY_TOO_LARGE');
+    const small = await postRaw(padded(1 << 20), null);
+    expect(small.status).toBe(200);
+    expect(JSON.parse(small.body)).toEqual({ data: { __typename: 'Query' } });
   });
 });

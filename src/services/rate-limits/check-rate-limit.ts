@@ -57,14 +57,25 @@ export async function createRateLimits(config: Config, prisma: Db, counters?: Ra
         `${points} ${unit} in one call exceed the limit of ${limit} per ${limits.windowSeconds} s: send smaller batches`,
         null,
       );
-    const decide = (count: Count) => {
-      if (count.consumed <= limit) return null;
-      const refunded = counting.refund(kind, id, points);
-      const refused = refusal(limits, unit, limit, points, count);
-      return refunded instanceof Promise ? refunded.then(() => refused) : refused;
-    };
     const count = counting.consume(kind, id, points);
-    return count instanceof Promise ? count.then(decide) : decide(count);
+    return count instanceof Promise
+      ? count.then((read) => decide(limits, kind, id, unit, limit, points, read))
+      : decide(limits, kind, id, unit, limit, points, count);
+  };
+  /** Null within the limit; else the refusal, once the call's points are taken back. */
+  const decide = (
+    limits: OrganizationLimits,
+    kind: CredentialKind,
+    id: string,
+    unit: string,
+    limit: number,
+    points: number,
+    count: Count,
+  ) => {
+    if (count.consumed <= limit) return null;
+    const refunded = counting.refund(kind, id, points);
+    const refused = refusal(limits, unit, limit, points, count);
+    return refunded instanceof Promise ? refunded.then(() => refused) : refused;
   };
   return {
     defaults,

@@ -74,28 +74,64 @@ function rootFieldsOf(schema: GraphQLSchema, operation: OperationDefinitionNode,
   return selected;
 }
 
+/**
+ * What an operation of a document spends, worked out once per document and operation name (yoga's
+ * parse cache hands out the same document for the same text): the points of the root fields that
+ * spend a fixed one, and the fields whose points depend on their arguments (read per request).
+ */
+interface PointsPlan {
+  fixed: number;
+  counted: { field: AnyField; node: FieldNode; count: (args: Record<string, unknown>) => unknown }[];
+}
+
+function planPoints(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): PointsPlan {
+  const operation = getOperationAST(document, operationName);
+  if (!operation) return { fixed: 1, counted: [] };
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+  const plan: PointsPlan = { fixed: 0, counted: [] };
+  for (const { field, node } of rootFieldsOf(schema, operation, fragments)) {
+    const count = field?.extensions?.[POINTS];
+    if (field && typeof count === 'function') plan.counted.push({ field, node, count: count as PointsPlan['counted'][number]['count'] });
+    else plan.fixed += 1;
+  }
+  return plan;
+}
+
+/** Plans by document, then by schema and operation name ('' for none). */
+const pointsPlans = new WeakMap<DocumentNode, Map<GraphQLSchema, Map<string, PointsPlan>>>();
+
 function pointsOf(
   schema: GraphQLSchema,
   args: { document: DocumentNode; operationName?: string | null; variableValues?: unknown },
   viewer: Viewer,
 ) {
   if (viewer.kind !== 'integrator') return 1;
-  const operation = getOperationAST(args.document, args.operationName);
-  if (!operation) return 1;
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of args.document.definitions) {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  let bySchema = pointsPlans.get(args.document);
+  if (bySchema === undefined) {
+    bySchema = new Map();
+    pointsPlans.set(args.document, bySchema);
   }
-  let points = 0;
-  for (const { field, node } of rootFieldsOf(schema, operation, fragments)) {
-    const count = field?.extensions?.[POINTS];
+  let byName = bySchema.get(schema);
+  if (byName === undefined) {
+    byName = new Map();
+    bySchema.set(schema, byName);
+  }
+  const name = args.operationName ?? '';
+  let plan = byName.get(name);
+  if (plan === undefined) {
+    plan = planPoints(schema, args.document, args.operationName);
+    byName.set(name, plan);
+  }
+  let points = plan.fixed;
+  for (const { field, node, count } of plan.counted) {
     let spent = 1;
-    if (field && typeof count === 'function') {
-      try {
-        spent = Number(count(getArgumentValues(field, node, (args.variableValues ?? {}) as Record<string, unknown>)));
-      } catch {
-        spent = 1; // arguments execution will refuse anyway
-      }
+    try {
+      spent = Number(count(getArgumentValues(field, node, (args.variableValues ?? {}) as Record<string, unknown>)));
+    } catch {
+      spent = 1; // arguments execution will refuse anyway
     }
     points += Number.isInteger(spent) && spent > 0 ? spent : 1;
   }
@@ -182,18 +218,20 @@ export function useRateLimits(rateLimits: RateLimits): Plugin<LimitedContext> {
     return refusal instanceof Promise ? refusal.then((r) => settle(r, limited)) : settle(refusal, limited);
   };
   return {
-    onRequest: async ({ request, endResponse, fetchAPI }) => {
+    // Synchronous unless the credential is exhausted: a hook returning a promise costs every request a hop.
+    onRequest({ request, endResponse, fetchAPI }) {
       const authorization = request.headers.get('authorization');
       const retryAt = authorization ? exhausted.retryAt(authorization) : undefined;
       if (retryAt === undefined) return;
       // It was told to wait and did not: its refusal waits a moment too, which bounds the rate of a
       // client that loops on refusals to its concurrency per second, instead of thousands.
-      await new Promise((resolve) => setTimeout(resolve, Math.min(HOLD_REFUSAL_MS, retryAt - Date.now())));
-      const seconds = Math.max(1, Math.ceil((retryAt - Date.now()) / 1000));
-      const message = `This credential is over its rate limit: retry after ${seconds} s`;
-      const body = JSON.stringify({ errors: [{ message, extensions: { code: 'RATE_LIMITED', retryAfterSeconds: seconds } }] });
-      const headers = { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(seconds) };
-      endResponse(new fetchAPI.Response(body, { status: 429, headers }));
+      return new Promise<void>((resolve) => setTimeout(resolve, Math.min(HOLD_REFUSAL_MS, retryAt - Date.now()))).then(() => {
+        const seconds = Math.max(1, Math.ceil((retryAt - Date.now()) / 1000));
+        const message = `This credential is over its rate limit: retry after ${seconds} s`;
+        const body = JSON.stringify({ errors: [{ message, extensions: { code: 'RATE_LIMITED', retryAfterSeconds: seconds } }] });
+        const headers = { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(seconds) };
+        endResponse(new fetchAPI.Response(body, { status: 429, headers }));
+      });
     },
     onSchemaChange: ({ schema }) => refuseLimitedCalls(schema),
     onExecute: ({ args }) => {
