@@ -140,6 +140,8 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     return check.ok ? operatorViewer(check.token) : { kind: 'anonymous', reason: check.reason };
   }
 
+  /** Lookups in progress, by credential, with the cache generation they began in. */
+  const lookups = new Map<string, { generation: number; viewer: Promise<Viewer> }>();
   const credentialOf = (authorization: string | null | undefined) => authorization?.replace(/^Bearer\s+/i, '').trim();
   const knownViewer = (credential: string | undefined): Viewer | undefined => {
     if (!credential) return { kind: 'anonymous' };
@@ -150,13 +152,26 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   return {
     cache,
     known: (authorization) => knownViewer(credentialOf(authorization)),
-    async resolve(authorization) {
+    resolve(authorization) {
       const credential = credentialOf(authorization);
       const known = knownViewer(credential);
-      if (known || !credential) return known ?? { kind: 'anonymous' };
+      if (known || !credential) return Promise.resolve(known ?? { kind: 'anonymous' });
+      // One lookup per credential at a time: when a busy key's entry expires, the requests queued
+      // behind it would otherwise each look it up (hundreds at once, holding the pool). A lookup
+      // begun before an invalidation is not joined: it may answer with what was just revoked.
       const generation = cache.generation;
-      const viewer = await lookUp(credential);
-      if (viewer.kind !== 'anonymous') cache.set(credential, viewer, generation);
+      const running = lookups.get(credential);
+      if (running?.generation === generation) return running.viewer;
+      const viewer = lookUp(credential).then((found) => {
+        if (found.kind !== 'anonymous') cache.set(credential, found, generation);
+        return found;
+      });
+      const entry = { generation, viewer };
+      lookups.set(credential, entry);
+      const done = () => {
+        if (lookups.get(credential) === entry) lookups.delete(credential);
+      };
+      viewer.then(done, done);
       return viewer;
     },
     async invalidate(scope) {

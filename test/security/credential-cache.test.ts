@@ -7,6 +7,7 @@
  */
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAuthenticator } from '../../src/auth/authenticate.js';
 import { type InstancePair, startInstancePair } from '../helpers/instance-pair.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
@@ -141,5 +142,66 @@ describe('on two instances sharing the database and Redis', () => {
     expect(cached(b, hostToken)).toBe(true);
     await a.gql(`mutation { removeHostSignIn { __typename } }`, {}, org.adminToken);
     expect(code(await b.gql(ME, {}, hostToken))).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('one lookup per credential at a time', () => {
+  /** An authenticator over the real database whose API-key lookups wait for `open()`, counted. */
+  function gatedAuthenticator() {
+    const prisma = solo.app.services.prisma;
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const lookups = { count: 0 };
+    const apiKey = new Proxy(prisma.apiKey, {
+      get: (target, name, receiver) =>
+        name === 'findUnique'
+          ? async (args: Parameters<typeof prisma.apiKey.findUnique>[0]) => {
+              lookups.count += 1;
+              await gate;
+              return target.findUnique(args);
+            }
+          : Reflect.get(target, name, receiver),
+    });
+    const gated = new Proxy(prisma, {
+      get: (target, name, receiver) => (name === 'apiKey' ? apiKey : Reflect.get(target, name, receiver)),
+    });
+    const authentication = createAuthenticator({
+      prisma: gated,
+      tokenSecret: 'test-secret',
+      tokenTtlSeconds: 3600,
+      outbound: { fetch: () => Promise.reject(new Error('no outbound here')) },
+      cacheTtlMs: 60_000,
+      cacheCapacity: 100,
+      jwksCacheMs: 60_000,
+    });
+    return { authentication, lookups, open };
+  }
+
+  it('requests arriving while a key is looked up share that lookup (no stampede when its entry expires)', async () => {
+    const org = await solo.newOrganization();
+    const { authentication, lookups, open } = gatedAuthenticator();
+    const pending = Array.from({ length: 50 }, () => authentication.resolve(`Bearer ${org.apiKey}`));
+    open();
+    const viewers = await Promise.all(pending);
+    expect(viewers.every((v) => v.kind === 'integrator')).toBe(true);
+    expect(lookups.count).toBe(1);
+    authentication.close();
+  });
+
+  it('a request after an invalidation does not join a lookup begun before it', async () => {
+    const org = await solo.newOrganization();
+    const { authentication, lookups, open } = gatedAuthenticator();
+    const before = authentication.resolve(`Bearer ${org.apiKey}`);
+    const key = await solo.app.services.prisma.apiKey.findFirstOrThrow({ where: { organizationId: org.organizationId } });
+    await solo.app.services.prisma.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() } });
+    await authentication.invalidate({ kind: 'apiKey', id: key.id });
+    const after = authentication.resolve(`Bearer ${org.apiKey}`);
+    open();
+    await before;
+    expect((await after).kind).toBe('anonymous');
+    expect(lookups.count).toBe(2);
+    authentication.close();
   });
 });
