@@ -72,23 +72,10 @@ function hotStatementName(sql: string): string | undefined {
   return name;
 }
 
-/**
- * The named hot statements run on connections of their own whose sessions plan them generically
- * from the first execution. By default PostgreSQL plans a prepared statement for its parameters 5
- * times per connection before it may settle on the generic plan, and those custom plans of a
- * grouped chat start ran 2.5× the generic plan's CPU (its several hundred KB of JSON and arrays
- * folded into the plan): on a fresh or recycled connection, the first 5 groups of each statement
- * text. The setting is per session, and Prisma's own (unnamed) statements must keep their custom
- * plans: hence the separate pool. The hot statements were written for the generic plan (see the
- * guard in report-in-one-statement.ts).
- */
-const HOT_POOL_OPTIONS = { max: 10, options: '-c plan_cache_mode=force_generic_plan' };
-
-function hotQueryOver(pool: pg.Pool, hotPool: pg.Pool, onQuery: ((sql: string) => void) | undefined): HotQuery {
+function hotQueryOver(pool: pg.Pool, onQuery: ((sql: string) => void) | undefined): HotQuery {
   return async (sql, values) => {
     onQuery?.(sql);
-    const name = hotStatementName(sql);
-    const result = await (name === undefined ? pool : hotPool).query({ name, text: sql, values: values as string[] });
+    const result = await pool.query({ name: hotStatementName(sql), text: sql, values: values as string[] });
     return result.rows;
   };
 }
@@ -101,19 +88,16 @@ async function adapterFor(options: DatabaseOptions): Promise<{
   closeMigrations: () => Promise<void>;
   kind: Database['kind'];
   pool?: pg.Pool;
-  hotPool?: pg.Pool;
   closeDriver: () => Promise<void>;
 }> {
   if (options.databaseUrl) {
-    // Prisma's pool; the hot path's named statements have a small one of their own (HOT_POOL_OPTIONS).
+    // One pool for Prisma and the hot path's statement (hotQueryFor): no connections of its own.
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 20 });
     // An idle connection's error (server restart) must not crash the process; the next query reconnects.
     pool.on('error', (error) => log.warn({ err: error }, 'idle PostgreSQL connection failed'));
     // Ended right after the migrations: the schema engine leaves its advisory lock (72707369) held by
     // an idle connection, and the next instance opening this database would wait for the pool's idle
     // timeout (10 s) to close it.
-    const hotPool = new pg.Pool({ connectionString: options.databaseUrl, ...HOT_POOL_OPTIONS });
-    hotPool.on('error', (error) => log.warn({ err: error }, 'idle PostgreSQL connection failed'));
     const migrationPool = new pg.Pool({ connectionString: options.databaseUrl });
     migrationPool.on('error', (error) => log.warn({ err: error }, 'idle PostgreSQL migration connection failed'));
     return {
@@ -122,10 +106,7 @@ async function adapterFor(options: DatabaseOptions): Promise<{
       closeMigrations: () => migrationPool.end(),
       kind: 'postgresql',
       pool,
-      hotPool,
-      closeDriver: async () => {
-        await Promise.all([pool.end(), hotPool.end()]);
-      },
+      closeDriver: () => pool.end(),
     };
   }
   const dataDir = options.dataDir ?? 'memory://';
@@ -142,7 +123,7 @@ async function adapterFor(options: DatabaseOptions): Promise<{
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  const { factory, migrationFactory, closeMigrations, kind, pool, hotPool, closeDriver } = await adapterFor(options);
+  const { factory, migrationFactory, closeMigrations, kind, pool, closeDriver } = await adapterFor(options);
   const { databaseUrl } = options;
   const appliedMigrations = await (databaseUrl
     ? withMigrationLock(databaseUrl, () => applyMigrations(migrationFactory).finally(closeMigrations))
@@ -159,7 +140,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const onQuery = options.onQuery;
     (prisma as unknown as { $on(event: 'query', cb: (e: { query: string }) => void): void }).$on('query', (e) => onQuery(e.query));
   }
-  if (pool && hotPool) hotQueries.set(prisma, hotQueryOver(pool, hotPool, options.onQuery));
+  if (pool) hotQueries.set(prisma, hotQueryOver(pool, options.onQuery));
   return {
     prisma,
     kind,

@@ -5,7 +5,7 @@
  * transaction from the start.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Db, hotQueryFor } from '../../src/db/database.js';
+import type { Db } from '../../src/db/database.js';
 import { ChatStateCache, chatStateCacheFor } from '../../src/services/ingestion/chat-state-cache.js';
 import { reportHappenings } from '../../src/services/ingestion/report-happenings.js';
 import { reportInOneStatement } from '../../src/services/ingestion/report-in-one-statement.js';
@@ -136,34 +136,6 @@ describe('the one-statement hot path', () => {
     expect(await happeningsOf(organizationId)).toBe(happenings + 30);
     expect(await deadlocks()).toBe(before);
   });
-
-  it.runIf(process.env.TEST_DATABASE_URL)(
-    "plans the report's statement generically from its first run, and leaves Prisma's statements to the planner",
-    async () => {
-      const { organizationId, aliceId, widgetId } = await startedChat('hp-generic-0');
-      const db = server.app.services.prisma;
-      const hot = hotQueryFor(db);
-      // A named statement of the hot path (its text starts like one), run where the reports run.
-      const plans = () =>
-        hot(
-          `WITH guard AS (SELECT 1) SELECT coalesce(sum(custom_plans), 0)::int AS "custom", coalesce(sum(generic_plans), 0)::int AS "generic",
-                  current_setting('plan_cache_mode') AS "mode" FROM pg_prepared_statements WHERE name LIKE 'hot_%' AND statement LIKE '%"Chat"%'`,
-          [],
-        );
-      // Chat starts in sequence: PostgreSQL's default would plan the first 5 for their parameters.
-      for (let i = 1; i <= 6; i++) {
-        const outcome = await reportInOneStatement(server.app.services, organizationId, INTEGRATOR, [
-          { kind: 'CHAT_STARTED', chatId: `hp-generic-${i}`, widgetId: rawId(widgetId), operatorId: rawId(aliceId) },
-        ]);
-        expect(outcome).not.toBeNull();
-      }
-      const [row] = await plans();
-      expect(row).toMatchObject({ custom: 0, mode: 'force_generic_plan' });
-      expect(row?.generic).toBeGreaterThanOrEqual(6);
-      const [prisma] = await db.$queryRaw<{ mode: string }[]>`SELECT current_setting('plan_cache_mode') AS "mode"`;
-      expect(prisma?.mode).toBe('auto');
-    },
-  );
 });
 
 describe('the chat state cache (chat-state-cache.ts): one round trip on a known chat, never trusted', () => {
