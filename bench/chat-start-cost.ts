@@ -14,10 +14,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import pg from 'pg';
 import { createApp } from '../src/app.js';
 import { readConfig } from '../src/config.js';
+import { post } from './http-post.js';
 import { seedOrganization } from './seed-organization.js';
 
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -71,27 +71,6 @@ const clientQuery = pg.Client.prototype.query;
   return (clientQuery as (...args: unknown[]) => unknown).call(this, config, ...rest);
 };
 
-const keepAlive = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
-function post(url: string, apiKey: string, body: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        agent: keepAlive,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${apiKey}` },
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 const STARTED =
   'mutation ($input: ReportChatStartedInput!) { reportChatStarted(input: $input) { __typename ... on AppError { code message } } }';
 const VISITOR =
@@ -141,7 +120,7 @@ async function main() {
       await Promise.all(
         Array.from({ length: CONNECTIONS }, async () => {
           while (left-- > 0) {
-            const text = await post(url, org.apiKey, bodyOf(prefix));
+            const { text } = await post(url, org.apiKey, bodyOf(prefix));
             if (text.includes('"errors"') || text.includes('AppError')) {
               if (failures++ === 0) console.error(text.slice(0, 300));
             }

@@ -11,9 +11,9 @@
  *  - chatStarted: reportChatStarted of a new chat, request n given to operator n mod operators;
  *  - batch: reportHappenings of `batch` happenings (whole chat lives of 7), operators in turn.
  */
-import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
+import { post } from './http-post.js';
 
 export type Scenario =
   | { kind: 'typename'; credential?: string }
@@ -124,31 +124,6 @@ async function runAutocannon(url: string, scenario: Scenario, connections: numbe
   if (firstFailure) console.error(`  (first failure: ${firstFailure})`);
   const answered = result.requests.total;
   return { answered, failures, elapsed: result.duration, p50: result.latency.p50, p99: result.latency.p99 };
-}
-
-// Kept-alive connections from node:http, not fetch: undici's fetch cost this process about a
-// millisecond of CPU per request, and at 300/s on 2 shared cores its queue showed up as latency.
-const keepAlive = new Agent({ keepAlive: true, maxSockets: 256 });
-
-function post(url: string, apiKey: string, body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        agent: keepAlive,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${apiKey}` },
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-        response.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 /**

@@ -100,8 +100,8 @@ function planPoints(schema: GraphQLSchema, document: DocumentNode, operationName
   return plan;
 }
 
-/** Plans by document, then by schema and operation name ('' for none). */
-const pointsPlans = new WeakMap<DocumentNode, Map<GraphQLSchema, Map<string, PointsPlan>>>();
+/** Plans by document, then by operation name ('' for none); a document is parsed against one schema. */
+const pointsPlans = new WeakMap<DocumentNode, Map<string, PointsPlan>>();
 
 function pointsOf(
   schema: GraphQLSchema,
@@ -109,15 +109,10 @@ function pointsOf(
   viewer: Viewer,
 ) {
   if (viewer.kind !== 'integrator') return 1;
-  let bySchema = pointsPlans.get(args.document);
-  if (bySchema === undefined) {
-    bySchema = new Map();
-    pointsPlans.set(args.document, bySchema);
-  }
-  let byName = bySchema.get(schema);
+  let byName = pointsPlans.get(args.document);
   if (byName === undefined) {
     byName = new Map();
-    bySchema.set(schema, byName);
+    pointsPlans.set(args.document, byName);
   }
   const name = args.operationName ?? '';
   let plan = byName.get(name);
