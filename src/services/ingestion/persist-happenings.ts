@@ -26,8 +26,12 @@ export interface Reporter {
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
-/** A PostgreSQL array literal of uuids, enum labels or booleans (nothing to quote). */
-const arrayLiteral = (values: readonly (string | boolean | null)[]) =>
+/** A PostgreSQL array literal of any text (each element quoted). */
+export const textArrayLiteral = (values: readonly (string | null)[]) =>
+  `{${values.map((v) => (v === null ? 'NULL' : `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`)).join(',')}}`;
+
+/** A PostgreSQL array literal of uuids, numbers, enum labels or booleans (nothing to quote). */
+export const arrayLiteral = (values: readonly (string | number | boolean | null)[]) =>
   `{${values.map((v) => (v === null ? 'NULL' : v === true ? 't' : v === false ? 'f' : v)).join(',')}}`;
 
 /** The events of the plan as handed to sinks and returned to callers. */
@@ -80,28 +84,60 @@ function storedEventPayload(event: Pick<StoredEvent, 'payload' | 'chatId' | 'wid
   return compactEventPayload(p, event, chat);
 }
 
+/**
+ * The Decision rows as parallel arrays (unnest), in decision order. Ids repeated on every row (the
+ * event, the operator, the addon) travel once, in a list the rows index (1-based): a chat start's
+ * 24 decisions were 3.7 KB of repeated uuids and times in the statement, parsed by PostgreSQL and
+ * built here for every report.
+ */
 interface DecisionColumns {
-  eventId: string[];
-  operatorId: (string | null)[];
-  addonId: (string | null)[];
+  /** The events' ids; `event[i]` indexes it. */
+  eventIds: string[];
+  event: number[];
+  operatorIds: string[];
+  operator: (number | null)[];
+  addonIds: string[];
+  addon: (number | null)[];
   channel: string[];
   delivered: boolean[];
   reason: string[];
-  createdAt: string[];
+  /** The events' time when they share one (a plan's events do), else one per row. */
+  createdAt: string | string[];
   /** Lock and due time (E1, E2) are rare: null unless some decision has one. */
   lock: (string | null)[] | null;
   dueAt: (string | null)[] | null;
 }
 
+/** 1-based positions of distinct values, in order of first use. */
+function indexer() {
+  const values: string[] = [];
+  const positions = new Map<string, number>();
+  const at = (value: string | null | undefined): number | null => {
+    if (value === null || value === undefined) return null;
+    let position = positions.get(value);
+    if (position === undefined) {
+      position = values.push(value);
+      positions.set(value, position);
+    }
+    return position;
+  };
+  return { values, at };
+}
+
 /**
- * The Decision rows as parallel arrays (unnest), in decision order; null when there are none. One
- * pass, each event's time formatted once: this ran per decision, 30+ per new chat, in the profile.
+ * The Decision rows as parallel arrays, in decision order; null when there are none. One pass, each
+ * event's time formatted once: this ran per decision, 30+ per new chat, in the profile.
  */
 function decisionColumns(events: readonly StoredEvent[]): DecisionColumns | null {
+  const operators = indexer();
+  const addons = indexer();
   const c: DecisionColumns = {
-    eventId: [],
-    operatorId: [],
-    addonId: [],
+    eventIds: [],
+    event: [],
+    operatorIds: operators.values,
+    operator: [],
+    addonIds: addons.values,
+    addon: [],
     channel: [],
     delivered: [],
     reason: [],
@@ -109,23 +145,28 @@ function decisionColumns(events: readonly StoredEvent[]): DecisionColumns | null
     lock: null,
     dueAt: null,
   };
+  const times: string[] = [];
+  let oneTime = true;
   let extended = false;
   for (const e of events) {
+    if (e.decisions.length === 0) continue;
     // createdAt: the event's (retention partitions Decision by day on it).
     const createdAt = e.createdAt.toISOString();
+    oneTime &&= times.length === 0 || times[0] === createdAt;
+    const event = c.eventIds.push(e.id);
     for (const d of e.decisions) {
-      // `?? null`: some callers leave a target's other id undefined; an array literal needs NULL there.
-      c.eventId.push(e.id);
-      c.operatorId.push(d.operatorId ?? null);
-      c.addonId.push(d.addonId ?? null);
+      c.event.push(event);
+      c.operator.push(operators.at(d.operatorId));
+      c.addon.push(addons.at(d.addonId));
       c.channel.push(d.channel);
       c.delivered.push(d.delivered);
       c.reason.push(d.reason);
-      c.createdAt.push(createdAt);
+      times.push(createdAt);
       extended ||= (d.lock ?? null) !== null || (d.dueAt ?? null) !== null;
     }
   }
-  if (c.eventId.length === 0) return null;
+  if (c.event.length === 0) return null;
+  c.createdAt = oneTime ? (times[0] as string) : times;
   if (extended) {
     c.lock = events.flatMap((e) => e.decisions.map((d) => d.lock ?? null));
     c.dueAt = events.flatMap((e) => e.decisions.map((d) => (d.dueAt ? `"${d.dueAt.toISOString()}"` : null)));
@@ -238,18 +279,24 @@ export function persistCtes(
        WHERE ${gate})`);
     const columns = decisionColumns(events);
     if (columns !== null) {
-      const column = (values: readonly (string | boolean | null)[]) => param(arrayLiteral(values));
-      const extended = columns.lock !== null;
+      const column = (values: readonly (string | number | boolean | null)[]) => param(arrayLiteral(values));
+      const extended = columns.lock !== null && columns.dueAt !== null;
+      const createdAt = typeof columns.createdAt === 'string' ? `${param(columns.createdAt)}::timestamp(3)` : `d."createdAt"`;
+      const eventIds = `${column(columns.eventIds)}::uuid[]`;
+      const operatorIds = `${column(columns.operatorIds)}::uuid[]`;
+      const addonIds = `${column(columns.addonIds)}::uuid[]`;
       parts.push(`decisions AS (
         INSERT INTO "Decision" ("eventId", "operatorId", "addonId", "channel", "delivered", "reason", "createdAt"${extended ? ', "lock", "dueAt"' : ''})
-        SELECT d."eventId", d."operatorId", d."addonId", d."channel", d."delivered", d."reason", d."createdAt"${extended ? ', d."lock", d."dueAt"' : ''}
-          FROM unnest(${column(columns.eventId)}::uuid[], ${column(columns.operatorId)}::uuid[], ${column(columns.addonId)}::uuid[], ${column(columns.channel)}::"Channel"[],
-                      ${column(columns.delivered)}::boolean[], ${column(columns.reason)}::"Reason"[], ${column(columns.createdAt)}::timestamp(3)[]${
-                        columns.lock !== null && columns.dueAt !== null
-                          ? `, ${column(columns.lock)}::"DecisionLock"[], ${column(columns.dueAt)}::timestamp(3)[]`
-                          : ''
-                      })
-               WITH ORDINALITY AS d("eventId", "operatorId", "addonId", "channel", "delivered", "reason", "createdAt"${extended ? ', "lock", "dueAt"' : ''}, "n")
+        SELECT (${eventIds})[d."event"], (${operatorIds})[d."operator"], (${addonIds})[d."addon"], d."channel", d."delivered", d."reason", ${createdAt}${
+          extended ? ', d."lock", d."dueAt"' : ''
+        }
+          FROM unnest(${column(columns.event)}::int[], ${column(columns.operator)}::int[], ${column(columns.addon)}::int[], ${column(columns.channel)}::"Channel"[],
+                      ${column(columns.delivered)}::boolean[], ${column(columns.reason)}::"Reason"[]${
+                        typeof columns.createdAt === 'string' ? '' : `, ${column(columns.createdAt)}::timestamp(3)[]`
+                      }${extended ? `, ${column(columns.lock ?? [])}::"DecisionLock"[], ${column(columns.dueAt ?? [])}::timestamp(3)[]` : ''})
+               WITH ORDINALITY AS d("event", "operator", "addon", "channel", "delivered", "reason"${
+                 typeof columns.createdAt === 'string' ? '' : ', "createdAt"'
+               }${extended ? ', "lock", "dueAt"' : ''}, "n")
          WHERE ${gate}
          ORDER BY d."n")`);
     }
