@@ -21,7 +21,7 @@
  * BENCH_PROFILE=<dir> (a CPU profile of the service processes for each measured section, written
  * there as <section>.<instance>.cpuprofile, later pairs as <section>.r<n>; the adjacent baseline's
  * as <section>.baseline.cpuprofile; scripts/profile-summary.ts and profile-diff.ts read them),
- * BENCH_ONLY (comma list of typename, singles, batch, latency, fanout: the sections to run;
+ * BENCH_SERVICE_NODE_FLAGS (node flags for the service processes only, e.g. a GC setting), BENCH_ONLY (comma list of typename, singles, batch, latency, fanout: the sections to run;
  * default all), BENCH_WATCH=1 (for each latency window: the service's event-loop delay, GC pauses,
  * slow pg queries and pool checkouts, the sender's lateness, and every 100 ms PostgreSQL's
  * non-idle sessions of all databases (autovacuum included), running vacuums, checkpointer
@@ -56,6 +56,8 @@ const INSTANCES = num('BENCH_INSTANCES', 1);
 const PROFILE = process.env.BENCH_PROFILE;
 const ONLY = process.env.BENCH_ONLY?.split(',');
 const WATCH = process.env.BENCH_WATCH === '1';
+/** Node flags for the service processes only (BENCH_SERVICE_NODE_FLAGS, space-separated): to try a runtime setting on the service alone. */
+const SERVICE_NODE_FLAGS = process.env.BENCH_SERVICE_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
 const runs = (section: string) => ONLY === undefined || ONLY.includes(section);
 const TOKEN_SECRET = 'bench-compare-secret';
 const here = (file: string) => new URL(file, import.meta.url).pathname;
@@ -173,7 +175,7 @@ async function main() {
       data: { escalateAfterSeconds: 0 },
     });
 
-    const services = await Promise.all(Array.from({ length: INSTANCES }, () => child<ServerReply>('./compare-server.ts')));
+    const services = await Promise.all(Array.from({ length: INSTANCES }, () => child<ServerReply>('./compare-server.ts', SERVICE_NODE_FLAGS)));
     /** With BENCH_PROFILE, `fn` runs while every service process records a CPU profile. */
     const profiled = async <T>(section: string, fn: () => Promise<T>): Promise<T> => {
       if (!PROFILE) return fn();
