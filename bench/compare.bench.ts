@@ -175,7 +175,9 @@ async function main() {
       data: { escalateAfterSeconds: 0 },
     });
 
-    const services = await Promise.all(Array.from({ length: INSTANCES }, () => child<ServerReply>('./compare-server.ts', SERVICE_NODE_FLAGS)));
+    const services = await Promise.all(
+      Array.from({ length: INSTANCES }, () => child<ServerReply>('./compare-server.ts', SERVICE_NODE_FLAGS)),
+    );
     /** With BENCH_PROFILE, `fn` runs while every service process records a CPU profile. */
     const profiled = async <T>(section: string, fn: () => Promise<T>): Promise<T> => {
       if (!PROFILE) return fn();
