@@ -12,7 +12,7 @@ import { reportHappenings } from '../../src/services/ingestion/report-happenings
 import type { ExpiryReport } from '../../src/services/retention/expire-data.js';
 import { ensurePartitions, listPartitions } from '../../src/services/retention/partitions.js';
 import { prismaSql, type RetentionSql } from '../../src/services/retention/retention-sql.js';
-import { call, globalId, rawId, seedOrganization } from '../helpers/seed.js';
+import { call, decisionCount, globalId, rawId, seedOrganization } from '../helpers/seed.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { connect, subscribe } from '../streams/stream-client.js';
 
@@ -57,7 +57,7 @@ async function rowsOf(organizationId: string) {
   const [happenings, events, decisions, inbox, chats] = await Promise.all([
     prisma.happening.count({ where: { organizationId } }),
     prisma.notificationEvent.count({ where: { organizationId } }),
-    prisma.decision.count({ where: { event: { organizationId } } }),
+    decisionCount(server, organizationId),
     prisma.inboxItem.count({ where: { organizationId } }),
     prisma.chat.count({ where: { organizationId } }),
   ]);
