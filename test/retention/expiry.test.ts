@@ -396,7 +396,10 @@ describe('honest answers past the window', () => {
     await tick(new Date());
     expect((await rowsOf(organizationId)).events).toBe(0);
     expect((await rowsOf(organizationId)).happenings).toBe(0);
+    // Inside the service's window their day partitions stay: the events' deletion took the decisions.
+    expect((await rowsOf(organizationId)).decisions).toBe(0);
     expect((await rowsOf(other.organizationId)).events).toBeGreaterThan(0);
+    expect((await rowsOf(other.organizationId)).decisions).toBeGreaterThan(0);
 
     const reset = await call(server, SET, { input: { eventsDays: null } }, admin);
     expect((reset.data as { kind: string; inEffect: number }[]).find((w) => w.kind === 'eventsDays')?.inEffect).toBe(30);
