@@ -4,7 +4,9 @@
  * of a list's events are read in one query per field path, widgets, subject operators and the
  * decisions' operators and addons batched by DataLoader. Decision has no Prisma relation (its
  * references are checked by triggers, see schema.prisma), so none of it goes through the plugin's
- * relations.
+ * relations. Over 300 lines since the Decision type and its loader came here from the plugin's
+ * relations: they share this file's trace helpers and loaders, which notification-preview.ts also
+ * imports; moving the lot to a decision.ts is the next tidy-up.
  */
 
 import { pathDataloaderGetter } from '@pothos/plugin-dataloader';
