@@ -254,7 +254,8 @@ async function benchSize(kind: 'postgres' | 'pglite', n: number) {
   const footprint = async () => {
     const [inbox, decisions] = await Promise.all([
       prisma.inboxItem.count({ where: { organizationId: org.organizationId } }),
-      prisma.decision.count({ where: { event: { organizationId: org.organizationId } } }),
+      prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS "n" FROM "Decision" d JOIN "NotificationEvent" e ON e."id" = d."eventId"
+        WHERE e."organizationId" = ${org.organizationId}::uuid`.then((rows) => Number(rows[0]?.n ?? 0)),
     ]);
     const size =
       database.kind === 'postgresql'

@@ -137,6 +137,40 @@ describe('explainEvent', () => {
     expect(node.data?.node).toEqual({ kind: 'ALL_NEW_CHAT_SESSIONS', decisions: [{ channel: 'AUDIO' }] });
   });
 
+  it("the events list reads every listed event's decisions in one query per decisions field, whatever the number of events", async () => {
+    const { alice, widgetId, key, token } = await setup();
+    const LIST = `query ($op: ID) { events { edges { node { id
+      all: decisions { operator { id } addon { id } channel delivered reason trace { check passed } }
+      mine: decisions(operatorId: $op, channel: AUDIO) { operator { id } channel } } } } }`;
+    type Listed = {
+      events: { edges: { node: { id: string; all: DecisionView[]; mine: { operator: { id: string } | null; channel: string }[] } }[] };
+    };
+    const decisionQueries = async () => {
+      server.queries.length = 0;
+      const listed = await server.gql<Listed>(LIST, { op: alice }, token);
+      expect(listed.errors).toBeUndefined();
+      return {
+        nodes: listed.data?.events.edges.map((e) => e.node) ?? [],
+        queries: server.queries.filter((q) => /FROM "public"\."Decision"/.test(q)).length,
+      };
+    };
+    await report(server, 'chatStarted', { chatId: 'n-1', widgetId, operatorId: alice }, key);
+    const few = await decisionQueries();
+    for (const chatId of ['n-2', 'n-3', 'n-4']) await report(server, 'chatStarted', { chatId, widgetId, operatorId: alice }, key);
+    const more = await decisionQueries();
+    expect(more.nodes.length).toBeGreaterThan(few.nodes.length);
+    expect([few.queries, more.queries]).toEqual([2, 2]);
+    // Each event gets its own decisions, as explainEvent reads them, and the filtered field only Alice's audio ones.
+    for (const node of more.nodes) {
+      const explained = await call(server, EXPLAIN, { eventId: node.id }, token);
+      expect(node.all).toEqual((explained.data as { decisions: DecisionView[] }).decisions);
+      expect(node.mine).toEqual(
+        node.all.filter((d) => d.operator?.id === alice && d.channel === 'AUDIO').map(({ operator, channel }) => ({ operator, channel })),
+      );
+    }
+    expect(more.nodes.some((n) => n.mine.length > 0)).toBe(true);
+  });
+
   it('an unknown event is NOT_FOUND', async () => {
     const { token } = await setup();
     const unknown = Buffer.from(`NotificationEvent:${crypto.randomUUID()}`).toString('base64');

@@ -12,7 +12,7 @@ import { reportHappenings } from '../../src/services/ingestion/report-happenings
 import type { ExpiryReport } from '../../src/services/retention/expire-data.js';
 import { ensurePartitions, listPartitions } from '../../src/services/retention/partitions.js';
 import { prismaSql, type RetentionSql } from '../../src/services/retention/retention-sql.js';
-import { call, globalId, rawId, seedOrganization } from '../helpers/seed.js';
+import { call, decisionCount, globalId, rawId, seedOrganization } from '../helpers/seed.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { connect, subscribe } from '../streams/stream-client.js';
 
@@ -57,7 +57,7 @@ async function rowsOf(organizationId: string) {
   const [happenings, events, decisions, inbox, chats] = await Promise.all([
     prisma.happening.count({ where: { organizationId } }),
     prisma.notificationEvent.count({ where: { organizationId } }),
-    prisma.decision.count({ where: { event: { organizationId } } }),
+    decisionCount(server, organizationId),
     prisma.inboxItem.count({ where: { organizationId } }),
     prisma.chat.count({ where: { organizationId } }),
   ]);
@@ -396,7 +396,10 @@ describe('honest answers past the window', () => {
     await tick(new Date());
     expect((await rowsOf(organizationId)).events).toBe(0);
     expect((await rowsOf(organizationId)).happenings).toBe(0);
+    // Inside the service's window their day partitions stay: the events' deletion took the decisions.
+    expect((await rowsOf(organizationId)).decisions).toBe(0);
     expect((await rowsOf(other.organizationId)).events).toBeGreaterThan(0);
+    expect((await rowsOf(other.organizationId)).decisions).toBeGreaterThan(0);
 
     const reset = await call(server, SET, { input: { eventsDays: null } }, admin);
     expect((reset.data as { kind: string; inEffect: number }[]).find((w) => w.kind === 'eventsDays')?.inEffect).toBe(30);

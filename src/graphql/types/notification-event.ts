@@ -1,10 +1,15 @@
 /**
  * Stored notification events and their decisions ("why did (not) operator O get event E?"): the
- * `NotificationEvent` node, the `events` list and `explainEvent`. Lists have no N+1: decisions are
- * merged into the events' query by the Prisma plugin, widgets and subject operators are batched by
- * DataLoader.
+ * `NotificationEvent` node, the `events` list and `explainEvent`. Lists have no N+1: the decisions
+ * of a list's events are read in one query per field path, widgets, subject operators and the
+ * decisions' operators and addons batched by DataLoader. Decision has no Prisma relation (its
+ * references are checked by triggers, see schema.prisma), so none of it goes through the plugin's
+ * relations. Over 300 lines since the Decision type and its loader came here from the plugin's
+ * relations: they share this file's trace helpers and loaders, which notification-preview.ts also
+ * imports; moving the lot to a decision.ts is the next tidy-up.
  */
 
+import { pathDataloaderGetter } from '@pothos/plugin-dataloader';
 import type { Context } from '../../context.js';
 import { organizationOf } from '../../context.js';
 import { appliedLockOf } from '../../domain/admin-locks.js';
@@ -14,10 +19,12 @@ import { audienceStoredIn } from '../../domain/escalation.js';
 import { cutoffsOf, uuidV7Time } from '../../domain/retention-windows.js';
 import { eventPayloadOf, STORED_EVENT_CHAT } from '../../domain/stored-event-payload.js';
 import { AppError, notFound } from '../../errors.js';
+import type { Decision } from '../../generated/prisma/client.js';
 import { organizationRetention } from '../../services/retention/retention-settings.js';
 import { builder } from '../builder.js';
 import { selection } from '../selection.js';
 import { sameOrganization } from '../tenancy.js';
+import { AddonNode } from './addon.js';
 import { AppliedLockObject, ChannelEnum, NotificationEventKindEnum, ReasonEnum } from './enums.js';
 import { OperatorNode } from './operator.js';
 import { WidgetNode } from './widget.js';
@@ -74,11 +81,46 @@ export const loadAddons = (ids: readonly string[], ctx: Context) =>
 export const loadWidgets = (ids: readonly string[], ctx: Context) =>
   loadByIds(ids, ctx.prisma.widget.findMany({ where: { id: { in: [...ids] }, organizationId: organizationOf(ctx.viewer) } }));
 
-export const DecisionObject = builder.prismaObject('Decision', {
+/** What a decision's trace depends on of its event (traceFor). */
+interface TraceEvent {
+  kind: NotificationEventKind;
+  widgetId: string | null;
+  payload: unknown;
+}
+
+/** A stored decision as the API shows it, with its event's part of the trace. */
+export type DecisionShape = Pick<Decision, 'operatorId' | 'addonId' | 'channel' | 'delivered' | 'reason' | 'lock' | 'dueAt'> & {
+  event: TraceEvent;
+};
+
+const DECISION_SELECT = {
+  eventId: true,
+  operatorId: true,
+  addonId: true,
+  channel: true,
+  delivered: true,
+  reason: true,
+  lock: true,
+  dueAt: true,
+} as const;
+
+export const DecisionObject = builder.objectRef<DecisionShape>('Decision').implement({
   description: 'One (operator or addon) × channel outcome of the precedence rule for a stored event, delivered or not.',
   fields: (t) => ({
-    operator: t.relation('operator', { nullable: true, description: 'The operator decided for; null for an addon.' }),
-    addon: t.relation('addon', { nullable: true, description: 'The addon instance decided for; null for an operator.' }),
+    operator: t.loadable({
+      type: OperatorNode,
+      nullable: true,
+      description: 'The operator decided for; null for an addon.',
+      load: loadOperators,
+      resolve: (decision) => decision.operatorId,
+    }),
+    addon: t.loadable({
+      type: AddonNode,
+      nullable: true,
+      description: 'The addon instance decided for; null for an operator.',
+      load: loadAddons,
+      resolve: (decision) => decision.addonId,
+    }),
     channel: t.expose('channel', { type: ChannelEnum, description: 'The channel decided.' }),
     delivered: t.exposeBoolean('delivered', { description: 'Whether the notification goes out on this channel.' }),
     reason: t.expose('reason', { type: ReasonEnum, description: 'DELIVERED, or the first check that failed.' }),
@@ -96,7 +138,6 @@ export const DecisionObject = builder.prismaObject('Decision', {
     trace: t.field({
       type: [TraceStep],
       description: 'The checks run, in order, with their outcome.',
-      select: { lock: true, event: { select: { kind: true, widgetId: true, payload: true } } },
       // An unread escalation (E5) is the operator's own request, not the precedence rule: no checks ran.
       resolve: (decision) =>
         decision.reason === 'UNREAD_ESCALATION'
@@ -111,6 +152,49 @@ export const DecisionObject = builder.prismaObject('Decision', {
     }),
   }),
 });
+
+/** An event whose decisions are loaded: its id, time and what the decisions' traces need. */
+type DecidedEvent = TraceEvent & { id: string; createdAt: Date };
+
+interface DecisionFilter {
+  operatorId?: { id: string } | null;
+  channel?: Channel | null;
+}
+
+/**
+ * The decisions of each event (one query for all of them), filtered, in id order. A decision's
+ * createdAt is its event's or later (an unread escalation's), so the day partitions before the
+ * first event's are not read.
+ */
+async function loadDecisionsOf(events: readonly DecidedEvent[], ctx: Context, args: DecisionFilter) {
+  const since = new Date(Math.min(...events.map((e) => e.createdAt.getTime())));
+  const rows = await ctx.prisma.decision.findMany({
+    select: DECISION_SELECT,
+    where: {
+      eventId: { in: events.map((e) => e.id) },
+      createdAt: { gte: since },
+      ...(args.operatorId ? { operatorId: args.operatorId.id } : {}),
+      ...(args.channel ? { channel: args.channel } : {}),
+    },
+    orderBy: { id: 'asc' },
+  });
+  const byEvent = new Map<string, DecisionShape[]>(events.map((e) => [e.id, []]));
+  const eventsById = new Map(events.map((e) => [e.id, e]));
+  for (const { eventId, ...row } of rows) {
+    const event = eventsById.get(eventId);
+    if (event) byEvent.get(eventId)?.push({ ...row, event });
+  }
+  return events.map((e) => byEvent.get(e.id) ?? []);
+}
+
+/** One loader per field path (so the events batched together share its arguments) and request. */
+const decisionLoader = pathDataloaderGetter<DecidedEvent, DecisionShape[], string, DecisionFilter>(
+  { cacheKeyFn: (event) => event.id },
+  (events, ctx, args) => loadDecisionsOf(events, ctx as Context, args),
+  undefined,
+  false,
+  true,
+);
 
 /** What an event's payload is rebuilt from (stored-event-payload.ts). */
 const PAYLOAD_SELECT = {
@@ -157,16 +241,15 @@ export const NotificationEventNode = builder.prismaNode('NotificationEvent', {
       resolve: (event) => eventPayloadOf(event.payload, event, event.chat),
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the event was raised.' }),
-    decisions: t.relation('decisions', {
+    decisions: t.field({
+      type: [DecisionObject],
       description: 'Every stored decision: operators on the channels the event offers, and every addon.',
       args: {
         operatorId: t.arg.globalID({ for: OperatorNode, description: "Only this operator's decisions." }),
         channel: t.arg({ type: ChannelEnum, description: 'Only decisions on this channel.' }),
       },
-      query: (args) => ({
-        where: { ...(args.operatorId ? { operatorId: args.operatorId.id } : {}), ...(args.channel ? { channel: args.channel } : {}) },
-        orderBy: { id: 'asc' },
-      }),
+      select: { createdAt: true, kind: true, widgetId: true, payload: true },
+      resolve: (event, args, ctx, info) => decisionLoader(args, ctx, info).load(event),
     }),
   }),
 });
@@ -188,7 +271,14 @@ builder.queryField('events', (t) =>
 );
 
 interface Explanation {
-  event: { id: string; kind: NotificationEventKind; subjectOperatorId: string | null; createdAt: Date; payload: unknown };
+  event: {
+    id: string;
+    kind: NotificationEventKind;
+    subjectOperatorId: string | null;
+    widgetId: string | null;
+    createdAt: Date;
+    payload: unknown;
+  };
   operatorId: string | null;
 }
 
@@ -207,12 +297,12 @@ const EventExplanation = builder.objectRef<Explanation>('EventExplanation').impl
       resolve: ({ event, operatorId }) =>
         operatorId === null ? null : isInAudience({ ...event, audienceOperatorIds: audienceStoredIn(event.payload) }, operatorId),
     }),
-    decisions: t.prismaField({
-      type: ['Decision'],
+    decisions: t.field({
+      type: [DecisionObject],
       description: "The decisions, the operator's only when one was asked about (addons always), with reasons and traces.",
-      resolve: (query, { event, operatorId }, _args, ctx) =>
-        ctx.prisma.decision.findMany({
-          ...selection(query),
+      resolve: async ({ event, operatorId }, _args, ctx) => {
+        const rows = await ctx.prisma.decision.findMany({
+          select: DECISION_SELECT,
           // createdAt: a decision's is its event's, so only that day's partition is read.
           where: {
             eventId: event.id,
@@ -220,7 +310,9 @@ const EventExplanation = builder.objectRef<Explanation>('EventExplanation').impl
             ...(operatorId === null ? {} : { OR: [{ operatorId }, { addonId: { not: null } }] }),
           },
           orderBy: { id: 'asc' },
-        }),
+        });
+        return rows.map((row) => ({ ...row, event }));
+      },
     }),
   }),
 });
@@ -257,7 +349,7 @@ builder.queryField('explainEvent', (t) =>
       const organizationId = organizationOf(ctx.viewer);
       const event = await ctx.prisma.notificationEvent.findFirst({
         where: { id: eventId.id, organizationId },
-        select: { id: true, kind: true, subjectOperatorId: true, createdAt: true, payload: true },
+        select: { id: true, kind: true, subjectOperatorId: true, widgetId: true, createdAt: true, payload: true },
       });
       if (!event) throw (await expiredEvent(ctx, organizationId, eventId.id)) ?? notFound('Notification event', 'eventId');
       if (operatorId && !(await ctx.prisma.operator.count({ where: { id: operatorId.id, organizationId } }))) {

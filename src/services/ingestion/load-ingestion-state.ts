@@ -10,9 +10,11 @@
  * takes them in this order and strength, so no two transactions wait on each other in a cycle):
  *  a. Chat rows named by the batch, in id order, FOR NO KEY UPDATE;
  *  b. Operator rows whose presence the batch changes, in id order, FOR NO KEY UPDATE;
- *  c. KEY SHARE, taken by PostgreSQL on the rows that new rows reference by foreign key (Decision →
- *     Operator, Chat → Operator, NotificationEvent → Chat…): it conflicts with FOR UPDATE only,
- *     never with FOR NO KEY UPDATE;
+ *  c. KEY SHARE on the rows that new rows reference: taken by PostgreSQL's foreign keys (Chat →
+ *     Operator, NotificationEvent → Chat…) and by Decision's reference check, a statement trigger at
+ *     the end of each INSERT into Decision (→ NotificationEvent, Operator, Addon, each in id order;
+ *     migration decision_statement_checks): it conflicts with FOR UPDATE only, never with FOR NO KEY
+ *     UPDATE;
  *  d. InboxCounter rows, in operator-id order, last, until commit (inbox-sink.ts).
  * Neither a chat nor a presence change alters a key, hence NO KEY: with FOR UPDATE, each presence
  * batch holding its operators' rows waited for the others' Decision rows referencing them (KEY

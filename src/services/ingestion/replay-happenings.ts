@@ -34,22 +34,39 @@ export async function findReplays(db: Tx, organizationId: string, inputs: readon
   return replays;
 }
 
-/** The stored events (with decisions) of the given happenings, in the order they were raised (ids are time-ordered). */
+/**
+ * The stored events (with decisions) of the given happenings, in the order they were raised (ids are
+ * time-ordered). Two queries: Decision has no relation to join on (its references are checked by
+ * triggers, see schema.prisma), so its rows are read by the events' ids and grouped here.
+ */
 export async function loadStoredEvents(db: Tx, happeningIds: readonly string[]): Promise<Map<string, StoredEvent[]>> {
   const result = new Map<string, StoredEvent[]>(happeningIds.map((id) => [id, []]));
   if (happeningIds.length === 0) return result;
   const events = await db.notificationEvent.findMany({
     where: { happeningId: { in: [...happeningIds] } },
-    include: {
-      chat: { select: STORED_EVENT_CHAT },
-      decisions: { select: { operatorId: true, addonId: true, channel: true, delivered: true, reason: true }, orderBy: { id: 'asc' } },
-    },
+    include: { chat: { select: STORED_EVENT_CHAT } },
     orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
   });
+  if (events.length === 0) return result;
+  const decisions = await db.decision.findMany({
+    // A decision's createdAt is its event's, or later (an unread escalation's, unread-escalations.ts):
+    // the days' partitions before the first event's are not read.
+    where: { eventId: { in: events.map((e) => e.id) }, createdAt: { gte: events[0]?.createdAt } },
+    select: { eventId: true, operatorId: true, addonId: true, channel: true, delivered: true, reason: true },
+    orderBy: { id: 'asc' },
+  });
+  const byEvent = new Map<string, Omit<(typeof decisions)[number], 'eventId'>[]>();
+  for (const { eventId, ...decision } of decisions) {
+    const list = byEvent.get(eventId);
+    if (list) list.push(decision);
+    else byEvent.set(eventId, [decision]);
+  }
   for (const event of events) {
     if (event.happeningId === null) continue;
     const { chat, ...stored } = event;
-    result.get(event.happeningId)?.push({ ...stored, payload: eventPayloadOf(event.payload, event, chat) });
+    result
+      .get(event.happeningId)
+      ?.push({ ...stored, decisions: byEvent.get(event.id) ?? [], payload: eventPayloadOf(event.payload, event, chat) });
   }
   return result;
 }

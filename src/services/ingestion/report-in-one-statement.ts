@@ -15,9 +15,10 @@
  *    report committed first) fails the guard; then every write of the statement is skipped (each
  *    is conditioned on the guard's verdict) and the report takes the transactional path.
  *  - Lock order is the transactional path's: chats first, then the operators the rows refer to
- *    (KEY SHARE, id order: what the transactional path's foreign keys take before it reaches the
- *    counters; here the foreign-key checks run at the end of the statement, after the counters, so
- *    they are taken explicitly first), then the inbox counters (their upsert cannot produce a row
+ *    (KEY SHARE, id order: what the transactional path's foreign keys and Decision's reference check
+ *    take before it reaches the counters; here those checks run at the end of the statement, after
+ *    the counters — Decision's is a statement trigger, load-ingestion-state.ts — so they are taken
+ *    explicitly first), then the inbox counters (their upsert cannot produce a row
  *    before the guard's verdict exists), all held until the statement commits, so an operator's
  *    inbox items still commit in seq order.
  *  - A unique clash (a chat started twice, an idempotency key reported concurrently) fails the
@@ -96,7 +97,7 @@ function guardCtes(
   ];
 }
 
-/** Every operator a row of the report refers to (a foreign key checks it). */
+/** Every operator a row of the report refers to (a foreign key or Decision's reference check locks it). */
 function operatorsReferredTo(plan: HappeningsPlan, events: readonly StoredEvent[]): string[] {
   const ids = new Set<string>();
   for (const chat of [...plan.newChats, ...plan.changedChats]) if (chat.operatorId !== null) ids.add(chat.operatorId);
