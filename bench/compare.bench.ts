@@ -79,6 +79,7 @@ interface ServerReply {
   ok: boolean;
   loopDelay?: { p50: number; p99: number; max: number };
   stalls?: Stall[];
+  queries?: [string, number][];
   error?: string;
   url?: string;
   cpuUs?: number;
@@ -234,9 +235,21 @@ async function main() {
      * CPU of the PostgreSQL backends serving this database (µs, from /proc: PostgreSQL is local),
      * which the same machine's other databases do not touch. Null where /proc is not readable.
      */
+    /** Each backend's last statement, to tell the service's backends from the bench's own. */
+    const lastQuery = new Map<number, string>();
+    /** The backends that used the most CPU between two readings, with their last statement. */
+    const postgresTop = (before: Map<number, number> | null, after: Map<number, number> | null, seconds: number) =>
+      [...(after ?? [])]
+        .map(([pid, t]) => ({ pid, ms: (t - (before?.get(pid) ?? 0)) / 1000 / seconds }))
+        .filter((b) => b.ms > 0)
+        .sort((x, y) => y.ms - x.ms)
+        .slice(0, 5)
+        .map((b) => `${b.pid} ${fmt(b.ms)} ms/s (${lastQuery.get(b.pid) ?? '?'})`)
+        .join('; ');
     const postgresCpu = async (): Promise<Map<number, number> | null> => {
-      const rows = await database.prisma.$queryRaw<{ pid: number }[]>`
-        SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`;
+      const rows = await database.prisma.$queryRaw<{ pid: number; query: string }[]>`
+        SELECT pid, left(regexp_replace(query, '\s+', ' ', 'g'), 40) AS query FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`;
+      for (const { pid, query } of rows) lastQuery.set(pid, query);
       const ticks = new Map<number, number>();
       try {
         for (const { pid } of rows) {
@@ -451,7 +464,9 @@ async function main() {
       await waitFor((sent.sent ?? 0) - (sent.failures ?? 0), 10_000);
       const reports = Math.max(1, sent.sent ?? 0);
       const cpu = ((await cpuUsed(services)) - cpu0) / reports;
-      const pg = postgresUsed(pg0, await postgresCpu()) / reports;
+      const pg1 = await postgresCpu();
+      const pg = postgresUsed(pg0, pg1) / reports;
+      if (WATCH) console.log(`  PostgreSQL CPU by backend (this database): ${postgresTop(pg0, pg1, (now() - t0) / 1000)}`);
       const clientStats = await clients.ask({ cmd: 'slowest', count: Number.MAX_SAFE_INTEGER });
       const samples = clientStats.slowest ?? [];
       if (stopWatch) {
@@ -485,6 +500,22 @@ async function main() {
               .join('; ') || 'none'
           }`,
         );
+        const queries = new Map<string, number>();
+        for (const w of watched) for (const [kind, n] of w.queries ?? []) queries.set(kind, (queries.get(kind) ?? 0) + n);
+        console.log(
+          `  queries sent by the service: ${[...queries]
+            .sort((x, y) => y[1] - x[1])
+            .map(([kind, n]) => `${kind.trim()}… ${n}`)
+            .join('; ')}`,
+        );
+        const slowQueries = stalls.filter((x) => x.what.startsWith('query'));
+        if (slowQueries.length > 0)
+          console.log(
+            `  slow queries (wall ms @time, which backend and its how-many-th query): ${slowQueries
+              .slice(0, 16)
+              .map((x) => `${fmt(x.ms)} ms @${rel(x.at)} ${x.what.slice(6, 18)}… ${x.what.match(/\[(.*)\]$/)?.[1] ?? ''}`)
+              .join('; ')}`,
+          );
         for (const line of summarize(machine, ownDatabase)) console.log(line);
         for (const line of explain(t0, samples.slice(0, 5), stalls, machine, ownDatabase)) console.log(line);
       }
@@ -518,6 +549,32 @@ async function main() {
         `report → receive at ${rate} reports/s, 10 operators (p50/p95/p99)`,
         `${fmt(all.p50, 1)}/${fmt(all.p95, 1)}/${fmt(all.p99, 1)} ms`,
         `target p99 ≤ ${rate <= 100 ? 25 : 50} ms; ${fmt(received)}/${fmt(sent)} received${failures ? `, ${failures} reports FAILED` : ''}${list.length > 1 ? `; ${list.length} windows of ${LATENCY_SECONDS} s pooled, each window's p99: ${perWindow} ms${runs('batch') ? ' (the first right after the batch section)' : ''}` : ''}; server CPU ${fmt(median(list.map((w) => w.cpu)))} µs, PostgreSQL ${fmt(median(list.map((w) => w.pg)))} µs per report`,
+      );
+    }
+    if (runs('latency')) {
+      // What the latency windows' CPU per report carries when no report comes: the same streams
+      // connected, the workers' polls and timers, for as long as one window (after them, so the
+      // first window still comes right after the batch section).
+      const idle0 = await cpuUsed(services);
+      const idlePg0 = await postgresCpu();
+      const idleStart = now();
+      await profiled('idle', () => sleep(LATENCY_SECONDS * 1000));
+      const idleSeconds = (now() - idleStart) / 1000;
+      const idleCpu = ((await cpuUsed(services)) - idle0) / 1000 / idleSeconds;
+      const idlePg = postgresUsed(idlePg0, await postgresCpu()) / 1000 / idleSeconds;
+      let watched = '';
+      if (WATCH) {
+        // The same, watched as the windows are: what the watch itself costs the service's CPU figures.
+        await Promise.all(services.map((s) => s.ask({ cmd: 'watchStart' })));
+        const w0 = await cpuUsed(services);
+        const ws = now();
+        await sleep(LATENCY_SECONDS * 1000);
+        const wCpu = ((await cpuUsed(services)) - w0) / 1000 / ((now() - ws) / 1000);
+        await Promise.all(services.map((s) => s.ask({ cmd: 'watchStop' })));
+        watched = `; watched (BENCH_WATCH's timers in the service): ${fmt(wCpu, 1)} ms/s`;
+      }
+      console.log(
+        `  idle for ${LATENCY_SECONDS} s after the latency windows (streams connected, no report): service ${fmt(idleCpu, 1)} ms/s, PostgreSQL ${fmt(idlePg, 1)} ms/s of CPU${watched}`,
       );
     }
 
