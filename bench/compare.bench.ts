@@ -174,6 +174,13 @@ async function main() {
       data: { escalateAfterSeconds: 0 },
     });
 
+    if (WATCH) {
+      // The time backends of this database wait on WAL writes and syncs (their commits), counted in
+      // pg_stat_wal's *_time columns: only sessions with the setting add to them, so the cluster-wide
+      // view shows this database's own (other databases' counts still add to the counts).
+      const name = new URL(databaseUrl).pathname.slice(1);
+      await database.prisma.$executeRawUnsafe(`ALTER DATABASE "${name}" SET track_wal_io_timing = on`).catch(() => undefined);
+    }
     const services = await Promise.all(Array.from({ length: INSTANCES }, () => child<ServerReply>('./compare-server.ts')));
     /** With BENCH_PROFILE, `fn` runs while every service process records a CPU profile. */
     const profiled = async <T>(section: string, fn: () => Promise<T>): Promise<T> => {
@@ -456,6 +463,10 @@ async function main() {
       const stopWatch = WATCH ? watchMachine(database.prisma, roles) : null;
       if (WATCH) await Promise.all(services.map((s) => s.ask({ cmd: 'watchStart' })));
       const t0 = now();
+      const walStats = () =>
+        database.prisma.$queryRaw<{ syncs: number; syncMs: number; writeMs: number; bytes: number; fpi: number }[]>`
+          SELECT wal_sync::float8 AS syncs, wal_sync_time AS "syncMs", wal_write_time AS "writeMs", wal_bytes::float8 AS bytes, wal_fpi::float8 AS fpi FROM pg_stat_wal`;
+      const wal0 = WATCH ? (await walStats())[0] : undefined;
       const cpu0 = await cpuUsed(services);
       const pg0 = await postgresCpu();
       const sent = await profiled(name, () =>
@@ -467,6 +478,11 @@ async function main() {
       const pg1 = await postgresCpu();
       const pg = postgresUsed(pg0, pg1) / reports;
       if (WATCH) console.log(`  PostgreSQL CPU by backend (this database): ${postgresTop(pg0, pg1, (now() - t0) / 1000)}`);
+      const wal1 = wal0 ? (await walStats())[0] : undefined;
+      if (wal0 && wal1)
+        console.log(
+          `  WAL meanwhile (the whole cluster's bytes, FPIs and syncs; wait times of this database's backends only): ${fmt((wal1.bytes - wal0.bytes) / 1024)} KB, ${fmt(wal1.fpi - wal0.fpi)} full-page images, ${fmt(wal1.syncs - wal0.syncs)} syncs; backends waited ${fmt(wal1.syncMs - wal0.syncMs, 1)} ms on WAL syncs, ${fmt(wal1.writeMs - wal0.writeMs, 1)} ms on WAL writes`,
+        );
       const clientStats = await clients.ask({ cmd: 'slowest', count: Number.MAX_SAFE_INTEGER });
       const samples = clientStats.slowest ?? [];
       if (stopWatch) {
