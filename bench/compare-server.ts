@@ -9,7 +9,7 @@
  * `<file>.cpuprofile`: read it with scripts/profile-summary.ts), `heapSnapshot` (after a full GC,
  * to `file`), `stop`.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
@@ -124,6 +124,16 @@ async function profileStop(file: string): Promise<void> {
   writeFileSync(file, JSON.stringify(profile));
   profiler.disconnect();
   profiler = null;
+}
+
+/** The main thread's CPU (µs, from /proc: clock ticks); the rest of the process's is V8's and libuv's helper threads. */
+function mainThreadCpu(): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return ((Number(fields[11]) || 0) + (Number(fields[12]) || 0)) * 10_000;
+  } catch {
+    return undefined;
+  }
 }
 
 const epoch = () => performance.timeOrigin + performance.now();
@@ -244,7 +254,7 @@ process.on('message', async (command: Command) => {
     if (command.cmd === 'start') reply = { url: await start(command) };
     if (command.cmd === 'cpu') {
       const cpu = process.cpuUsage();
-      reply = { cpuUs: cpu.user + cpu.system, at: performance.timeOrigin + performance.now() };
+      reply = { cpuUs: cpu.user + cpu.system, mainThreadUs: mainThreadCpu(), at: performance.timeOrigin + performance.now() };
     }
     if (command.cmd === 'memory') {
       gc();

@@ -83,6 +83,7 @@ interface ServerReply {
   error?: string;
   url?: string;
   cpuUs?: number;
+  mainThreadUs?: number;
   heap?: number;
   rss?: number;
   streams?: number;
@@ -232,6 +233,11 @@ async function main() {
       organizationId: small.organizationId,
     }).token;
 
+    const mainThreadUsed = async (list: { ask(c: object): Promise<ServerReply> }[]) => {
+      let total = 0;
+      for (const s of list) total += (await s.ask({ cmd: 'cpu' })).mainThreadUs ?? Number.NaN;
+      return total;
+    };
     const cpuUsed = async (list: { ask(c: object): Promise<ServerReply> }[]) => {
       let total = 0;
       for (const s of list) total += (await s.ask({ cmd: 'cpu' })).cpuUs ?? 0;
@@ -467,6 +473,7 @@ async function main() {
         database.prisma.$queryRaw<{ syncs: number; syncMs: number; writeMs: number; bytes: number; fpi: number }[]>`
           SELECT wal_sync::float8 AS syncs, wal_sync_time AS "syncMs", wal_write_time AS "writeMs", wal_bytes::float8 AS bytes, wal_fpi::float8 AS fpi FROM pg_stat_wal`;
       const wal0 = WATCH ? (await walStats())[0] : undefined;
+      const main0 = await mainThreadUsed(services);
       const cpu0 = await cpuUsed(services);
       const pg0 = await postgresCpu();
       const sent = await profiled(name, () =>
@@ -475,6 +482,7 @@ async function main() {
       await waitFor((sent.sent ?? 0) - (sent.failures ?? 0), 10_000);
       const reports = Math.max(1, sent.sent ?? 0);
       const cpu = ((await cpuUsed(services)) - cpu0) / reports;
+      const mainThread = ((await mainThreadUsed(services)) - main0) / reports;
       const pg1 = await postgresCpu();
       const pg = postgresUsed(pg0, pg1) / reports;
       if (WATCH) console.log(`  PostgreSQL CPU by backend (this database): ${postgresTop(pg0, pg1, (now() - t0) / 1000)}`);
@@ -535,7 +543,7 @@ async function main() {
         for (const line of summarize(machine, ownDatabase)) console.log(line);
         for (const line of explain(t0, samples.slice(0, 5), stalls, machine, ownDatabase)) console.log(line);
       }
-      return { samples: samples.map((x) => x.ms), sent, cpu, pg, clientLoopMax: clientStats.loopDelayMax ?? Number.NaN };
+      return { samples: samples.map((x) => x.ms), sent, cpu, mainThread, pg, clientLoopMax: clientStats.loopDelayMax ?? Number.NaN };
     };
     const percentiles = (values: number[]) => {
       const sorted = [...values].sort((a, b) => a - b);
@@ -552,7 +560,7 @@ async function main() {
         windows.set(rate, [...(windows.get(rate) ?? []), w]);
         const p = percentiles(w.samples);
         console.log(
-          `  window ${i + 1} at ${rate}/s: p50/p95/p99 ${fmt(p.p50, 1)}/${fmt(p.p95, 1)}/${fmt(p.p99, 1)} ms, ${w.samples.length}/${fmt(w.sent.sent)} received; the load generator's sends late by ≤ ${fmt(w.sent.lateMax, 0)} ms, the clients' event loop delayed ≤ ${fmt(w.clientLoopMax, 0)} ms; server CPU ${fmt(w.cpu)} µs, PostgreSQL ${fmt(w.pg)} µs per report`,
+          `  window ${i + 1} at ${rate}/s: p50/p95/p99 ${fmt(p.p50, 1)}/${fmt(p.p95, 1)}/${fmt(p.p99, 1)} ms, ${w.samples.length}/${fmt(w.sent.sent)} received; the load generator's sends late by ≤ ${fmt(w.sent.lateMax, 0)} ms, the clients' event loop delayed ≤ ${fmt(w.clientLoopMax, 0)} ms; server CPU ${fmt(w.cpu)} µs (main thread ${fmt(w.mainThread)} µs, the rest V8's and libuv's helper threads), PostgreSQL ${fmt(w.pg)} µs per report`,
         );
       }
     for (const [rate, list] of windows) {
