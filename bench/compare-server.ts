@@ -9,7 +9,7 @@
  * `<file>.cpuprofile`: read it with scripts/profile-summary.ts), `heapSnapshot` (after a full GC,
  * to `file`), `stop`.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
@@ -126,6 +126,16 @@ async function profileStop(file: string): Promise<void> {
   profiler = null;
 }
 
+/** The main thread's CPU (µs, from /proc: clock ticks); the rest of the process's is V8's and libuv's helper threads. */
+function mainThreadCpu(): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return ((Number(fields[11]) || 0) + (Number(fields[12]) || 0)) * 10_000;
+  } catch {
+    return undefined;
+  }
+}
+
 const epoch = () => performance.timeOrigin + performance.now();
 /** What the process did while a section was watched: stalls of its own, each with when it began. */
 export interface Stall {
@@ -134,7 +144,13 @@ export interface Stall {
   what: string;
 }
 const STALL_MS = 10;
-let watch: { loop: IntervalHistogram; gc: PerformanceObserver; ticker: NodeJS.Timeout; stalls: Stall[] } | null = null;
+let watch: {
+  loop: IntervalHistogram;
+  gc: PerformanceObserver;
+  ticker: NodeJS.Timeout;
+  stalls: Stall[];
+  queries: Map<string, number>;
+} | null = null;
 
 /**
  * The pg clients' queries and pool checkouts, timed while a section is watched (the service uses
@@ -151,12 +167,16 @@ function timePostgres() {
     const text = typeof first === 'string' ? first : (first?.text ?? '?');
     return `query ${text.replace(/\s+/g, ' ').slice(0, 70)}`;
   };
-  const patch = (proto: object, method: string, what: (args: unknown[]) => string) => {
+  // Which use of its connection a query is (a fresh backend loads its catalog caches and plans
+  // each statement text anew): counted always, printed with the slow ones.
+  const uses = new WeakMap<object, number>();
+  const patch = (proto: object, method: string, describe: (args: unknown[], self: unknown) => string) => {
     const target = proto as Record<string, (...args: unknown[]) => unknown>;
     const original = target[method];
     if (!original) return;
     target[method] = function (this: unknown, ...args: unknown[]) {
       if (!watch) return original.apply(this, args);
+      const what = (a: unknown[]) => describe(a, this);
       const started = epoch();
       const last = args.length - 1;
       const callback = args[last];
@@ -173,7 +193,19 @@ function timePostgres() {
       return result;
     };
   };
-  patch(pg.Client.prototype, 'query', sqlOf);
+  patch(pg.Client.prototype, 'query', (args, self) => {
+    const client = self as { processID?: number };
+    return `${sqlOf(args)} [backend ${client.processID ?? '?'}, use ${uses.get(client) ?? '?'}]`;
+  });
+  const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+  pg.Client.prototype.query = function (this: object, ...args: unknown[]) {
+    uses.set(this, (uses.get(this) ?? 0) + 1);
+    if (watch) {
+      const kind = sqlOf(args).slice(6, 30);
+      watch.queries.set(kind, (watch.queries.get(kind) ?? 0) + 1);
+    }
+    return query.apply(this, args);
+  } as typeof pg.Client.prototype.query;
   patch(pg.Pool.prototype, 'connect', () => 'pool checkout');
 }
 timePostgres();
@@ -202,18 +234,18 @@ function watchStart() {
       stalls.push({ at: expected, ms: t - expected, what: `event loop (CPU ${Math.round((used.user + used.system) / 1000)} ms)` });
     expected = t + 5;
   }, 5);
-  watch = { loop, gc, ticker, stalls };
+  watch = { loop, gc, ticker, stalls, queries: new Map() };
 }
 
 function watchStop() {
   if (!watch) return {};
-  const { loop, gc, ticker, stalls } = watch;
+  const { loop, gc, ticker, stalls, queries } = watch;
   watch = null;
   loop.disable();
   gc.disconnect();
   clearInterval(ticker);
   const ms = (ns: number) => ns / 1e6;
-  return { loopDelay: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) }, stalls };
+  return { loopDelay: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) }, stalls, queries: [...queries] };
 }
 
 process.on('message', async (command: Command) => {
@@ -222,7 +254,7 @@ process.on('message', async (command: Command) => {
     if (command.cmd === 'start') reply = { url: await start(command) };
     if (command.cmd === 'cpu') {
       const cpu = process.cpuUsage();
-      reply = { cpuUs: cpu.user + cpu.system, at: performance.timeOrigin + performance.now() };
+      reply = { cpuUs: cpu.user + cpu.system, mainThreadUs: mainThreadCpu(), at: performance.timeOrigin + performance.now() };
     }
     if (command.cmd === 'memory') {
       gc();

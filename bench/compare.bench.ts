@@ -81,9 +81,11 @@ interface ServerReply {
   ok: boolean;
   loopDelay?: { p50: number; p99: number; max: number };
   stalls?: Stall[];
+  queries?: [string, number][];
   error?: string;
   url?: string;
   cpuUs?: number;
+  mainThreadUs?: number;
   heap?: number;
   rss?: number;
   streams?: number;
@@ -175,6 +177,13 @@ async function main() {
       data: { escalateAfterSeconds: 0 },
     });
 
+    if (WATCH) {
+      // The time backends of this database wait on WAL writes and syncs (their commits), counted in
+      // pg_stat_wal's *_time columns: only sessions with the setting add to them, so the cluster-wide
+      // view shows this database's own (other databases' counts still add to the counts).
+      const name = new URL(databaseUrl).pathname.slice(1);
+      await database.prisma.$executeRawUnsafe(`ALTER DATABASE "${name}" SET track_wal_io_timing = on`).catch(() => undefined);
+    }
     const services = await Promise.all(
       Array.from({ length: INSTANCES }, () => child<ServerReply>('./compare-server.ts', SERVICE_NODE_FLAGS)),
     );
@@ -228,6 +237,11 @@ async function main() {
       organizationId: small.organizationId,
     }).token;
 
+    const mainThreadUsed = async (list: { ask(c: object): Promise<ServerReply> }[]) => {
+      let total = 0;
+      for (const s of list) total += (await s.ask({ cmd: 'cpu' })).mainThreadUs ?? Number.NaN;
+      return total;
+    };
     const cpuUsed = async (list: { ask(c: object): Promise<ServerReply> }[]) => {
       let total = 0;
       for (const s of list) total += (await s.ask({ cmd: 'cpu' })).cpuUs ?? 0;
@@ -238,9 +252,21 @@ async function main() {
      * CPU of the PostgreSQL backends serving this database (µs, from /proc: PostgreSQL is local),
      * which the same machine's other databases do not touch. Null where /proc is not readable.
      */
+    /** Each backend's last statement, to tell the service's backends from the bench's own. */
+    const lastQuery = new Map<number, string>();
+    /** The backends that used the most CPU between two readings, with their last statement. */
+    const postgresTop = (before: Map<number, number> | null, after: Map<number, number> | null, seconds: number) =>
+      [...(after ?? [])]
+        .map(([pid, t]) => ({ pid, ms: (t - (before?.get(pid) ?? 0)) / 1000 / seconds }))
+        .filter((b) => b.ms > 0)
+        .sort((x, y) => y.ms - x.ms)
+        .slice(0, 5)
+        .map((b) => `${b.pid} ${fmt(b.ms)} ms/s (${lastQuery.get(b.pid) ?? '?'})`)
+        .join('; ');
     const postgresCpu = async (): Promise<Map<number, number> | null> => {
-      const rows = await database.prisma.$queryRaw<{ pid: number }[]>`
-        SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`;
+      const rows = await database.prisma.$queryRaw<{ pid: number; query: string }[]>`
+        SELECT pid, left(regexp_replace(query, '\s+', ' ', 'g'), 40) AS query FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`;
+      for (const { pid, query } of rows) lastQuery.set(pid, query);
       const ticks = new Map<number, number>();
       try {
         for (const { pid } of rows) {
@@ -447,6 +473,11 @@ async function main() {
       const stopWatch = WATCH ? watchMachine(database.prisma, roles) : null;
       if (WATCH) await Promise.all(services.map((s) => s.ask({ cmd: 'watchStart' })));
       const t0 = now();
+      const walStats = () =>
+        database.prisma.$queryRaw<{ syncs: number; syncMs: number; writeMs: number; bytes: number; fpi: number }[]>`
+          SELECT wal_sync::float8 AS syncs, wal_sync_time AS "syncMs", wal_write_time AS "writeMs", wal_bytes::float8 AS bytes, wal_fpi::float8 AS fpi FROM pg_stat_wal`;
+      const wal0 = WATCH ? (await walStats())[0] : undefined;
+      const main0 = await mainThreadUsed(services);
       const cpu0 = await cpuUsed(services);
       const pg0 = await postgresCpu();
       const sent = await profiled(name, () =>
@@ -455,7 +486,15 @@ async function main() {
       await waitFor((sent.sent ?? 0) - (sent.failures ?? 0), 10_000);
       const reports = Math.max(1, sent.sent ?? 0);
       const cpu = ((await cpuUsed(services)) - cpu0) / reports;
-      const pg = postgresUsed(pg0, await postgresCpu()) / reports;
+      const mainThread = ((await mainThreadUsed(services)) - main0) / reports;
+      const pg1 = await postgresCpu();
+      const pg = postgresUsed(pg0, pg1) / reports;
+      if (WATCH) console.log(`  PostgreSQL CPU by backend (this database): ${postgresTop(pg0, pg1, (now() - t0) / 1000)}`);
+      const wal1 = wal0 ? (await walStats())[0] : undefined;
+      if (wal0 && wal1)
+        console.log(
+          `  WAL meanwhile (the whole cluster's bytes, FPIs and syncs; wait times of this database's backends only): ${fmt((wal1.bytes - wal0.bytes) / 1024)} KB, ${fmt(wal1.fpi - wal0.fpi)} full-page images, ${fmt(wal1.syncs - wal0.syncs)} syncs; backends waited ${fmt(wal1.syncMs - wal0.syncMs, 1)} ms on WAL syncs, ${fmt(wal1.writeMs - wal0.writeMs, 1)} ms on WAL writes`,
+        );
       const clientStats = await clients.ask({ cmd: 'slowest', count: Number.MAX_SAFE_INTEGER });
       const samples = clientStats.slowest ?? [];
       if (stopWatch) {
@@ -489,10 +528,26 @@ async function main() {
               .join('; ') || 'none'
           }`,
         );
+        const queries = new Map<string, number>();
+        for (const w of watched) for (const [kind, n] of w.queries ?? []) queries.set(kind, (queries.get(kind) ?? 0) + n);
+        console.log(
+          `  queries sent by the service: ${[...queries]
+            .sort((x, y) => y[1] - x[1])
+            .map(([kind, n]) => `${kind.trim()}… ${n}`)
+            .join('; ')}`,
+        );
+        const slowQueries = stalls.filter((x) => x.what.startsWith('query'));
+        if (slowQueries.length > 0)
+          console.log(
+            `  slow queries (wall ms @time, which backend and its how-many-th query): ${slowQueries
+              .slice(0, 16)
+              .map((x) => `${fmt(x.ms)} ms @${rel(x.at)} ${x.what.slice(6, 18)}… ${x.what.match(/\[(.*)\]$/)?.[1] ?? ''}`)
+              .join('; ')}`,
+          );
         for (const line of summarize(machine, ownDatabase)) console.log(line);
         for (const line of explain(t0, samples.slice(0, 5), stalls, machine, ownDatabase)) console.log(line);
       }
-      return { samples: samples.map((x) => x.ms), sent, cpu, pg, clientLoopMax: clientStats.loopDelayMax ?? Number.NaN };
+      return { samples: samples.map((x) => x.ms), sent, cpu, mainThread, pg, clientLoopMax: clientStats.loopDelayMax ?? Number.NaN };
     };
     const percentiles = (values: number[]) => {
       const sorted = [...values].sort((a, b) => a - b);
@@ -509,7 +564,7 @@ async function main() {
         windows.set(rate, [...(windows.get(rate) ?? []), w]);
         const p = percentiles(w.samples);
         console.log(
-          `  window ${i + 1} at ${rate}/s: p50/p95/p99 ${fmt(p.p50, 1)}/${fmt(p.p95, 1)}/${fmt(p.p99, 1)} ms, ${w.samples.length}/${fmt(w.sent.sent)} received; the load generator's sends late by ≤ ${fmt(w.sent.lateMax, 0)} ms, the clients' event loop delayed ≤ ${fmt(w.clientLoopMax, 0)} ms; server CPU ${fmt(w.cpu)} µs, PostgreSQL ${fmt(w.pg)} µs per report`,
+          `  window ${i + 1} at ${rate}/s: p50/p95/p99 ${fmt(p.p50, 1)}/${fmt(p.p95, 1)}/${fmt(p.p99, 1)} ms, ${w.samples.length}/${fmt(w.sent.sent)} received; the load generator's sends late by ≤ ${fmt(w.sent.lateMax, 0)} ms, the clients' event loop delayed ≤ ${fmt(w.clientLoopMax, 0)} ms; server CPU ${fmt(w.cpu)} µs (main thread ${fmt(w.mainThread)} µs, the rest V8's and libuv's helper threads), PostgreSQL ${fmt(w.pg)} µs per report`,
         );
       }
     for (const [rate, list] of windows) {
@@ -522,6 +577,32 @@ async function main() {
         `report → receive at ${rate} reports/s, 10 operators (p50/p95/p99)`,
         `${fmt(all.p50, 1)}/${fmt(all.p95, 1)}/${fmt(all.p99, 1)} ms`,
         `target p99 ≤ ${rate <= 100 ? 25 : 50} ms; ${fmt(received)}/${fmt(sent)} received${failures ? `, ${failures} reports FAILED` : ''}${list.length > 1 ? `; ${list.length} windows of ${LATENCY_SECONDS} s pooled, each window's p99: ${perWindow} ms${runs('batch') ? ' (the first right after the batch section)' : ''}` : ''}; server CPU ${fmt(median(list.map((w) => w.cpu)))} µs, PostgreSQL ${fmt(median(list.map((w) => w.pg)))} µs per report`,
+      );
+    }
+    if (runs('latency')) {
+      // What the latency windows' CPU per report carries when no report comes: the same streams
+      // connected, the workers' polls and timers, for as long as one window (after them, so the
+      // first window still comes right after the batch section).
+      const idle0 = await cpuUsed(services);
+      const idlePg0 = await postgresCpu();
+      const idleStart = now();
+      await profiled('idle', () => sleep(LATENCY_SECONDS * 1000));
+      const idleSeconds = (now() - idleStart) / 1000;
+      const idleCpu = ((await cpuUsed(services)) - idle0) / 1000 / idleSeconds;
+      const idlePg = postgresUsed(idlePg0, await postgresCpu()) / 1000 / idleSeconds;
+      let watched = '';
+      if (WATCH) {
+        // The same, watched as the windows are: what the watch itself costs the service's CPU figures.
+        await Promise.all(services.map((s) => s.ask({ cmd: 'watchStart' })));
+        const w0 = await cpuUsed(services);
+        const ws = now();
+        await sleep(LATENCY_SECONDS * 1000);
+        const wCpu = ((await cpuUsed(services)) - w0) / 1000 / ((now() - ws) / 1000);
+        await Promise.all(services.map((s) => s.ask({ cmd: 'watchStop' })));
+        watched = `; watched (BENCH_WATCH's timers in the service): ${fmt(wCpu, 1)} ms/s`;
+      }
+      console.log(
+        `  idle for ${LATENCY_SECONDS} s after the latency windows (streams connected, no report): service ${fmt(idleCpu, 1)} ms/s, PostgreSQL ${fmt(idlePg, 1)} ms/s of CPU${watched}`,
       );
     }
 
