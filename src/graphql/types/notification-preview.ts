@@ -11,9 +11,9 @@ import { AppError, notFound } from '../../errors.js';
 import { type PreviewedEvent, previewHappening } from '../../services/ingestion/preview-happening.js';
 import { builder } from '../builder.js';
 import { AddonNode } from './addon.js';
+import { loadAddons, loadOperators, loadWidgets, TraceStep } from './decision.js';
 import { ChannelEnum, NotificationEventKindEnum, ReasonEnum } from './enums.js';
 import { HappeningInputType, toHappening } from './happening.js';
-import { loadAddons, loadOperators, loadWidgets, TraceStep } from './notification-event.js';
 import { OperatorNode } from './operator.js';
 import { WidgetNode } from './widget.js';
 

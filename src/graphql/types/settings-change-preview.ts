@@ -12,8 +12,8 @@ import { previewSettingsChangeFor, type SettingsChangeRequest } from '../../serv
 import { builder } from '../builder.js';
 import { connectionPageSize } from '../connection-size.js';
 import { SetAdminLockInput } from './admin-lock.js';
+import { loadOperators } from './decision.js';
 import { NotificationEventKindEnum, OperatorChannelEnum, ReasonEnum } from './enums.js';
-import { loadOperators } from './notification-event.js';
 import { OperatorNode, UpdateOperatorInput } from './operator.js';
 import { GroupMemberInput } from './operator-group.js';
 import { UpdateDashboardPreferencesInput } from './preference.js';
