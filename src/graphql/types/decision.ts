@@ -50,7 +50,7 @@ export const TraceStep = builder.simpleObject('TraceStep', {
 });
 
 /** The widget option a stored decision's trace depends on, as it was when the event was decided. */
-export const traceWidgetOf = (event: { widgetId: string | null; payload: unknown }) =>
+const traceWidgetOf = (event: { widgetId: string | null; payload: unknown }) =>
   event.widgetId === null
     ? null
     : { emailSameGroupOnly: (event.payload as { widgetEmailSameGroupOnly?: unknown } | null)?.widgetEmailSameGroupOnly === true };
@@ -142,7 +142,7 @@ export const DecisionObject = builder.objectRef<DecisionShape>('Decision').imple
 });
 
 /** An event whose decisions are loaded: its id, time and what the decisions' traces need. */
-export type DecidedEvent = TraceEvent & { id: string; createdAt: Date };
+type DecidedEvent = TraceEvent & { id: string; createdAt: Date };
 
 interface DecisionFilter {
   operatorId?: { id: string } | null;
