@@ -21,6 +21,7 @@ import pg from 'pg';
 import { WebSocketServer } from 'ws';
 import { type App, createApp } from '../src/app.js';
 import { readConfig } from '../src/config.js';
+import { applyGcTuning } from '../src/observability/gc-tuning.js';
 import type { LiveItem } from '../src/services/live/live-item.js';
 
 setFlagsFromString('--expose-gc');
@@ -71,6 +72,8 @@ async function start(command: Extract<Command, { cmd: 'start' }>): Promise<strin
       streamBufferLimit: 100_000,
       analyticsTickMs: 0,
     };
+    // What main.ts does before creating the app (the baseline servers keep V8's defaults).
+    applyGcTuning(config);
     app = await createApp({ config });
     return app.start(0);
   }
@@ -116,12 +119,26 @@ async function profileStart(): Promise<void> {
   profiler.connect();
   await profiler.post('Profiler.enable');
   await profiler.post('Profiler.start');
+  // BENCH_ALLOC=1: also sample what is allocated, garbage included (what the GC's share comes from);
+  // BENCH_ALLOC=live: only what is still alive when the section ends.
+  if (process.env.BENCH_ALLOC) {
+    await profiler.post('HeapProfiler.enable');
+    await profiler.post('HeapProfiler.startSampling', {
+      samplingInterval: 16_384,
+      includeObjectsCollectedByMajorGC: process.env.BENCH_ALLOC === '1',
+      includeObjectsCollectedByMinorGC: process.env.BENCH_ALLOC !== 'live',
+    });
+  }
 }
 
 async function profileStop(file: string): Promise<void> {
   if (!profiler) return;
   const { profile } = await profiler.post('Profiler.stop');
   writeFileSync(file, JSON.stringify(profile));
+  if (process.env.BENCH_ALLOC) {
+    const { profile: heap } = await profiler.post('HeapProfiler.stopSampling');
+    writeFileSync(file.replace(/\.cpuprofile$/, '.heapprofile'), JSON.stringify(heap));
+  }
   profiler.disconnect();
   profiler = null;
 }

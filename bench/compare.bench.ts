@@ -20,8 +20,10 @@
  * 2 runs two service processes on one database and REDIS_URL, default redis://127.0.0.1:6379),
  * BENCH_PROFILE=<dir> (a CPU profile of the service processes for each measured section, written
  * there as <section>.<instance>.cpuprofile, later pairs as <section>.r<n>; the adjacent baseline's
- * as <section>.baseline.cpuprofile; scripts/profile-summary.ts and profile-diff.ts read them),
- * BENCH_SERVICE_NODE_FLAGS (node flags for the service processes only, e.g. a GC setting), BENCH_ONLY (comma list of typename, singles, batch, latency, fanout: the sections to run;
+ * as <section>.baseline.cpuprofile; scripts/profile-summary.ts and profile-diff.ts read them; with BENCH_ALLOC=1 also a sampling allocation profile
+ * <section>.<instance>.heapprofile counting every object allocated, garbage included, and with BENCH_ALLOC=live
+ * only those still alive at the section's end: DevTools' Memory panel reads them),
+ * BENCH_SERVICE_NODE_FLAGS (node flags for the service processes only, e.g. a GC setting), BENCH_ONLY (comma list of typename, singles, chatstarts (the two chat-start sections of singles), batch, latency, fanout: the sections to run;
  * default all), BENCH_WATCH=1 (for each latency window: the service's event-loop delay, GC pauses,
  * slow pg queries and pool checkouts, the sender's lateness, and every 100 ms PostgreSQL's
  * non-idle sessions of all databases (autovacuum included), running vacuums, checkpointer
@@ -287,12 +289,14 @@ async function main() {
     const run = async (targets: string[], scenario: Scenario, seconds = SECONDS, connections = CONNECTIONS) => {
       const servers = targets[0] === baselineUrl ? [baseline] : services;
       const cpu0 = await cpuUsed(servers);
+      const main0 = await mainThreadUsed(servers);
       const pg0 = await postgresCpu();
       const result = await load.ask({ cmd: 'autocannon', urls: targets, scenario, connections, seconds } satisfies LoadCommand);
       const cpu = (await cpuUsed(servers)) - cpu0;
+      const main = (await mainThreadUsed(servers)) - main0;
       const pg = postgresUsed(pg0, await postgresCpu());
       const requests = Math.max(1, (result.requestsPerSecond ?? 0) * seconds);
-      return { ...result, cpuPerRequest: cpu / requests, postgresPerRequest: pg / requests };
+      return { ...result, cpuPerRequest: cpu / requests, mainThreadPerRequest: main / requests, postgresPerRequest: pg / requests };
     };
 
     console.log(
@@ -338,7 +342,7 @@ async function main() {
         value: `${fmt(median(of((p) => p.r.requestsPerSecond)))} req/s`,
         ratio: `${pct(median(ratios))} of baseline ${fmt(median(of((p) => p.near.requestsPerSecond)))}/s (target ${target}${list ? `; median of ${pairs.length} pairs: ${ratios.map(pct).join(', ')}` : ''})`,
         latency: `p50 ${fmt(median(of((p) => p.r.p50)))} ms, p99 ${fmt(median(of((p) => p.r.p99)))} ms`,
-        cpu: `server CPU ${fmt(median(of((p) => p.r.cpuPerRequest)))} µs/req = ${fmt(median(cpuRatios), 1)}× the adjacent baseline's ${fmt(median(of((p) => p.near.cpuPerRequest)))} µs${list ? ` (${cpuRatios.map((x) => `${fmt(x, 1)}×`).join(', ')})` : ''}, PostgreSQL ${fmt(median(of((p) => p.r.postgresPerRequest)))} µs/req${failures ? `; ${failures} FAILED` : ''}`,
+        cpu: `server CPU ${fmt(median(of((p) => p.r.cpuPerRequest)))} µs/req = ${fmt(median(cpuRatios), 1)}× the adjacent baseline's ${fmt(median(of((p) => p.near.cpuPerRequest)))} µs${list ? ` (${cpuRatios.map((x) => `${fmt(x, 1)}×`).join(', ')})` : ''}, main thread ${fmt(median(of((p) => p.r.mainThreadPerRequest)))} µs, PostgreSQL ${fmt(median(of((p) => p.r.postgresPerRequest)))} µs/req${failures ? `; ${failures} FAILED` : ''}`,
       };
     };
     if (runs('typename')) {
@@ -384,7 +388,9 @@ async function main() {
         },
       ],
     ];
-    for (const [name, scenario] of runs('singles') ? singles : []) {
+    // `chatstarts` alone: the two chat-start sections of `singles` (the figure still missed).
+    const chosen = runs('singles') ? singles : runs('chatstarts') ? singles.filter(([, s]) => s.kind === 'chatStarted') : [];
+    for (const [name, scenario] of chosen) {
       const d = describe(await measure(name, urls, scenario), '≥ 40%');
       print(name, d.value, `${d.ratio}; ${d.latency}; ${d.cpu}`);
     }

@@ -29,6 +29,8 @@ export interface Config {
   /** Largest number of happenings one batch mutation accepts. */
   maxBatchSize: number;
   logQueries: boolean;
+  /** GC_PARALLEL_SCAVENGE=1: V8's helper threads join young-generation collections (observability/gc-tuning.ts). */
+  gcParallelScavenge: boolean;
   // Delivery queue (issue 4): email, addons, daily analytics.
   /** SMTP connection URL (smtp(s)://user:pass@host:port); absent writes each email as .eml under dataDir/outbox-mail. */
   smtpUrl: string | undefined;
@@ -159,6 +161,7 @@ export function readConfig(): Config {
     redisPrefix: process.env.REDIS_PREFIX ?? 'notifications:',
     maxBatchSize: integer('MAX_BATCH_SIZE', 500),
     logQueries: process.env.LOG_QUERIES === '1',
+    gcParallelScavenge: process.env.GC_PARALLEL_SCAVENGE === '1',
     presenceGraceMs: integer('PRESENCE_GRACE_MS', 5000),
     presenceTtlMs: integer('PRESENCE_TTL_MS', 30_000),
     presenceBatchMs: integer('PRESENCE_BATCH_MS', 50),

@@ -1,10 +1,12 @@
 // Process entry: read config, start the app, log where it listens, stop cleanly on signals.
 import { createApp } from './app.js';
 import { readConfig } from './config.js';
+import { applyGcTuning } from './observability/gc-tuning.js';
 import { configureLogging, log } from './observability/logger.js';
 import { bootstrapOrganization } from './services/organizations.js';
 
 const config = readConfig();
+applyGcTuning(config);
 configureLogging({ level: config.logLevel, pretty: !config.production });
 try {
   const app = await createApp({ config });
