@@ -20,7 +20,7 @@ function freshBytes(): number {
   return offset;
 }
 
-/** Each byte's two hex digits as ASCII codes (high, low). */
+/** The sixteen hex digits as ASCII codes (a byte is two of them: high half, low half). */
 const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
 /** The id as ASCII, formatted in place: the only allocation per id is the string read from it. */
 const text = Buffer.from('00000000-0000-0000-0000-000000000000', 'latin1');
