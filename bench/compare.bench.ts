@@ -106,6 +106,28 @@ interface ClientStats {
 }
 
 const figures: { name: string; value: string; note?: string }[] = [];
+/** CPU time of one process, all threads, in µs (/proc: tick granularity, 10 ms). */
+function processCpuUs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return ((Number(fields[11]) || 0) + (Number(fields[12]) || 0)) * 10_000;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** The whole machine's CPU time in µs: busy (every state but idle and iowait) and total, all cores. */
+function machineCpuUs(): { busy: number; total: number } {
+  try {
+    const ticks = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').split(/\s+/).slice(1, 9).map(Number);
+    const total = ticks.reduce((a, b) => a + b, 0);
+    const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+    return { busy: (total - idle) * 10_000, total: total * 10_000 };
+  } catch {
+    return { busy: Number.NaN, total: Number.NaN };
+  }
+}
+
 function print(name: string, value: string, note = '') {
   figures.push({ name, value, note });
   console.log(`${name.padEnd(58)} ${value.padStart(14)}  ${note}`);
@@ -291,12 +313,27 @@ async function main() {
       const cpu0 = await cpuUsed(servers);
       const main0 = await mainThreadUsed(servers);
       const pg0 = await postgresCpu();
+      const load0 = processCpuUs(load.pid);
+      const machine0 = machineCpuUs();
       const result = await load.ask({ cmd: 'autocannon', urls: targets, scenario, connections, seconds } satisfies LoadCommand);
+      const machine = machineCpuUs();
+      const loadCpu = processCpuUs(load.pid) - load0;
       const cpu = (await cpuUsed(servers)) - cpu0;
       const main = (await mainThreadUsed(servers)) - main0;
       const pg = postgresUsed(pg0, await postgresCpu());
       const requests = Math.max(1, (result.requestsPerSecond ?? 0) * seconds);
-      return { ...result, cpuPerRequest: cpu / requests, mainThreadPerRequest: main / requests, postgresPerRequest: pg / requests };
+      const busy = machine.busy - machine0.busy;
+      return {
+        ...result,
+        cpuPerRequest: cpu / requests,
+        mainThreadPerRequest: main / requests,
+        postgresPerRequest: pg / requests,
+        loadPerRequest: loadCpu / requests,
+        // Everything else on the machine (other processes, the kernel's own work), per request.
+        restPerRequest: (busy - cpu - pg - loadCpu) / requests,
+        machinePerRequest: busy / requests,
+        machineBusy: busy / Math.max(1, machine.total - machine0.total),
+      };
     };
 
     console.log(
@@ -342,6 +379,11 @@ async function main() {
         value: `${fmt(median(of((p) => p.r.requestsPerSecond)))} req/s`,
         ratio: `${pct(median(ratios))} of baseline ${fmt(median(of((p) => p.near.requestsPerSecond)))}/s (target ${target}${list ? `; median of ${pairs.length} pairs: ${ratios.map(pct).join(', ')}` : ''})`,
         latency: `p50 ${fmt(median(of((p) => p.r.p50)))} ms, p99 ${fmt(median(of((p) => p.r.p99)))} ms`,
+        // The whole machine, per request. Throughput is machine busy ÷ machine CPU per request, so the
+        // ratio to the baseline is the product of two factors: how much less CPU the baseline's
+        // request costs the machine, and how much busier this section kept the machine. The first
+        // moves only with CPU taken away; the second with more of the work overlapping.
+        machine: `machine CPU per request ${fmt(median(of((p) => p.r.machinePerRequest)))} µs (service ${fmt(median(of((p) => p.r.cpuPerRequest)))} + PostgreSQL ${fmt(median(of((p) => p.r.postgresPerRequest)))} + load generator ${fmt(median(of((p) => p.r.loadPerRequest)))} + rest ${fmt(median(of((p) => p.r.restPerRequest)))}), the baseline's ${fmt(median(of((p) => p.near.machinePerRequest)))} µs (server ${fmt(median(of((p) => p.near.cpuPerRequest)))} + load generator ${fmt(median(of((p) => p.near.loadPerRequest)))} + rest ${fmt(median(of((p) => p.near.restPerRequest)))}): CPU factor ${pct(median(of((p) => p.near.machinePerRequest / p.r.machinePerRequest)))}; machine busy ${pct(median(of((p) => p.r.machineBusy)))} against ${pct(median(of((p) => p.near.machineBusy)))}: busy factor ${fmt(median(of((p) => p.r.machineBusy / p.near.machineBusy)), 2)}`,
         cpu: `server CPU ${fmt(median(of((p) => p.r.cpuPerRequest)))} µs/req = ${fmt(median(cpuRatios), 1)}× the adjacent baseline's ${fmt(median(of((p) => p.near.cpuPerRequest)))} µs${list ? ` (${cpuRatios.map((x) => `${fmt(x, 1)}×`).join(', ')})` : ''}, main thread ${fmt(median(of((p) => p.r.mainThreadPerRequest)))} µs, PostgreSQL ${fmt(median(of((p) => p.r.postgresPerRequest)))} µs/req${failures ? `; ${failures} FAILED` : ''}`,
       };
     };
@@ -355,6 +397,7 @@ async function main() {
       for (const [section, name, target, credential] of typenames) {
         const d = describe(await measure(section, urls, { kind: 'typename', credential }), target);
         print(name, d.value, `${d.ratio}; ${d.cpu}`);
+        console.log(`  ${d.machine}`);
       }
     }
 
@@ -393,6 +436,7 @@ async function main() {
     for (const [name, scenario] of chosen) {
       const d = describe(await measure(name, urls, scenario), '≥ 40%');
       print(name, d.value, `${d.ratio}; ${d.latency}; ${d.cpu}`);
+      console.log(`  ${d.machine}`);
     }
     if (runs('batch')) {
       const batches: Measured[] = [];
