@@ -12,6 +12,11 @@
  * report → receive windows (3 s each) run BENCH_REPEATS rounds, the rates alternating, the first
  * still right after the batch section; the figure pools every window's samples (p99 at 100/s
  * then rests on the 9th worst of 900, not the 3rd worst of 300) and each window's p99 is printed.
+ * Under each `{ __typename }` and single-report figure a second line splits the machine's CPU per
+ * request (service, PostgreSQL's backends, the load generator, the rest of the machine) for it and
+ * its baselines, with how busy each kept the machine: the throughput ratio is the CPU factor (the
+ * baseline's machine CPU per request ÷ the section's) times the busy factor (the section's share of
+ * the machine busy ÷ the baseline's).
  *
  * Options (environment): BENCH_SECONDS per throughput figure (default 5), BENCH_LATENCY_SECONDS
  * per latency window (3), BENCH_REPEATS pairs or windows per figure (3; 1 gives the single-pair
