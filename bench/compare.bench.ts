@@ -297,13 +297,10 @@ async function main() {
         SELECT pid, left(regexp_replace(query, '\s+', ' ', 'g'), 40) AS query FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`;
       for (const { pid, query } of rows) lastQuery.set(pid, query);
       const ticks = new Map<number, number>();
-      try {
-        for (const { pid } of rows) {
-          const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-          ticks.set(pid, ((Number(fields[11]) || 0) + (Number(fields[12]) || 0)) * 10_000);
-        }
-      } catch {
-        return null;
+      for (const { pid } of rows) {
+        const used = processCpuUs(pid);
+        if (Number.isNaN(used)) return null;
+        ticks.set(pid, used);
       }
       return ticks;
     };
@@ -373,6 +370,22 @@ async function main() {
       return pairs;
     };
     const pct = (x: number) => `${fmt(x * 100, 1)}%`;
+    /**
+     * The whole machine, per request. Throughput is machine busy ÷ machine CPU per request, so the
+     * ratio to the baseline is the product of two factors: how much less CPU the baseline's request
+     * costs the machine (moves only with CPU taken away), and how much busier this section kept the
+     * machine (moves with more of the work overlapping). Each main thread's busy share tells which
+     * side is bound by its one JavaScript thread.
+     */
+    const machineLine = (pairs: { near: Measured; r: Measured }[]) => {
+      const of = (f: (p: { near: Measured; r: Measured }) => number) => median(pairs.map(f));
+      const mainBusy = (m: Measured) => (m.mainThreadPerRequest * (m.requestsPerSecond ?? Number.NaN)) / 1e6;
+      const service = `service ${fmt(of((p) => p.r.cpuPerRequest))}, its main thread busy ${pct(of((p) => mainBusy(p.r)))} of the time, + PostgreSQL ${fmt(of((p) => p.r.postgresPerRequest))} + load generator ${fmt(of((p) => p.r.loadPerRequest))} + rest ${fmt(of((p) => p.r.restPerRequest))}`;
+      const baseline = `server ${fmt(of((p) => p.near.cpuPerRequest))}, its main thread busy ${pct(of((p) => mainBusy(p.near)))} of the time, + load generator ${fmt(of((p) => p.near.loadPerRequest))} + rest ${fmt(of((p) => p.near.restPerRequest))}`;
+      const cpuFactor = of((p) => p.near.machinePerRequest / p.r.machinePerRequest);
+      const busyFactor = of((p) => p.r.machineBusy / p.near.machineBusy);
+      return `machine CPU per request ${fmt(of((p) => p.r.machinePerRequest))} µs (${service}), the baseline's ${fmt(of((p) => p.near.machinePerRequest))} µs (${baseline}): CPU factor ${pct(cpuFactor)}; machine busy ${pct(of((p) => p.r.machineBusy))} against ${pct(of((p) => p.near.machineBusy))}: busy factor ${fmt(busyFactor, 2)}`;
+    };
     /** The pairs' medians, every pair's ratio beside them: the value, and its note's ratio and CPU parts. */
     const describe = (pairs: { near: Measured; r: Measured }[], target: string) => {
       const of = (f: (p: { near: Measured; r: Measured }) => number | undefined) => pairs.map((p) => f(p) ?? Number.NaN);
@@ -384,11 +397,7 @@ async function main() {
         value: `${fmt(median(of((p) => p.r.requestsPerSecond)))} req/s`,
         ratio: `${pct(median(ratios))} of baseline ${fmt(median(of((p) => p.near.requestsPerSecond)))}/s (target ${target}${list ? `; median of ${pairs.length} pairs: ${ratios.map(pct).join(', ')}` : ''})`,
         latency: `p50 ${fmt(median(of((p) => p.r.p50)))} ms, p99 ${fmt(median(of((p) => p.r.p99)))} ms`,
-        // The whole machine, per request. Throughput is machine busy ÷ machine CPU per request, so the
-        // ratio to the baseline is the product of two factors: how much less CPU the baseline's
-        // request costs the machine, and how much busier this section kept the machine. The first
-        // moves only with CPU taken away; the second with more of the work overlapping.
-        machine: `machine CPU per request ${fmt(median(of((p) => p.r.machinePerRequest)))} µs (service ${fmt(median(of((p) => p.r.cpuPerRequest)))}, its main thread busy ${pct(median(of((p) => (p.r.mainThreadPerRequest * (p.r.requestsPerSecond ?? Number.NaN)) / 1e6)))} of the time, + PostgreSQL ${fmt(median(of((p) => p.r.postgresPerRequest)))} + load generator ${fmt(median(of((p) => p.r.loadPerRequest)))} + rest ${fmt(median(of((p) => p.r.restPerRequest)))}), the baseline's ${fmt(median(of((p) => p.near.machinePerRequest)))} µs (server ${fmt(median(of((p) => p.near.cpuPerRequest)))}, its main thread busy ${pct(median(of((p) => (p.near.mainThreadPerRequest * (p.near.requestsPerSecond ?? Number.NaN)) / 1e6)))} of the time, + load generator ${fmt(median(of((p) => p.near.loadPerRequest)))} + rest ${fmt(median(of((p) => p.near.restPerRequest)))}): CPU factor ${pct(median(of((p) => p.near.machinePerRequest / p.r.machinePerRequest)))}; machine busy ${pct(median(of((p) => p.r.machineBusy)))} against ${pct(median(of((p) => p.near.machineBusy)))}: busy factor ${fmt(median(of((p) => p.r.machineBusy / p.near.machineBusy)), 2)}`,
+        machine: machineLine(pairs),
         cpu: `server CPU ${fmt(median(of((p) => p.r.cpuPerRequest)))} µs/req = ${fmt(median(cpuRatios), 1)}× the adjacent baseline's ${fmt(median(of((p) => p.near.cpuPerRequest)))} µs${list ? ` (${cpuRatios.map((x) => `${fmt(x, 1)}×`).join(', ')})` : ''}, main thread ${fmt(median(of((p) => p.r.mainThreadPerRequest)))} µs, PostgreSQL ${fmt(median(of((p) => p.r.postgresPerRequest)))} µs/req${failures ? `; ${failures} FAILED` : ''}`,
       };
     };
